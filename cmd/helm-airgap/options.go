@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/plexicus/helm-airgap/rules"
+	"github.com/spf13/cobra"
+)
+
+// configEnv names the config file when --config is not given.
+const configEnv = "HELM_AIRGAP_CONFIG"
+
+// options are the settings rewrite and check share.
+type options struct {
+	configFile      string
+	mirror          string
+	rules           []string
+	pullSecrets     []string
+	allow           []string
+	maxDocumentSize int
+}
+
+func (o *options) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.configFile, "config", "c", "", "config file (default $"+configEnv+")")
+	f.StringVar(&o.mirror, "mirror", "", "catch-all destination prefix for images no rule matches")
+	f.StringArrayVar(&o.rules, "rule", nil, "rule FROM=TO; repeatable; replaces a config rule with the same FROM")
+	f.StringArrayVar(&o.pullSecrets, "pull-secret", nil, "imagePullSecrets name to add to every pod spec; repeatable")
+	f.StringArrayVar(&o.allow, "allow", nil, "registry domain that is already internal; repeatable")
+	f.IntVar(&o.maxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
+}
+
+// load reads the config file (from --config or $HELM_AIRGAP_CONFIG), applies
+// the flags on top, and compiles it.
+func (o *options) load() (*rules.Config, *rules.Mapper, error) {
+	cfg := &rules.Config{}
+	path := o.configFile
+	if path == "" {
+		path = os.Getenv(configEnv)
+	}
+	if path != "" {
+		var err error
+		if cfg, err = rules.LoadFile(path); err != nil {
+			return nil, nil, usageError{err}
+		}
+	}
+	overrides := rules.Overrides{Mirror: o.mirror, PullSecrets: o.pullSecrets, Allow: o.allow}
+	for _, flag := range o.rules {
+		rule, err := rules.ParseRuleFlag(flag)
+		if err != nil {
+			return nil, nil, usageError{fmt.Errorf("--rule: %w", err)}
+		}
+		overrides.Rules = append(overrides.Rules, rule)
+	}
+	cfg.Apply(overrides)
+	mapper, err := cfg.Compile()
+	if err != nil {
+		return nil, nil, usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
+	return cfg, mapper, nil
+}
+
+// engineOptions turns the loaded config into the rewrite engine's options.
+func (o *options) engineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
+	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
+	return rewrite.Options{Mapper: mapper, ImageFields: fields, MaxDocumentSize: o.maxDocumentSize}
+}

@@ -1,0 +1,188 @@
+package rewrite
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// InputError is bad input: malformed YAML, a document that is not an object,
+// a reference that does not parse. The CLI exits 2 on it.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErrorf(format string, args ...any) error {
+	return &InputError{Err: fmt.Errorf(format, args...)}
+}
+
+// document is one parsed chunk.
+type document struct {
+	chunk
+	root *yaml.Node // the top-level mapping; nil for a document with no content
+	doc  *yaml.Node // the DocumentNode wrapping root
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// where names a chunk for messages: "document 3 (line 40)".
+func (c chunk) where() string {
+	return fmt.Sprintf("document %d (line %d)", c.index+1, c.line)
+}
+
+// streamLine turns a line number within the chunk into one within the stream.
+func (c chunk) streamLine(line int) int { return c.line + line - 1 }
+
+// parse decodes a chunk. A chunk with only comments and blank lines has no
+// root and passes through as it is.
+func parse(c chunk) (*document, error) {
+	d := &document{chunk: c}
+	dec := yaml.NewDecoder(bytes.NewReader(c.data))
+	var node yaml.Node
+	if err := dec.Decode(&node); err != nil {
+		if errors.Is(err, io.EOF) {
+			return d, nil
+		}
+		return nil, inputErrorf("%s: invalid YAML: %s", c.where(), c.absoluteLines(err.Error()))
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, inputErrorf("%s: unexpected content after the document end marker \"...\"", c.where())
+	}
+	if len(node.Content) == 0 {
+		return d, nil
+	}
+	root := node.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return d, nil
+	}
+	if resolve(root).Kind != yaml.MappingNode {
+		return nil, inputErrorf("%s: expected a Kubernetes object (a mapping), found %s", c.where(), describe(root))
+	}
+	d.root, d.doc = resolve(root), &node
+	return d, nil
+}
+
+// absoluteLines rewrites "line N" in a parser message to the stream's numbering.
+func (c chunk) absoluteLines(msg string) string {
+	return yamlLine.ReplaceAllStringFunc(msg, func(s string) string {
+		n, err := strconv.Atoi(strings.TrimPrefix(s, "line "))
+		if err != nil {
+			return s
+		}
+		return "line " + strconv.Itoa(c.streamLine(n))
+	})
+}
+
+// resolve follows an alias to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func describe(n *yaml.Node) string {
+	switch resolve(n).Kind {
+	case yaml.SequenceNode:
+		return "a sequence"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the scalar %q", truncate(n.Value, 40))
+	default:
+		return "something else"
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// resource identifies a Kubernetes object for messages.
+type resource struct {
+	APIVersion, Kind, Namespace, Name string
+}
+
+func (r resource) String() string {
+	kind := r.Kind
+	if kind == "" {
+		kind = "(no kind)"
+	}
+	name := r.Name
+	if name == "" {
+		name = "(unnamed)"
+	}
+	if r.Namespace != "" {
+		name = r.Namespace + "/" + name
+	}
+	return kind + " " + name
+}
+
+// identify reads apiVersion, kind and metadata of an object mapping.
+func identify(obj *yaml.Node) resource {
+	r := resource{
+		APIVersion: scalarAt(obj, "apiVersion"),
+		Kind:       scalarAt(obj, "kind"),
+	}
+	if meta := lookup(obj, "metadata"); meta != nil {
+		r.Name = scalarAt(meta, "name")
+		r.Namespace = scalarAt(meta, "namespace")
+	}
+	return r
+}
+
+// lookup returns the value of key in a mapping, following aliases and merge
+// keys ("<<") the way Kubernetes' YAML decoder does.
+func lookup(m *yaml.Node, key string) *yaml.Node {
+	m = resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	var merged *yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		switch k := m.Content[i]; {
+		case k.Value == key && k.Kind == yaml.ScalarNode:
+			return resolve(m.Content[i+1])
+		case k.Value == "<<" && k.Tag == "!!merge" && merged == nil:
+			merged = m.Content[i+1]
+		}
+	}
+	if merged == nil {
+		return nil
+	}
+	if merged = resolve(merged); merged.Kind == yaml.SequenceNode {
+		for _, item := range merged.Content {
+			if v := lookup(item, key); v != nil {
+				return v
+			}
+		}
+		return nil
+	}
+	return lookup(merged, key)
+}
+
+// keyNode returns the key node of key in a mapping's own pairs.
+func keyNode(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key && m.Content[i].Kind == yaml.ScalarNode {
+			return m.Content[i]
+		}
+	}
+	return nil
+}
+
+func scalarAt(m *yaml.Node, key string) string {
+	if v := lookup(m, key); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
+}

@@ -1,0 +1,348 @@
+package rewrite
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+
+	"github.com/plexicus/helm-airgap/rules"
+	"go.yaml.in/yaml/v3"
+)
+
+// Options configure a run.
+type Options struct {
+	// Mapper decides where each reference goes and what is internal.
+	Mapper *rules.Mapper
+	// ImageFields are custom-resource image fields besides the pod-spec ones;
+	// rules.BuiltinImageFields is a good start.
+	ImageFields []rules.ImageField
+	// CheckOnly reports public references without changing anything and
+	// writes no output.
+	CheckOnly bool
+	// MaxDocumentSize bounds one document (DefaultMaxDocumentSize when 0).
+	MaxDocumentSize int
+	// Workers is how many documents are processed at once (GOMAXPROCS when 0).
+	Workers int
+	// ParseAll parses every document, even one that cannot hold an image
+	// reference; the output is the same, only slower. Tests compare the two.
+	ParseAll bool
+	// OnImage, when set, is called for every reference found, in stream order.
+	OnImage func(Occurrence)
+	// Passes run on every parsed document after the image rewrite; with
+	// Passes set every document is parsed.
+	Passes []Pass
+	// MemoryLimit is how much output is held in memory before it moves to a
+	// temporary file (16 MiB when 0).
+	MemoryLimit int
+}
+
+// Occurrence is one image reference found in the stream.
+type Occurrence struct {
+	Document   int // 1-based
+	Line       int // line of the reference in the stream
+	APIVersion string
+	Kind       string
+	Namespace  string
+	Name       string
+	Container  string
+	Field      string
+	Mapping    rules.Mapping
+}
+
+// Resource names the object as "Kind namespace/name".
+func (o Occurrence) Resource() string {
+	return resource{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}.String()
+}
+
+// Image is the reference as it ends up in the output.
+func (o Occurrence) Image() string { return o.Mapping.Dest }
+
+// Report is what a run found and did.
+type Report struct {
+	Documents   int
+	References  int // image references found
+	Rewritten   int // references changed
+	PodSpecs    int // pod specs given pull secrets
+	ReEncoded   int // documents whose edits could not be spliced and were re-encoded
+	Offenders   []Occurrence
+	Collisions  []rules.Collision
+	InputBytes  int64
+	OutputBytes int64
+}
+
+// PolicyError is a run whose output would still pull from a public registry
+// or map two sources onto one destination. The CLI exits 1 on it.
+type PolicyError struct{ Report *Report }
+
+func (e *PolicyError) Error() string {
+	var parts []string
+	if n := len(e.Report.Offenders); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d image reference(s) not on the mirror or an allowed registry", n))
+	}
+	if n := len(e.Report.Collisions); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d destination collision(s)", n))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// Run rewrites the manifest stream in to out. Nothing is written to out
+// unless the whole stream succeeds: an input error returns an *InputError,
+// a policy failure a *PolicyError, and out stays empty in both cases.
+func Run(in io.Reader, out io.Writer, opts Options) (*Report, error) {
+	if opts.Mapper == nil {
+		return nil, errors.New("rewrite: no mapper configured")
+	}
+	held := &spool{limit: opts.MemoryLimit}
+	if held.limit <= 0 {
+		held.limit = 16 << 20
+	}
+	defer held.Close()
+	counted := &countingReader{r: in}
+	report, err := process(counted, held, opts)
+	if err != nil {
+		return nil, err
+	}
+	report.InputBytes = counted.n
+	if len(report.Offenders) > 0 || len(report.Collisions) > 0 {
+		return report, &PolicyError{Report: report}
+	}
+	if opts.CheckOnly {
+		return report, nil
+	}
+	if counted.n > 0 && held.Len() == 0 {
+		return nil, errors.New("rewrite: refusing to write an empty stream for a non-empty input")
+	}
+	n, err := held.WriteTo(out)
+	report.OutputBytes = n
+	if err != nil {
+		return report, fmt.Errorf("writing output: %w", err)
+	}
+	return report, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// docResult is one processed document.
+type docResult struct {
+	out         []byte
+	occurrences []Occurrence
+	offenders   []Occurrence
+	rewritten   int
+	podSpecs    int
+	reEncoded   bool
+	err         error
+}
+
+// process runs the documents through the workers and collects their results
+// in input order.
+func process(in io.Reader, out io.Writer, opts Options) (*Report, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	p := &processor{opts: opts, triggers: triggers(opts.ImageFields)}
+	split := newSplitter(in, opts.MaxDocumentSize)
+	type job struct {
+		c   chunk
+		res chan docResult
+	}
+	jobs := make(chan job, workers)
+	order := make(chan chan docResult, 2*workers)
+	stop := make(chan struct{})
+	readErr := make(chan error, 1)
+
+	go func() {
+		defer close(jobs)
+		defer close(order)
+		for {
+			c, err := split.next()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr <- &InputError{Err: err}
+				}
+				return
+			}
+			res := make(chan docResult, 1)
+			select {
+			case order <- res:
+			case <-stop:
+				return
+			}
+			jobs <- job{c, res}
+		}
+	}()
+	for i := 0; i < workers; i++ {
+		go func() {
+			for j := range jobs {
+				j.res <- p.document(j.c)
+			}
+		}()
+	}
+
+	report := &Report{}
+	var collisions rules.Collisions
+	var firstErr error
+	for res := range order {
+		r := <-res
+		if firstErr != nil {
+			continue
+		}
+		if r.err != nil {
+			firstErr = r.err
+			close(stop)
+			continue
+		}
+		report.Documents++
+		report.References += len(r.occurrences)
+		report.Rewritten += r.rewritten
+		report.PodSpecs += r.podSpecs
+		if r.reEncoded {
+			report.ReEncoded++
+		}
+		report.Offenders = append(report.Offenders, r.offenders...)
+		for _, o := range r.occurrences {
+			collisions.Add(o.Mapping)
+			if opts.OnImage != nil {
+				opts.OnImage(o)
+			}
+		}
+		if !opts.CheckOnly {
+			if _, err := out.Write(r.out); err != nil {
+				firstErr = err
+				close(stop)
+			}
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	select {
+	case err := <-readErr:
+		return nil, err
+	default:
+	}
+	report.Collisions = collisions.List()
+	return report, nil
+}
+
+// processor turns one chunk into its output.
+type processor struct {
+	opts     Options
+	triggers [][]byte
+}
+
+// triggers are the byte strings without which a document cannot hold an
+// image reference: field names, and the backslash that could spell one in
+// an escaped double-quoted key.
+func triggers(fields []rules.ImageField) [][]byte {
+	t := [][]byte{[]byte(keyImage), []byte("ontainers"), []byte(`\`)}
+	for _, f := range fields {
+		steps, err := rules.ParseFieldPath(f.Path)
+		if err == nil {
+			t = append(t, []byte(steps[len(steps)-1].Key))
+		}
+	}
+	return t
+}
+
+func (p *processor) mayHoldImages(data []byte) bool {
+	for _, t := range p.triggers {
+		if bytes.Contains(data, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// document rewrites one chunk.
+func (p *processor) document(c chunk) docResult {
+	if !p.opts.ParseAll && len(p.opts.Passes) == 0 && !p.mayHoldImages(c.data) {
+		return docResult{out: c.data}
+	}
+	d, err := parse(c)
+	if err != nil {
+		return docResult{err: err}
+	}
+	if d.root == nil {
+		return docResult{out: c.data}
+	}
+	f := &finder{doc: d, fields: p.opts.ImageFields, candidate: p.isCandidate, budget: 10*len(c.data) + 10000}
+	if err := f.find(); err != nil {
+		return docResult{err: err}
+	}
+	var r docResult
+	plan := &plan{splicer: splicer{data: c.data}}
+	done := map[*yaml.Node]bool{}
+	for _, s := range f.sites {
+		mapping, err := p.opts.Mapper.Map(s.ref())
+		if err != nil {
+			return docResult{err: inputErrorf("%s: %s: %s: %w", c.where(), s.res, s.describe(), err)}
+		}
+		o := occurrence(d, s, mapping)
+		r.occurrences = append(r.occurrences, o)
+		public := mapping.Status == rules.Unmapped || (p.opts.CheckOnly && mapping.Status != rules.Internal)
+		if public {
+			r.offenders = append(r.offenders, o)
+		}
+		if p.opts.CheckOnly || mapping.Status != rules.Rewritten || done[s.node] {
+			continue
+		}
+		done[s.node] = true
+		plan.replace(s.node, s.start, s.end, mapping.Dest)
+		r.rewritten++
+	}
+	if !p.opts.CheckOnly {
+		r.podSpecs = plan.pullSecrets(f.pods, p.opts.Mapper.PullSecrets())
+	}
+	for _, pass := range p.opts.Passes {
+		if err := pass(&Document{Index: c.index, Line: c.line, Root: d.root}, &Edit{plan: plan}); err != nil {
+			return docResult{err: &InputError{Err: fmt.Errorf("%s: %w", c.where(), err)}}
+		}
+	}
+	r.out, r.reEncoded, r.err = plan.output(d)
+	return r
+}
+
+func occurrence(d *document, s site, m rules.Mapping) Occurrence {
+	return Occurrence{
+		Document: d.index + 1, Line: d.streamLine(s.node.Line),
+		APIVersion: s.res.APIVersion, Kind: s.res.Kind, Namespace: s.res.Namespace, Name: s.res.Name,
+		Container: s.container, Field: s.field, Mapping: m,
+	}
+}
+
+func (s site) describe() string {
+	if s.container == "" {
+		return s.field
+	}
+	return fmt.Sprintf("container %s (%s)", s.container, s.field)
+}
+
+// isCandidate decides whether a string in args, command or env is an image
+// reference. It must name its registry explicitly (a bare word is never
+// taken for a Docker Hub image here), parse as a reference, and look like
+// one: a flag or variable named for an image, a tag or digest, or a registry
+// the rules know.
+func (p *processor) isCandidate(s, flag string) bool {
+	if !rules.HasExplicitDomain(s) || strings.Contains(s, "://") {
+		return false
+	}
+	ref, err := rules.ParseRef(s)
+	if err != nil {
+		return false
+	}
+	return strings.Contains(strings.ToLower(flag), "image") || ref.Suffix != "" ||
+		rules.IsPublicRegistry(ref.Domain) || p.opts.Mapper.Knows(ref.Domain)
+}

@@ -1,0 +1,288 @@
+package rewrite
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// edit replaces del bytes at offset at with text.
+type edit struct {
+	at, del int
+	text    string
+}
+
+// splicer places edits into a document's original bytes at the positions
+// the parser reported, so that everything else stays byte-identical. Each
+// placement first checks that the bytes at the position are exactly what the
+// parsed node says; any doubt (escapes, multi-line or block scalars, flow
+// collections it cannot extend) returns false and the caller re-encodes.
+type splicer struct {
+	data  []byte
+	lines []int // byte offset of each line's start, built on first use
+	edits []edit
+}
+
+// offset converts the parser's 1-based line and column (counted in
+// characters) to a byte offset, or -1.
+func (s *splicer) offset(line, column int) int {
+	if s.lines == nil {
+		s.lines = append(s.lines, 0)
+		for i, b := range s.data {
+			if b == '\n' {
+				s.lines = append(s.lines, i+1)
+			}
+		}
+	}
+	if line < 1 || line > len(s.lines) || column < 1 {
+		return -1
+	}
+	o := s.lines[line-1]
+	for c := 1; c < column; c++ {
+		if o >= len(s.data) || s.data[o] == '\n' {
+			return -1
+		}
+		_, size := utf8.DecodeRune(s.data[o:])
+		o += size
+	}
+	return o
+}
+
+// scalarSpan returns the byte range of a single-line scalar's content (inside
+// its quotes) when that content is exactly its value, so that value offsets
+// are byte offsets.
+func (s *splicer) scalarSpan(n *yaml.Node) (start, end int, ok bool) {
+	o := s.offset(n.Line, n.Column)
+	if o < 0 || strings.ContainsAny(n.Value, "\n\r") {
+		return 0, 0, false
+	}
+	switch n.Style {
+	case 0:
+		end = o + len(n.Value)
+		if end <= len(s.data) && string(s.data[o:end]) == n.Value {
+			return o, end, true
+		}
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		quote := byte('"')
+		if n.Style == yaml.SingleQuotedStyle {
+			quote = '\''
+		}
+		end = o + 1 + len(n.Value)
+		if o < len(s.data) && s.data[o] == quote && end < len(s.data) && s.data[end] == quote &&
+			string(s.data[o+1:end]) == n.Value && !bytes.ContainsAny(s.data[o+1:end], `\'"`) {
+			return o + 1, end, true
+		}
+	}
+	return 0, 0, false
+}
+
+// replace puts text in place of n.Value[start:end].
+func (s *splicer) replace(n *yaml.Node, start, end int, text string) bool {
+	from, _, ok := s.scalarSpan(n)
+	if !ok {
+		return false
+	}
+	s.edits = append(s.edits, edit{at: from + start, del: end - start, text: text})
+	return true
+}
+
+// lineStart returns the offset of the start of the line holding offset o.
+func (s *splicer) lineStart(o int) int {
+	return bytes.LastIndexByte(s.data[:o], '\n') + 1
+}
+
+// eol is the line ending the document uses.
+func (s *splicer) eol() string {
+	if i := bytes.IndexByte(s.data, '\n'); i > 0 && s.data[i-1] == '\r' {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+// isBlank reports whether b holds only spaces and tabs.
+func isBlank(b []byte) bool {
+	return len(bytes.Trim(b, " \t")) == 0
+}
+
+// insertPullSecrets adds an imagePullSecrets key holding names to a pod spec
+// mapping that has none: as the first key of a block mapping, or after the
+// brace of a flow (JSON) mapping.
+func (s *splicer) insertPullSecrets(m *yaml.Node, names []string) bool {
+	if len(m.Content) == 0 {
+		return false
+	}
+	if m.Style&yaml.FlowStyle != 0 {
+		o := s.offset(m.Line, m.Column)
+		if o < 0 || s.data[o] != '{' {
+			return false
+		}
+		text := `"imagePullSecrets": [` + flowItems(names) + `], `
+		s.edits = append(s.edits, edit{at: o + 1, text: text})
+		return true
+	}
+	first := m.Content[0]
+	o := s.offset(first.Line, first.Column)
+	if o < 0 {
+		return false
+	}
+	line := s.lineStart(o)
+	if !isBlank(s.data[line:o]) {
+		return false
+	}
+	indent := string(s.data[line:o])
+	// Go above the first key's own comments, so they stay with it.
+	for line > 0 {
+		prev := s.lineStart(line - 1)
+		text := bytes.TrimLeft(s.data[prev:line], " \t")
+		if len(bytes.TrimSpace(text)) != 0 && text[0] != '#' {
+			break
+		}
+		line = prev
+	}
+	eol := s.eol()
+	var b strings.Builder
+	b.WriteString(indent + keyImagePullSecrets + ":" + eol)
+	dash := indent + s.sequenceIndent(m)
+	for _, name := range names {
+		b.WriteString(dash + "- name: " + quoteName(name) + eol)
+	}
+	s.edits = append(s.edits, edit{at: line, text: b.String()})
+	return true
+}
+
+// sequenceIndent follows the document's own style: "  " when the pod spec's
+// containers list is indented below its key, "" when it is flush with it.
+func (s *splicer) sequenceIndent(spec *yaml.Node) string {
+	for i := 0; i+1 < len(spec.Content); i += 2 {
+		key, list := spec.Content[i], spec.Content[i+1]
+		if list.Kind != yaml.SequenceNode || len(list.Content) == 0 || list.Style&yaml.FlowStyle != 0 {
+			continue
+		}
+		if dash, ok := s.dashColumn(list.Content[0]); ok {
+			if dash > key.Column {
+				return strings.Repeat(" ", dash-key.Column)
+			}
+			return ""
+		}
+	}
+	return "  "
+}
+
+// dashColumn finds the column of the "- " that introduces a sequence item
+// written on the same line as its dash.
+func (s *splicer) dashColumn(item *yaml.Node) (int, bool) {
+	o := s.offset(item.Line, item.Column)
+	if o < 0 {
+		return 0, false
+	}
+	line := s.lineStart(o)
+	before := bytes.TrimRight(s.data[line:o], " \t")
+	if len(before) == 0 || before[len(before)-1] != '-' || !isBlank(before[:len(before)-1]) {
+		return 0, false
+	}
+	return len(before), true
+}
+
+// appendPullSecrets adds names after the last item of an existing block
+// imagePullSecrets sequence, in the same indentation as its items.
+func (s *splicer) appendPullSecrets(seq *yaml.Node, names []string) bool {
+	if seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 || len(seq.Content) == 0 {
+		return false
+	}
+	last := seq.Content[len(seq.Content)-1]
+	dash, ok := s.dashColumn(last)
+	if !ok {
+		return false
+	}
+	leaf := lastLeaf(last)
+	if leaf == nil {
+		return false
+	}
+	_, end, ok := s.scalarSpan(leaf)
+	if !ok {
+		return false
+	}
+	if leaf.Style != 0 {
+		end++ // the closing quote
+	}
+	at := len(s.data)
+	rest := s.data[end:]
+	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+		rest, at = rest[:i], end+i+1
+	}
+	if tail := bytes.TrimLeft(rest, " \t}],\r"); len(tail) > 0 && tail[0] != '#' {
+		return false
+	}
+	eol := s.eol()
+	var b strings.Builder
+	if at == len(s.data) && (at == 0 || s.data[at-1] != '\n') {
+		b.WriteString(eol)
+	}
+	for _, name := range names {
+		b.WriteString(strings.Repeat(" ", dash-1) + "- name: " + quoteName(name) + eol)
+	}
+	s.edits = append(s.edits, edit{at: at, text: b.String()})
+	return true
+}
+
+// lastLeaf is the scalar that ends a node, or nil when an alias or an empty
+// collection ends it.
+func lastLeaf(n *yaml.Node) *yaml.Node {
+	for {
+		switch n.Kind {
+		case yaml.ScalarNode:
+			return n
+		case yaml.MappingNode, yaml.SequenceNode:
+			if len(n.Content) == 0 || n.Style&yaml.FlowStyle != 0 {
+				return nil
+			}
+			n = n.Content[len(n.Content)-1]
+		default:
+			return nil
+		}
+	}
+}
+
+// apply returns the document with every edit placed, or the original bytes
+// when there are none.
+func (s *splicer) apply() []byte {
+	if len(s.edits) == 0 {
+		return s.data
+	}
+	sort.SliceStable(s.edits, func(i, j int) bool { return s.edits[i].at < s.edits[j].at })
+	size := len(s.data)
+	for _, e := range s.edits {
+		size += len(e.text) - e.del
+	}
+	out := make([]byte, 0, size)
+	pos := 0
+	for _, e := range s.edits {
+		out = append(out, s.data[pos:e.at]...)
+		out = append(out, e.text...)
+		pos = e.at + e.del
+	}
+	return append(out, s.data[pos:]...)
+}
+
+// quoteName writes a secret name as a YAML string: plain, unless plain would
+// read as a number, boolean or null.
+func quoteName(name string) string {
+	var v any
+	if err := yaml.Unmarshal([]byte(name), &v); err == nil {
+		if _, isString := v.(string); isString {
+			return name
+		}
+	}
+	return `"` + name + `"`
+}
+
+func flowItems(names []string) string {
+	items := make([]string, len(names))
+	for i, name := range names {
+		items[i] = `{"name": "` + name + `"}`
+	}
+	return strings.Join(items, ", ")
+}

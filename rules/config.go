@@ -1,0 +1,281 @@
+package rules
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// APIVersion is the current config format. A file without apiVersion is read
+// as this version, so existing files keep working when the format evolves.
+const APIVersion = "helm-airgap/v1"
+
+// Config is the airgap.yaml file: where images go and what counts as internal.
+type Config struct {
+	APIVersion  string       `yaml:"apiVersion,omitempty" json:"apiVersion,omitempty"`
+	Mirror      string       `yaml:"mirror,omitempty" json:"mirror,omitempty"`
+	Rules       []Rule       `yaml:"rules,omitempty" json:"rules,omitempty"`
+	PullSecrets []string     `yaml:"pullSecrets,omitempty" json:"pullSecrets,omitempty"`
+	Allow       []string     `yaml:"allow,omitempty" json:"allow,omitempty"`
+	ImageFields []ImageField `yaml:"imageFields,omitempty" json:"imageFields,omitempty"`
+
+	source string         // file name, for messages
+	lines  map[string]int // key path ("rules[1].to") -> line in source
+}
+
+// Rule moves every repository under From to the same path under To.
+type Rule struct {
+	From string `yaml:"from" json:"from"`
+	To   string `yaml:"to" json:"to"`
+}
+
+// ImageField names an extra field that holds an image reference in resources
+// of one kind, such as spec.image of a prometheus-operator Prometheus.
+type ImageField struct {
+	// APIVersion matches "group/version" exactly, or any version of a group
+	// when it has no slash; empty matches every apiVersion.
+	APIVersion string `yaml:"apiVersion,omitempty" json:"apiVersion,omitempty"`
+	Kind       string `yaml:"kind" json:"kind"`
+	// Path is dot-separated; "[]" after a name steps into every item of a
+	// sequence: "spec.sidecars[].image".
+	Path string `yaml:"path" json:"path"`
+}
+
+// LoadFile reads and validates a config file.
+func LoadFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes a config strictly: unknown keys, a second document and a
+// wrong apiVersion are errors naming the file and line.
+func Parse(data []byte, source string) (*Config, error) {
+	cfg := &Config{source: source}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("reading config %s: %w", source, err)
+	}
+	if len(root.Content) > 0 {
+		cfg.lines = map[string]int{}
+		recordLines(root.Content[0], "", cfg.lines)
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(cfg); err != nil {
+			return nil, fmt.Errorf("reading config %s: %w", source, err)
+		}
+	}
+	if cfg.APIVersion != "" && cfg.APIVersion != APIVersion {
+		return nil, cfg.errorf("apiVersion", "unsupported apiVersion %q (this helm-airgap reads %q)", cfg.APIVersion, APIVersion)
+	}
+	return cfg, nil
+}
+
+// recordLines maps every key path of a config document to its line.
+func recordLines(node *yaml.Node, path string, lines map[string]int) {
+	switch node.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			key := node.Content[i].Value
+			if path != "" {
+				key = path + "." + key
+			}
+			lines[key] = node.Content[i].Line
+			recordLines(node.Content[i+1], key, lines)
+		}
+	case yaml.SequenceNode:
+		for i, item := range node.Content {
+			key := path + "[" + strconv.Itoa(i) + "]"
+			lines[key] = item.Line
+			recordLines(item, key, lines)
+		}
+	}
+}
+
+// Overrides are the command-line settings that add to or replace the file's.
+type Overrides struct {
+	Mirror      string
+	Rules       []Rule
+	PullSecrets []string
+	Allow       []string
+}
+
+// Apply merges command-line settings into the config: a mirror replaces the
+// file's, a rule replaces the file's rule with the same from, and pull secrets
+// and allowed domains are added.
+func (c *Config) Apply(o Overrides) {
+	if o.Mirror != "" {
+		c.Mirror = o.Mirror
+	}
+	for _, rule := range o.Rules {
+		replaced := false
+		for i := range c.Rules {
+			if c.Rules[i].From == rule.From {
+				c.Rules[i], replaced = rule, true
+			}
+		}
+		if !replaced {
+			c.Rules = append(c.Rules, rule)
+		}
+	}
+	c.PullSecrets = appendNew(c.PullSecrets, o.PullSecrets...)
+	c.Allow = appendNew(c.Allow, o.Allow...)
+}
+
+func appendNew(list []string, items ...string) []string {
+	for _, item := range items {
+		if !contains(list, item) {
+			list = append(list, item)
+		}
+	}
+	return list
+}
+
+func contains(list []string, s string) bool {
+	for _, item := range list {
+		if item == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseRuleFlag parses a --rule FROM=TO flag value.
+func ParseRuleFlag(s string) (Rule, error) {
+	from, to, ok := strings.Cut(s, "=")
+	if !ok || from == "" || to == "" {
+		return Rule{}, fmt.Errorf("parsing rule %q: want FROM=TO", s)
+	}
+	return Rule{From: from, To: to}, nil
+}
+
+// errorf builds a config error that names the file, line and key.
+func (c *Config) errorf(key, format string, args ...any) error {
+	where := c.source
+	if where == "" {
+		where = "config"
+	}
+	if line, ok := c.lines[key]; ok {
+		where += ":" + strconv.Itoa(line)
+	}
+	return fmt.Errorf("%s: %s: %s", where, key, fmt.Sprintf(format, args...))
+}
+
+// Compile validates the config and returns the Mapper it describes. Every
+// problem is reported, not only the first.
+func (c *Config) Compile() (*Mapper, error) {
+	m := &Mapper{internal: map[string]bool{}, cache: map[string]cached{}}
+	var errs []error
+	fail := func(err error) { errs = append(errs, err) }
+
+	if c.Mirror != "" {
+		prefix, err := parseDestination(c.Mirror)
+		if err != nil {
+			fail(c.errorf("mirror", "%v", err))
+		} else {
+			m.mirror = prefix
+			m.internal[domainOf(prefix)] = true
+		}
+	}
+	seen := map[string]int{}
+	for i, r := range c.Rules {
+		key := "rules[" + strconv.Itoa(i) + "]"
+		from, err := parsePrefix(r.From)
+		if err != nil {
+			fail(c.errorf(key+".from", "invalid source %q: %v", r.From, err))
+			continue
+		}
+		if first, dup := seen[from]; dup {
+			fail(c.errorf(key+".from", "duplicate source %q (also rules[%d])", r.From, first))
+			continue
+		}
+		seen[from] = i
+		to, err := parseDestination(r.To)
+		if err != nil {
+			fail(c.errorf(key+".to", "%v", err))
+			continue
+		}
+		m.rules = append(m.rules, compiledRule{from: from, to: to, index: i})
+		m.internal[domainOf(to)] = true
+	}
+	for i, domain := range c.Allow {
+		key := "allow[" + strconv.Itoa(i) + "]"
+		if !isDomain(domain) {
+			fail(c.errorf(key, "invalid registry domain %q: want a host name, with an optional port", domain))
+			continue
+		}
+		if IsPublicRegistry(domain) {
+			fail(c.errorf(key, "%q is a public registry; allowing it would let public images through", domain))
+			continue
+		}
+		m.internal[strings.ToLower(domain)] = true
+	}
+	for _, r := range m.rules {
+		if m.internal[domainOf(r.from)] {
+			fail(c.errorf("rules["+strconv.Itoa(r.index)+"].from",
+				"source %q is on an internal registry, so the rule would never apply", c.Rules[r.index].From))
+		}
+	}
+	for i, name := range c.PullSecrets {
+		if !isDNSSubdomain(name) {
+			fail(c.errorf("pullSecrets["+strconv.Itoa(i)+"]", "invalid secret name %q: want a lower-case DNS subdomain", name))
+		}
+	}
+	for i, f := range c.ImageFields {
+		key := "imageFields[" + strconv.Itoa(i) + "]"
+		if f.Kind == "" {
+			fail(c.errorf(key+".kind", "kind is required"))
+		}
+		if _, err := ParseFieldPath(f.Path); err != nil {
+			fail(c.errorf(key+".path", "%v", err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	m.sortRules()
+	m.pullSecrets = c.PullSecrets
+	return m, nil
+}
+
+// parseDestination validates a rule's to or the mirror: an explicit,
+// non-public registry domain with an optional path.
+func parseDestination(s string) (string, error) {
+	prefix, err := parsePrefix(s)
+	if err != nil {
+		return "", fmt.Errorf("invalid destination %q: %v", s, err)
+	}
+	domain, _, _ := strings.Cut(s, "/")
+	if !isDomain(domain) {
+		return "", fmt.Errorf("invalid destination %q: it must start with a registry host (a name with a dot or port, or localhost)", s)
+	}
+	if IsPublicRegistry(domainOf(prefix)) {
+		return "", fmt.Errorf("destination %q is a public registry, not a mirror", s)
+	}
+	return prefix, nil
+}
+
+// isDNSSubdomain checks a Kubernetes object name (RFC 1123 subdomain).
+func isDNSSubdomain(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}

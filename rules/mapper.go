@@ -1,0 +1,194 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/distribution/reference"
+)
+
+// Status says what the mapping did with a reference.
+type Status int
+
+const (
+	// Internal references are already on the mirror, a rule destination or an
+	// allowed registry; they are left exactly as written.
+	Internal Status = iota
+	// Rewritten references were moved by a rule or the catch-all mirror.
+	Rewritten
+	// Unmapped references match no rule and there is no mirror: they stay
+	// public and fail the check.
+	Unmapped
+)
+
+// Mapping is the outcome for one reference.
+type Mapping struct {
+	Source   Ref
+	Dest     string // the reference to write; equals Source.Written unless Rewritten
+	DestRepo string // normalized destination repository
+	Status   Status
+	Rule     string // the rule's from, "mirror", or "" when not rewritten
+}
+
+// Mapper maps image references onto the internal registry. It is safe for
+// concurrent use; each distinct reference is resolved once.
+type Mapper struct {
+	mirror      string
+	rules       []compiledRule
+	internal    map[string]bool // registry hosts that are already internal
+	pullSecrets []string
+
+	mu    sync.Mutex
+	cache map[string]cached
+}
+
+type compiledRule struct {
+	from, to string
+	index    int // position in the config, for messages
+}
+
+type cached struct {
+	mapping Mapping
+	err     error
+}
+
+// sortRules orders rules longest source first, so the most specific wins.
+func (m *Mapper) sortRules() {
+	sort.SliceStable(m.rules, func(i, j int) bool { return len(m.rules[i].from) > len(m.rules[j].from) })
+}
+
+// PullSecrets are the secret names every pod spec must list.
+func (m *Mapper) PullSecrets() []string { return m.pullSecrets }
+
+// Mirror is the catch-all destination prefix, or "".
+func (m *Mapper) Mirror() string { return m.mirror }
+
+// IsInternal reports whether a registry host is the mirror's, a rule
+// destination's or an allowed one.
+func (m *Mapper) IsInternal(domain string) bool { return m.internal[strings.ToLower(domain)] }
+
+// Map resolves one reference as written.
+func (m *Mapper) Map(s string) (Mapping, error) {
+	m.mu.Lock()
+	c, ok := m.cache[s]
+	m.mu.Unlock()
+	if ok {
+		return c.mapping, c.err
+	}
+	mapping, err := m.resolve(s)
+	m.mu.Lock()
+	m.cache[s] = cached{mapping, err}
+	m.mu.Unlock()
+	return mapping, err
+}
+
+func (m *Mapper) resolve(s string) (Mapping, error) {
+	ref, err := ParseRef(s)
+	if err != nil {
+		return Mapping{}, err
+	}
+	out := Mapping{Source: ref, Dest: s, DestRepo: ref.Repository()}
+	if m.internal[ref.Domain] {
+		out.Status = Internal
+		return out, nil
+	}
+	repo := ref.Repository()
+	switch rule, ok := m.match(repo); {
+	case ok:
+		out.DestRepo = rule.to + repo[len(rule.from):]
+		out.Rule = rule.from
+	case m.mirror != "":
+		out.DestRepo = m.mirror + "/" + ref.Path
+		out.Rule = "mirror"
+	default:
+		out.Status = Unmapped
+		return out, nil
+	}
+	out.Status = Rewritten
+	out.Dest = out.DestRepo + ref.Suffix
+	if _, err := reference.ParseNamed(out.DestRepo); err != nil {
+		return Mapping{}, fmt.Errorf("mapping image reference %q to %q: %w", s, out.Dest, err)
+	}
+	return out, nil
+}
+
+// match finds the longest rule whose source is repo or a parent of it.
+func (m *Mapper) match(repo string) (compiledRule, bool) {
+	for _, rule := range m.rules {
+		if underPrefix(repo, rule.from) {
+			return rule, true
+		}
+	}
+	return compiledRule{}, false
+}
+
+// Hint suggests the rule that would move a public reference to the mirror.
+func (m *Mapper) Hint(ref Ref) string {
+	dest := "<your-registry>"
+	if len(m.rules) > 0 {
+		dest = domainOf(m.rules[0].to)
+	}
+	return fmt.Sprintf("add a rule {from: %s, to: %s/%s}, or set mirror: to send every unmatched image to one prefix", ref.Domain, dest, ref.Domain)
+}
+
+// Collisions detects two different source repositories that would land on
+// one destination repository. It is safe for concurrent use.
+type Collisions struct {
+	mu     sync.Mutex
+	byDest map[string]string // destination repository -> first source repository
+	found  map[string]bool
+	list   []Collision
+}
+
+// Collision is a destination claimed by two sources.
+type Collision struct{ Dest, First, Second string }
+
+func (c Collision) String() string {
+	return fmt.Sprintf("%s and %s would both be mirrored to %s", c.First, c.Second, c.Dest)
+}
+
+// Add records a rewritten mapping; mappings that were not rewritten cannot collide.
+func (c *Collisions) Add(m Mapping) {
+	if m.Status != Rewritten {
+		return
+	}
+	src := m.Source.Repository()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byDest == nil {
+		c.byDest, c.found = map[string]string{}, map[string]bool{}
+	}
+	first, ok := c.byDest[m.DestRepo]
+	switch {
+	case !ok:
+		c.byDest[m.DestRepo] = src
+	case first != src && !c.found[first+"\x00"+src]:
+		c.found[first+"\x00"+src] = true
+		c.list = append(c.list, Collision{Dest: m.DestRepo, First: first, Second: src})
+	}
+}
+
+// List returns the collisions found, sorted by destination.
+func (c *Collisions) List() []Collision {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	list := append([]Collision(nil), c.list...)
+	sort.Slice(list, func(i, j int) bool { return list[i].Dest+list[i].Second < list[j].Dest+list[j].Second })
+	return list
+}
+
+// Knows reports whether a registry host is internal or the source of a rule.
+func (m *Mapper) Knows(domain string) bool {
+	domain = strings.ToLower(domain)
+	if m.internal[domain] {
+		return true
+	}
+	for _, rule := range m.rules {
+		if domainOf(rule.from) == domain {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,103 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/distribution/reference"
+)
+
+// Ref is an image reference split into the parts the mapping needs. Tag and
+// digest are kept exactly as written: helm-airgap never adds ":latest" and
+// keeps "tag@digest" whole.
+type Ref struct {
+	Written string // the reference exactly as found
+	Domain  string // normalized registry host, lower case ("docker.io" for Docker Hub)
+	Path    string // repository path without the domain ("library/nginx")
+	Suffix  string // ":tag", "@digest" or ":tag@digest" as written, or ""
+}
+
+// Repository is the normalized repository name, domain included.
+func (r Ref) Repository() string { return r.Domain + "/" + r.Path }
+
+// ParseRef parses and normalizes an image reference the way the container
+// runtime does: "nginx", "library/nginx", "docker.io/nginx" and
+// "index.docker.io/library/nginx" are the same repository.
+func ParseRef(s string) (Ref, error) {
+	if s == "" {
+		return Ref{}, fmt.Errorf("invalid image reference %q: empty", s)
+	}
+	if strings.TrimSpace(s) != s {
+		return Ref{}, fmt.Errorf("invalid image reference %q: surrounding white space", s)
+	}
+	named, err := reference.ParseNormalizedNamed(s)
+	if err != nil {
+		return Ref{}, fmt.Errorf("invalid image reference %q: %w", s, err)
+	}
+	ref := Ref{
+		Written: s,
+		Domain:  strings.ToLower(reference.Domain(named)),
+		Path:    reference.Path(named),
+	}
+	if tagged, ok := named.(reference.Tagged); ok {
+		ref.Suffix = ":" + tagged.Tag()
+	}
+	if digested, ok := named.(reference.Digested); ok {
+		ref.Suffix += "@" + digested.Digest().String()
+	}
+	return ref, nil
+}
+
+// HasExplicitDomain reports whether s names its registry itself rather than
+// relying on the Docker Hub default: its first path component contains a dot
+// or a colon, or is "localhost". Only such strings are taken for image
+// references when they appear in free-form places such as container args.
+func HasExplicitDomain(s string) bool {
+	first, _, ok := strings.Cut(s, "/")
+	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
+}
+
+// parsePrefix parses a repository prefix such as "docker.io",
+// "quay.io/jetstack" or "registry.internal.example.com/mirror" into its
+// normalized form. A single component with a dot or colon, or "localhost",
+// is a bare registry domain; anything else is normalized like an image
+// repository, so "bitnami/redis" means "docker.io/bitnami/redis".
+func parsePrefix(s string) (string, error) {
+	if s == "" {
+		return "", fmt.Errorf("empty")
+	}
+	if strings.ContainsAny(s, "@") || strings.HasSuffix(s, "/") {
+		return "", fmt.Errorf("a prefix has no tag, digest or trailing slash")
+	}
+	if isDomain(s) {
+		if _, err := reference.ParseNamed(s + "/x/y"); err != nil {
+			return "", err
+		}
+		return strings.ToLower(s), nil
+	}
+	named, err := reference.ParseNormalizedNamed(s)
+	if err != nil {
+		return "", err
+	}
+	if !reference.IsNameOnly(named) {
+		return "", fmt.Errorf("a prefix has no tag or digest")
+	}
+	return strings.ToLower(reference.Domain(named)) + "/" + reference.Path(named), nil
+}
+
+// isDomain reports whether a slash-free string is a registry host.
+func isDomain(s string) bool {
+	return !strings.Contains(s, "/") && (strings.ContainsAny(s, ".:") || s == "localhost")
+}
+
+// domainOf returns the registry host of a normalized prefix.
+func domainOf(prefix string) string {
+	domain, _, _ := strings.Cut(prefix, "/")
+	return domain
+}
+
+// underPrefix reports whether repo equals prefix or lies below it at a
+// path-component boundary: "a/b" is under "a" but "a-b/c" is not.
+func underPrefix(repo, prefix string) bool {
+	return repo == prefix || (strings.HasPrefix(repo, prefix) && repo[len(prefix)] == '/')
+}
