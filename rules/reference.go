@@ -75,6 +75,19 @@ func parsePrefix(s string) (string, error) {
 		}
 		return strings.ToLower(s), nil
 	}
+	if HasExplicitDomain(s) {
+		// An explicit domain keeps its path as written: "docker.io/bitnami"
+		// is the bitnami namespace, not docker.io/library/bitnami.
+		domain, path, _ := strings.Cut(s, "/")
+		domain = strings.ToLower(domain)
+		if domain == "index.docker.io" {
+			domain = "docker.io"
+		}
+		if _, err := reference.ParseNamed(domain + "/" + path + "/x"); err != nil {
+			return "", err
+		}
+		return domain + "/" + path, nil
+	}
 	named, err := reference.ParseNormalizedNamed(s)
 	if err != nil {
 		return "", err

@@ -74,5 +74,8 @@ manifest stream.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRewriteCommand(), newCheckCommand(), newVersionCommand())
+	for _, e := range externalCommands {
+		root.AddCommand(newExternalCommand(e))
+	}
 	return root
 }

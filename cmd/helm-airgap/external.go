@@ -1,0 +1,63 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// external is a subcommand served by a companion binary. Commands that need
+// the Helm SDK, a registry client or the kyaml function framework live in
+// their own binaries so that rewrite, which Helm runs on every install,
+// never pays for initialising them.
+type external struct {
+	name, binary, short string
+}
+
+var externalCommands = []external{
+	{"template", "helm-airgap-helm", "Render a chart with Helm 3 and rewrite every manifest, hooks included"},
+	{"install", "helm-airgap-helm", "Install a chart with Helm 3, rewriting every manifest, hooks included"},
+	{"upgrade", "helm-airgap-helm", "Upgrade a release with Helm 3, rewriting every manifest, hooks included"},
+	{"mirror", "helm-airgap-registry", "Copy every image the manifests use to its mirror destination"},
+	{"verify", "helm-airgap-registry", "Check that every destination image exists in the internal registry"},
+	{"fn", "helm-airgap-krm", "Run as a kustomize/kpt KRM function (ResourceList on stdin)"},
+}
+
+func newExternalCommand(e external) *cobra.Command {
+	return &cobra.Command{
+		Use:                e.name,
+		Short:              e.short,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := findCompanion(e.binary)
+			if err != nil {
+				return usageError{fmt.Errorf("%s: %w", e.name, err)}
+			}
+			argv := append([]string{path, e.name}, args...)
+			return syscall.Exec(path, argv, os.Environ())
+		},
+	}
+}
+
+// findCompanion looks for a companion binary beside this one, then on PATH.
+func findCompanion(name string) (string, error) {
+	if self, err := os.Executable(); err == nil {
+		if resolved, err := filepath.EvalSymlinks(self); err == nil {
+			self = resolved
+		}
+		candidate := filepath.Join(filepath.Dir(self), name)
+		if info, err := os.Stat(candidate); err == nil && !info.IsDir() {
+			return candidate, nil
+		}
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", errors.New("the companion binary " + name + " is neither beside helm-airgap nor on PATH (make build puts it in bin/)")
+	}
+	return path, nil
+}
