@@ -44,17 +44,15 @@ func (c chunk) streamLine(line int) int { return c.line + line - 1 }
 // root and passes through as it is.
 func parse(c chunk) (*document, error) {
 	d := &document{chunk: c}
-	dec := yaml.NewDecoder(bytes.NewReader(c.data))
 	var node yaml.Node
-	if err := dec.Decode(&node); err != nil {
+	if err := decodeOne(c.data, &node); err != nil {
 		if errors.Is(err, io.EOF) {
 			return d, nil
 		}
+		if errors.Is(err, errTrailing) {
+			return nil, inputErrorf("%s: unexpected content after the document end marker \"...\"", c.where())
+		}
 		return nil, inputErrorf("%s: invalid YAML: %s", c.where(), c.absoluteLines(err.Error()))
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, inputErrorf("%s: unexpected content after the document end marker \"...\"", c.where())
 	}
 	if len(node.Content) == 0 {
 		return d, nil
@@ -68,6 +66,32 @@ func parse(c chunk) (*document, error) {
 	}
 	d.root, d.doc = resolve(root), &node
 	return d, nil
+}
+
+var errTrailing = errors.New("content after the document end marker")
+
+// decodeOne decodes the chunk's single document. Unmarshal parses from the
+// byte slice directly, which is much faster than a Decoder; the Decoder is
+// needed only when a "..." end marker could be followed by another document.
+func decodeOne(data []byte, node *yaml.Node) error {
+	if !bytes.Contains(data, []byte("\n...")) && !bytes.HasPrefix(data, []byte("...")) {
+		if err := yaml.Unmarshal(data, node); err != nil {
+			return err
+		}
+		if node.Kind == 0 {
+			return io.EOF
+		}
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(node); err != nil {
+		return err
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return errTrailing
+	}
+	return nil
 }
 
 // absoluteLines rewrites "line N" in a parser message to the stream's numbering.

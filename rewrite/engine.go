@@ -1,7 +1,6 @@
 package rewrite
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +66,7 @@ type Report struct {
 	Rewritten   int // references changed
 	PodSpecs    int // pod specs given pull secrets
 	ReEncoded   int // documents whose edits could not be spliced and were re-encoded
+	Parsed      int // documents parsed; the others provably held no image and were copied
 	Offenders   []Occurrence
 	Collisions  []rules.Collision
 	InputBytes  int64
@@ -142,12 +142,13 @@ type docResult struct {
 	rewritten   int
 	podSpecs    int
 	reEncoded   bool
+	parsed      bool
 	err         error
 }
 
 // process runs the documents through the workers and collects their results
 // in input order.
-func process(in io.Reader, out io.Writer, opts Options) (*Report, error) {
+func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -211,6 +212,9 @@ func process(in io.Reader, out io.Writer, opts Options) (*Report, error) {
 		if r.reEncoded {
 			report.ReEncoded++
 		}
+		if r.parsed {
+			report.Parsed++
+		}
 		report.Offenders = append(report.Offenders, r.offenders...)
 		for _, o := range r.occurrences {
 			collisions.Add(o.Mapping)
@@ -219,7 +223,7 @@ func process(in io.Reader, out io.Writer, opts Options) (*Report, error) {
 			}
 		}
 		if !opts.CheckOnly {
-			if _, err := out.Write(r.out); err != nil {
+			if err := out.add(r.out); err != nil {
 				firstErr = err
 				close(stop)
 			}
@@ -257,15 +261,6 @@ func triggers(fields []rules.ImageField) [][]byte {
 	return t
 }
 
-func (p *processor) mayHoldImages(data []byte) bool {
-	for _, t := range p.triggers {
-		if bytes.Contains(data, t) {
-			return true
-		}
-	}
-	return false
-}
-
 // document rewrites one chunk.
 func (p *processor) document(c chunk) docResult {
 	if !p.opts.ParseAll && len(p.opts.Passes) == 0 && !p.mayHoldImages(c.data) {
@@ -276,13 +271,13 @@ func (p *processor) document(c chunk) docResult {
 		return docResult{err: err}
 	}
 	if d.root == nil {
-		return docResult{out: c.data}
+		return docResult{out: c.data, parsed: true}
 	}
 	f := &finder{doc: d, fields: p.opts.ImageFields, candidate: p.isCandidate, budget: 10*len(c.data) + 10000}
 	if err := f.find(); err != nil {
 		return docResult{err: err}
 	}
-	var r docResult
+	r := docResult{parsed: true}
 	plan := &plan{splicer: splicer{data: c.data}}
 	done := map[*yaml.Node]bool{}
 	for _, s := range f.sites {

@@ -2,40 +2,58 @@ package rewrite
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 )
 
 // spool holds the finished stream until the last document has passed, so
-// that a failure leaves the real output empty. It keeps up to limit bytes in
-// memory and moves to a temporary file beyond that, which keeps memory
-// bounded by the largest document rather than the stream.
+// that a failure leaves the real output empty. It keeps the documents'
+// output slices themselves (no copy) up to limit bytes, and moves everything
+// to a temporary file beyond that, which keeps memory bounded by the largest
+// document rather than the stream.
 type spool struct {
-	limit int
-	mem   bytes.Buffer
-	file  *os.File
-	w     *bufio.Writer
-	size  int64
+	limit  int
+	chunks [][]byte
+	inMem  int
+	file   *os.File
+	w      *bufio.Writer
+	size   int64
 }
 
-func (s *spool) Write(p []byte) (int, error) {
+// add takes ownership of p: the caller must not change it afterwards.
+func (s *spool) add(p []byte) error {
 	s.size += int64(len(p))
-	if s.file == nil && s.mem.Len()+len(p) <= s.limit {
-		return s.mem.Write(p)
+	if s.file == nil && s.inMem+len(p) <= s.limit {
+		s.chunks = append(s.chunks, p)
+		s.inMem += len(p)
+		return nil
 	}
 	if s.file == nil {
-		f, err := os.CreateTemp("", "helm-airgap-*.yaml")
-		if err != nil {
-			return 0, fmt.Errorf("holding output in a temporary file: %w", err)
-		}
-		s.file, s.w = f, bufio.NewWriterSize(f, 1<<20)
-		if _, err := s.mem.WriteTo(s.w); err != nil {
-			return 0, fmt.Errorf("holding output in a temporary file: %w", err)
+		if err := s.spill(); err != nil {
+			return err
 		}
 	}
-	return s.w.Write(p)
+	if _, err := s.w.Write(p); err != nil {
+		return fmt.Errorf("holding output in a temporary file: %w", err)
+	}
+	return nil
+}
+
+// spill moves what is held in memory to a new temporary file.
+func (s *spool) spill() error {
+	f, err := os.CreateTemp("", "helm-airgap-*.yaml")
+	if err != nil {
+		return fmt.Errorf("holding output in a temporary file: %w", err)
+	}
+	s.file, s.w = f, bufio.NewWriterSize(f, 1<<20)
+	for _, c := range s.chunks {
+		if _, err := s.w.Write(c); err != nil {
+			return fmt.Errorf("holding output in a temporary file: %w", err)
+		}
+	}
+	s.chunks, s.inMem = nil, 0
+	return nil
 }
 
 // Len is the number of bytes held.
@@ -44,7 +62,16 @@ func (s *spool) Len() int64 { return s.size }
 // WriteTo copies everything held to w.
 func (s *spool) WriteTo(w io.Writer) (int64, error) {
 	if s.file == nil {
-		return s.mem.WriteTo(w)
+		bw := bufio.NewWriterSize(w, 256<<10)
+		var n int64
+		for _, c := range s.chunks {
+			m, err := bw.Write(c)
+			n += int64(m)
+			if err != nil {
+				return n, err
+			}
+		}
+		return n, bw.Flush()
 	}
 	if err := s.w.Flush(); err != nil {
 		return 0, fmt.Errorf("holding output in a temporary file: %w", err)
