@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/plexicus/helm-airgap/rules"
@@ -33,6 +35,10 @@ type Options struct {
 	// Passes run on every parsed document after the image rewrite; with
 	// Passes set every document is parsed.
 	Passes []Pass
+	// AdaptMemoryLimit raises the Go runtime's soft memory limit, when one is
+	// set, to fit the largest document seen, so that a huge document is
+	// processed at full speed instead of under constant garbage collection.
+	AdaptMemoryLimit bool
 	// MemoryLimit is how much output is held in memory before it moves to a
 	// temporary file (16 MiB when 0).
 	MemoryLimit int
@@ -175,6 +181,9 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 				}
 				return
 			}
+			if opts.AdaptMemoryLimit {
+				fitMemoryLimit(len(c.data))
+			}
 			res := make(chan docResult, 1)
 			select {
 			case order <- res:
@@ -239,6 +248,22 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 	}
 	report.Collisions = collisions.List()
 	return report, nil
+}
+
+// parseOverhead is about how many bytes of heap parsing one byte of YAML
+// takes (nodes, tokens, strings), with room for the documents in flight.
+const parseOverhead = 24
+
+// fitMemoryLimit raises a soft memory limit that is set (not the default
+// "none") to fit a document of size bytes.
+func fitMemoryLimit(size int) {
+	current := debug.SetMemoryLimit(-1)
+	if current == math.MaxInt64 {
+		return
+	}
+	if want := int64(size)*parseOverhead + 32<<20; want > current {
+		debug.SetMemoryLimit(want)
+	}
 }
 
 // processor turns one chunk into its output.

@@ -155,6 +155,9 @@ func blockScalarStart(line []byte, indent int) (parent int, ok bool) {
 		return -1, false
 	}
 	head := bytes.TrimRight(trimmed[:sp], " ")
+	if len(head) <= indent {
+		return -1, false // nothing before the indicator: a document-level or odd scalar
+	}
 	// The node that owns the scalar: skip "- " entries to reach the key.
 	col := indent
 	for bytes.HasPrefix(head[col:], []byte("- ")) {
