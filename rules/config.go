@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -24,8 +26,9 @@ type Config struct {
 	Allow       []string     `yaml:"allow,omitempty" json:"allow,omitempty"`
 	ImageFields []ImageField `yaml:"imageFields,omitempty" json:"imageFields,omitempty"`
 
-	source string         // file name, for messages
-	lines  map[string]int // key path ("rules[1].to") -> line in source
+	source string            // file name, for messages
+	lines  map[string]int    // key path ("rules[1].to") -> line in source
+	origin map[string]string // key path -> the flag that set it, for messages
 }
 
 // Rule moves every repository under From to the same path under To.
@@ -66,9 +69,18 @@ func Parse(data []byte, source string) (*Config, error) {
 	if len(root.Content) > 0 {
 		cfg.lines = map[string]int{}
 		recordLines(root.Content[0], "", cfg.lines)
+		if err := cfg.checkKeys(root.Content[0], reflect.TypeOf(*cfg), ""); err != nil {
+			return nil, err
+		}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(cfg); err != nil {
+			return nil, fmt.Errorf("reading config %s: %w", source, err)
+		}
+		var extra yaml.Node
+		if err := dec.Decode(&extra); err == nil {
+			return nil, fmt.Errorf("%s:%d: a config file holds one document; found another", source, extra.Line)
+		} else if !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("reading config %s: %w", source, err)
 		}
 	}
@@ -76,6 +88,49 @@ func Parse(data []byte, source string) (*Config, error) {
 		return nil, cfg.errorf("apiVersion", "unsupported apiVersion %q (this helm-airgap reads %q)", cfg.APIVersion, APIVersion)
 	}
 	return cfg, nil
+}
+
+// checkKeys reports every key that names no field of t, with its file, line
+// and path, so that a misspelt key ("mirrors", "form") is never ignored.
+// yaml's KnownFields stops at the first one and names no path.
+func (c *Config) checkKeys(node *yaml.Node, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		if t.Kind() == reflect.Slice && node.Kind == yaml.SequenceNode {
+			var errs []error
+			for i, item := range node.Content {
+				errs = append(errs, c.checkKeys(item, t.Elem(), path+"["+strconv.Itoa(i)+"]"))
+			}
+			return errors.Join(errs...)
+		}
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || node.Kind != yaml.MappingNode {
+		return nil // a type mismatch is the decoder's to report
+	}
+	fields := map[string]reflect.Type{}
+	var known []string
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name != "" && name != "-" && t.Field(i).IsExported() {
+			fields[name] = t.Field(i).Type
+			known = append(known, name)
+		}
+	}
+	var errs []error
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		key := node.Content[i].Value
+		keyPath := key
+		if path != "" {
+			keyPath = path + "." + key
+		}
+		ft, ok := fields[key]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s:%d: %s: unknown key (known: %s)", c.source, node.Content[i].Line, keyPath, strings.Join(known, ", ")))
+			continue
+		}
+		errs = append(errs, c.checkKeys(node.Content[i+1], ft, keyPath))
+	}
+	return errors.Join(errs...)
 }
 
 // recordLines maps every key path of a config document to its line.
@@ -111,27 +166,46 @@ type Overrides struct {
 // file's, a rule replaces the file's rule with the same from, and pull secrets
 // and allowed domains are added.
 func (c *Config) Apply(o Overrides) {
+	if c.origin == nil {
+		c.origin = map[string]string{}
+	}
 	if o.Mirror != "" {
 		c.Mirror = o.Mirror
+		c.origin["mirror"] = "--mirror"
 	}
 	for _, rule := range o.Rules {
+		flag := "--rule " + rule.From + "=" + rule.To
 		replaced := false
 		for i := range c.Rules {
-			if c.Rules[i].From == rule.From {
+			if sameSource(c.Rules[i].From, rule.From) {
 				c.Rules[i], replaced = rule, true
+				c.origin["rules["+strconv.Itoa(i)+"]"] = flag
 			}
 		}
 		if !replaced {
+			c.origin["rules["+strconv.Itoa(len(c.Rules))+"]"] = flag
 			c.Rules = append(c.Rules, rule)
 		}
 	}
-	c.PullSecrets = appendNew(c.PullSecrets, o.PullSecrets...)
-	c.Allow = appendNew(c.Allow, o.Allow...)
+	c.PullSecrets = c.appendNew("pullSecrets", "--pull-secret", c.PullSecrets, o.PullSecrets...)
+	c.Allow = c.appendNew("allow", "--allow", c.Allow, o.Allow...)
 }
 
-func appendNew(list []string, items ...string) []string {
+// sameSource reports whether two rule sources name the same prefix, however
+// spelt ("docker.io/bitnami", "index.docker.io/bitnami").
+func sameSource(a, b string) bool {
+	if a == b {
+		return true
+	}
+	pa, errA := parsePrefix(a)
+	pb, errB := parsePrefix(b)
+	return errA == nil && errB == nil && pa == pb
+}
+
+func (c *Config) appendNew(key, flag string, list []string, items ...string) []string {
 	for _, item := range items {
 		if !contains(list, item) {
+			c.origin[key+"["+strconv.Itoa(len(list))+"]"] = flag + " " + item
 			list = append(list, item)
 		}
 	}
@@ -156,8 +230,14 @@ func ParseRuleFlag(s string) (Rule, error) {
 	return Rule{From: from, To: to}, nil
 }
 
-// errorf builds a config error that names the file, line and key.
+// errorf builds a config error that names the file, line and key, or the
+// command-line flag the value came from.
 func (c *Config) errorf(key, format string, args ...any) error {
+	for k, flag := range c.origin {
+		if key == k || strings.HasPrefix(key, k+".") {
+			return fmt.Errorf("%s: %s", flag, fmt.Sprintf(format, args...))
+		}
+	}
 	where := c.source
 	if where == "" {
 		where = "config"

@@ -34,6 +34,10 @@ func ParseRef(s string) (Ref, error) {
 	if strings.TrimSpace(s) != s {
 		return Ref{}, fmt.Errorf("invalid image reference %q: surrounding white space", s)
 	}
+	if strings.Contains(s, "{{") {
+		// Say so plainly: distribution/reference would only complain about case.
+		return Ref{}, fmt.Errorf("invalid image reference %q: an unrendered template expression", s)
+	}
 	named, err := reference.ParseNormalizedNamed(s)
 	if err != nil {
 		return Ref{}, fmt.Errorf("invalid image reference %q: %w", s, err)
@@ -74,10 +78,15 @@ func parsePrefix(s string) (string, error) {
 		return "", fmt.Errorf("a prefix has no tag, digest or trailing slash")
 	}
 	if isDomain(s) {
-		if _, err := reference.ParseNamed(s + "/x/y"); err != nil {
+		domain := strings.ToLower(s)
+		if domain == "index.docker.io" {
+			// Docker Hub's legacy name; references normalize it to docker.io.
+			domain = "docker.io"
+		}
+		if _, err := reference.ParseNamed(domain + "/x/y"); err != nil {
 			return "", err
 		}
-		return strings.ToLower(s), nil
+		return domain, nil
 	}
 	if HasExplicitDomain(s) {
 		// An explicit domain keeps its path as written: "docker.io/bitnami"

@@ -1,0 +1,289 @@
+package rules
+
+import (
+	"strings"
+	"sync"
+	"testing"
+)
+
+// issueConfig is the config from the issue: three rules, a catch-all mirror
+// and an allowed internal registry.
+const issueConfig = `
+mirror: registry.internal.example.com/mirror
+rules:
+  - from: europe-west3-docker.pkg.dev/plexicus-registry/platform
+    to: registry.internal.example.com/plexicus
+  - from: europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone
+    to: registry.internal.example.com/plexicus/standalone
+  - from: docker.io/bitnamilegacy
+    to: registry.internal.example.com/bitnami
+  - from: docker.io
+    to: hub.internal.example.com/hub
+  - from: quay.io/jetstack
+    to: registry.internal.example.com/jetstack
+  - from: quay.io/jetstack/cert-manager-webhook
+    to: registry.internal.example.com/webhook
+pullSecrets: [my-registry-secret]
+allow: [registry.internal.example.com, allowed.example.com:5000]
+`
+
+func compile(t testing.TB, config string) *Mapper {
+	t.Helper()
+	cfg, err := Parse([]byte(config), "airgap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cfg.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestMap(t *testing.T) {
+	const digest = "sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1"
+	const pkg = "europe-west3-docker.pkg.dev/plexicus-registry/"
+	tests := []struct {
+		name, in, dest string
+		status         Status
+		rule           string
+	}{
+		// Path-component boundaries.
+		{"rule matches below its source", pkg + "platform/fastapi:1.0", "registry.internal.example.com/plexicus/fastapi:1.0", Rewritten, pkg + "platform"},
+		{"rule matches deeper paths", pkg + "platform/a/b:1", "registry.internal.example.com/plexicus/a/b:1", Rewritten, pkg + "platform"},
+		{"sibling with a longer name is not below", pkg + "platform-standalone/mongo-seed-data:2", "registry.internal.example.com/plexicus/standalone/mongo-seed-data:2", Rewritten, pkg + "platform-standalone"},
+		{"prefix of a component is not a match", pkg + "platformx/y:1", "registry.internal.example.com/mirror/plexicus-registry/platformx/y:1", Rewritten, "mirror"},
+		{"domain rule never matches a longer domain", "docker.io.evil.example/x/y:1", "registry.internal.example.com/mirror/x/y:1", Rewritten, "mirror"},
+		{"bitnamilegacy rule is not bitnami", "docker.io/bitnami/redis:7", "hub.internal.example.com/hub/bitnami/redis:7", Rewritten, "docker.io"},
+
+		// Longest match.
+		{"longest source wins", "docker.io/bitnamilegacy/redis:7", "registry.internal.example.com/bitnami/redis:7", Rewritten, "docker.io/bitnamilegacy"},
+		{"longest source wins over its parent", "quay.io/jetstack/cert-manager-webhook:v1", "registry.internal.example.com/webhook:v1", Rewritten, "quay.io/jetstack/cert-manager-webhook"},
+		{"parent still catches siblings", "quay.io/jetstack/cert-manager-controller:v1", "registry.internal.example.com/jetstack/cert-manager-controller:v1", Rewritten, "quay.io/jetstack"},
+
+		// Normalization: every Docker Hub spelling is one repository.
+		{"short name", "nginx", "hub.internal.example.com/hub/library/nginx", Rewritten, "docker.io"},
+		{"library name", "library/nginx", "hub.internal.example.com/hub/library/nginx", Rewritten, "docker.io"},
+		{"docker.io name", "docker.io/nginx", "hub.internal.example.com/hub/library/nginx", Rewritten, "docker.io"},
+		{"legacy index name", "index.docker.io/library/nginx", "hub.internal.example.com/hub/library/nginx", Rewritten, "docker.io"},
+
+		// Tag and digest kept exactly.
+		{"no tag stays without one", "quay.io/jetstack/x", "registry.internal.example.com/jetstack/x", Rewritten, "quay.io/jetstack"},
+		{"tag kept", "quay.io/jetstack/x:v1.21.1", "registry.internal.example.com/jetstack/x:v1.21.1", Rewritten, "quay.io/jetstack"},
+		{"digest kept", "quay.io/jetstack/x@" + digest, "registry.internal.example.com/jetstack/x@" + digest, Rewritten, "quay.io/jetstack"},
+		{"tag and digest kept whole", "registry.k8s.io/ingress-nginx/controller:v1.15.1@" + digest, "registry.internal.example.com/mirror/ingress-nginx/controller:v1.15.1@" + digest, Rewritten, "mirror"},
+		{"latest is not added", "ghcr.io/org/app", "registry.internal.example.com/mirror/org/app", Rewritten, "mirror"},
+		{"explicit latest kept", "ghcr.io/org/app:latest", "registry.internal.example.com/mirror/org/app:latest", Rewritten, "mirror"},
+
+		// Catch-all mirror: the path without the source domain.
+		{"mirror keeps the path", "ghcr.io/dexidp/dex:v2.45.1", "registry.internal.example.com/mirror/dexidp/dex:v2.45.1", Rewritten, "mirror"},
+		{"mirror keeps a deep path", "ecr-public.aws.com/docker/library/redis:8.2.3-alpine", "registry.internal.example.com/mirror/docker/library/redis:8.2.3-alpine", Rewritten, "mirror"},
+		{"mirror with a port", "localhost:5000/a:1", "registry.internal.example.com/mirror/a:1", Rewritten, "mirror"},
+
+		// Internal registries are untouched.
+		{"mirror domain", "registry.internal.example.com/mirror/library/nginx:1", "registry.internal.example.com/mirror/library/nginx:1", Internal, ""},
+		{"mirror domain, other path", "registry.internal.example.com/anything/else", "registry.internal.example.com/anything/else", Internal, ""},
+		{"rule destination domain", "hub.internal.example.com/hub/library/nginx", "hub.internal.example.com/hub/library/nginx", Internal, ""},
+		{"allowed domain with port", "allowed.example.com:5000/x:1", "allowed.example.com:5000/x:1", Internal, ""},
+		{"domain case does not matter", "Registry.Internal.Example.com/x:1", "Registry.Internal.Example.com/x:1", Internal, ""},
+		{"allowed domain without its port is another registry", "allowed.example.com/x:1", "registry.internal.example.com/mirror/x:1", Rewritten, "mirror"},
+	}
+	m := compile(t, issueConfig)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := m.Map(tt.in)
+			if err != nil {
+				t.Fatalf("Map(%q): %v", tt.in, err)
+			}
+			if got.Dest != tt.dest || got.Status != tt.status || got.Rule != tt.rule {
+				t.Fatalf("Map(%q) = dest %q status %v rule %q; want %q %v %q", tt.in, got.Dest, got.Status, got.Rule, tt.dest, tt.status, tt.rule)
+			}
+			if got.Source.Written != tt.in {
+				t.Fatalf("Source.Written = %q, want the reference as written %q", got.Source.Written, tt.in)
+			}
+			if got.Status == Rewritten && !strings.HasPrefix(got.Dest, got.DestRepo) {
+				t.Fatalf("Dest %q does not start with DestRepo %q", got.Dest, got.DestRepo)
+			}
+			// Idempotence: the result maps to itself.
+			again, err := m.Map(got.Dest)
+			if err != nil || again.Status != Internal || again.Dest != got.Dest {
+				t.Fatalf("Map(Map(%q)) = %+v, %v; want %q unchanged and internal", tt.in, again, err, got.Dest)
+			}
+		})
+	}
+}
+
+func TestMapIssueExamples(t *testing.T) {
+	m := compile(t, "mirror: registry.internal.example.com/mirror\n")
+	for in, want := range map[string]string{
+		"docker.io/bitnami/redis:7": "registry.internal.example.com/mirror/bitnami/redis:7",
+		"nginx:1.25":                "registry.internal.example.com/mirror/library/nginx:1.25",
+	} {
+		got, err := m.Map(in)
+		if err != nil || got.Dest != want {
+			t.Errorf("Map(%q) = %q, %v; want %q", in, got.Dest, err, want)
+		}
+	}
+}
+
+func TestMapWithoutMirrorLeavesUnmatchedImages(t *testing.T) {
+	m := compile(t, `
+rules:
+  - from: quay.io/jetstack
+    to: registry.internal.example.com/jetstack
+`)
+	got, err := m.Map("ghcr.io/org/app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != Unmapped || got.Dest != "ghcr.io/org/app:1" || got.Rule != "" {
+		t.Fatalf("Map = %+v, want unmapped and unchanged", got)
+	}
+	got, err = m.Map("quay.io/jetstack/x:1")
+	if err != nil || got.Status != Rewritten {
+		t.Fatalf("Map = %+v, %v; want rewritten by the rule", got, err)
+	}
+}
+
+func TestMapInvalidReference(t *testing.T) {
+	m := compile(t, issueConfig)
+	for _, in := range []string{"", "Nginx:1", "{{ .Values.image }}", "nginx:"} {
+		if got, err := m.Map(in); err == nil {
+			t.Errorf("Map(%q) = %+v, want an error", in, got)
+		}
+		// Cached errors are errors too.
+		if _, err := m.Map(in); err == nil {
+			t.Errorf("second Map(%q) succeeded", in)
+		}
+	}
+}
+
+func TestMapDestinationTooLong(t *testing.T) {
+	m := compile(t, "mirror: registry.internal.example.com/"+strings.Repeat("m", 200)+"\n")
+	_, err := m.Map("quay.io/" + strings.Repeat("a", 60) + ":1")
+	if err == nil || !strings.Contains(err.Error(), "mapping image reference") {
+		t.Fatalf("Map of a reference whose destination is too long: %v, want an error naming the mapping", err)
+	}
+}
+
+func TestMapConcurrent(t *testing.T) {
+	m := compile(t, issueConfig)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				if got, err := m.Map("nginx:1.25"); err != nil || got.Dest != "hub.internal.example.com/hub/library/nginx:1.25" {
+					t.Errorf("Map = %+v, %v", got, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestCollisions(t *testing.T) {
+	m := compile(t, "mirror: registry.internal.example.com/mirror\n")
+	var c Collisions
+	for _, ref := range []string{
+		"docker.io/bitnami/redis:7",
+		"bitnami/redis:8",                                      // same source repository: no collision
+		"quay.io/bitnami/redis:7",                              // another source, same destination
+		"quay.io/bitnami/redis:8",                              // the same pair again: reported once
+		"ghcr.io/bitnami/redis:1",                              // a third source
+		"ghcr.io/other/thing:1",                                // unrelated
+		"registry.internal.example.com/mirror/bitnami/redis:7", // internal: cannot collide
+	} {
+		mapping, err := m.Map(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Add(mapping)
+	}
+	list := c.List()
+	if len(list) != 2 {
+		t.Fatalf("collisions = %v, want 2", list)
+	}
+	want := []string{
+		"docker.io/bitnami/redis and ghcr.io/bitnami/redis would both be mirrored to registry.internal.example.com/mirror/bitnami/redis",
+		"docker.io/bitnami/redis and quay.io/bitnami/redis would both be mirrored to registry.internal.example.com/mirror/bitnami/redis",
+	}
+	for i, col := range list {
+		if col.String() != want[i] {
+			t.Errorf("collision %d = %q, want %q", i, col, want[i])
+		}
+	}
+}
+
+func TestCollisionsRuleAndMirror(t *testing.T) {
+	// A rule that sends quay.io/x into the mirror's namespace collides with
+	// the mirror's own mapping of ghcr.io/x.
+	m := compile(t, `
+mirror: registry.internal.example.com/mirror
+rules:
+  - from: quay.io
+    to: registry.internal.example.com/mirror
+`)
+	var c Collisions
+	for _, ref := range []string{"quay.io/org/app:1", "ghcr.io/org/app:1"} {
+		mapping, err := m.Map(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Add(mapping)
+	}
+	if list := c.List(); len(list) != 1 || list[0].Dest != "registry.internal.example.com/mirror/org/app" {
+		t.Fatalf("collisions = %v, want quay.io/org/app and ghcr.io/org/app on one destination", list)
+	}
+}
+
+func TestIsInternalAndKnows(t *testing.T) {
+	m := compile(t, issueConfig)
+	for domain, internal := range map[string]bool{
+		"registry.internal.example.com": true,
+		"REGISTRY.internal.example.com": true,
+		"hub.internal.example.com":      true,
+		"allowed.example.com:5000":      true,
+		"allowed.example.com":           false,
+		"docker.io":                     false,
+		"quay.io":                       false,
+	} {
+		if got := m.IsInternal(domain); got != internal {
+			t.Errorf("IsInternal(%q) = %v, want %v", domain, got, internal)
+		}
+	}
+	for domain, known := range map[string]bool{
+		"registry.internal.example.com": true,
+		"docker.io":                     true, // a rule source
+		"quay.io":                       true,
+		"europe-west3-docker.pkg.dev":   true,
+		"ghcr.io":                       false,
+	} {
+		if got := m.Knows(domain); got != known {
+			t.Errorf("Knows(%q) = %v, want %v", domain, got, known)
+		}
+	}
+	if got := m.Mirror(); got != "registry.internal.example.com/mirror" {
+		t.Errorf("Mirror() = %q", got)
+	}
+	if got := m.PullSecrets(); len(got) != 1 || got[0] != "my-registry-secret" {
+		t.Errorf("PullSecrets() = %q", got)
+	}
+}
+
+func TestHint(t *testing.T) {
+	ref, err := ParseRef("ghcr.io/org/app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withRules := compile(t, "rules: [{from: quay.io, to: registry.internal.example.com/quay}]\n")
+	if got := withRules.Hint(ref); !strings.Contains(got, "{from: ghcr.io, to: registry.internal.example.com/ghcr.io}") || !strings.Contains(got, "mirror") {
+		t.Errorf("Hint = %q, want a rule for ghcr.io on the configured registry and the mirror option", got)
+	}
+	bare := compile(t, "")
+	if got := bare.Hint(ref); !strings.Contains(got, "{from: ghcr.io, to: <your-registry>/ghcr.io}") {
+		t.Errorf("Hint without rules = %q, want a placeholder registry", got)
+	}
+}
