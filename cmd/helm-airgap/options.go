@@ -20,6 +20,7 @@ type options struct {
 	pullSecrets     []string
 	allow           []string
 	maxDocumentSize int
+	argo            argoCDSettings // settings from an Argo CD plugin environment (argocd_env.go)
 }
 
 func (o *options) addFlags(cmd *cobra.Command) {
@@ -32,11 +33,19 @@ func (o *options) addFlags(cmd *cobra.Command) {
 	f.IntVar(&o.maxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
 }
 
-// load reads the config file (from --config or $HELM_AIRGAP_CONFIG), applies
-// the flags on top, and compiles it.
+// load reads the config file (from --config, the Argo CD settings or
+// $HELM_AIRGAP_CONFIG), applies the Argo CD settings and then the flags on
+// top, and compiles it.
 func (o *options) load() (*rules.Config, *rules.Mapper, error) {
+	var err error
+	if o.argo, err = readArgoCDSettings(os.Environ()); err != nil {
+		return nil, nil, usageError{err}
+	}
 	cfg := &rules.Config{}
 	path := o.configFile
+	if path == "" {
+		path = o.argo.config
+	}
 	if path == "" {
 		path = os.Getenv(configEnv)
 	}
@@ -54,6 +63,7 @@ func (o *options) load() (*rules.Config, *rules.Mapper, error) {
 		}
 		overrides.Rules = append(overrides.Rules, rule)
 	}
+	cfg.Apply(o.argo.overrides)
 	cfg.Apply(overrides)
 	mapper, err := cfg.Compile()
 	if err != nil {

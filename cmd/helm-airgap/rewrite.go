@@ -11,6 +11,7 @@ import (
 func newRewriteCommand() *cobra.Command {
 	var o options
 	var verbose bool
+	var files fileOutput
 	cmd := &cobra.Command{
 		Use:   "rewrite [FILE|DIR|-]...",
 		Short: "Rewrite every image reference to the mirror and add imagePullSecrets",
@@ -32,16 +33,24 @@ input error. stdout is empty on every non-zero exit.`,
   # On any manifest stream
   kubectl kustomize . | helm-airgap rewrite --mirror registry.internal.example.com/mirror
 
+  # Rewrite a directory of manifests into another, or files in place
+  helm-airgap rewrite -c airgap.yaml -o rewritten/ rendered/
+  helm-airgap rewrite -c airgap.yaml --in-place k8s/*.yaml
+
   # Rules and pull secrets from flags
   helm template app ./chart | helm-airgap rewrite \
     --rule docker.io/bitnamilegacy=registry.internal.example.com/bitnami \
     --pull-secret my-registry-secret`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if files.enabled() {
+				return runFiles(cmd, &o, &files, args, verbose)
+			}
 			return runEngine(cmd, &o, args, false, verbose)
 		},
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print a summary on stderr")
+	files.addFlags(cmd)
 	return cmd
 }
 
@@ -59,13 +68,17 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	opts := o.engineOptions(cfg, mapper)
 	opts.CheckOnly = checkOnly
 	in := newStreamReader(cmd.InOrStdin(), files)
-	report, err := rewrite.Run(in, cmd.OutOrStdout(), opts)
+	out, finish := o.argoOutput(cmd.OutOrStdout(), checkOnly)
+	report, err := rewrite.Run(in, out, opts)
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
 		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
 		return reportedError{err}
 	}
 	if err != nil {
+		return err
+	}
+	if err := finish(); err != nil {
 		return err
 	}
 	if report.InputBytes == 0 {

@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/plexicus/helm-airgap/rules"
+)
+
+// Argo CD hands a config management plugin its settings through the
+// environment (argo-cd docs, operator-manual/config-management-plugins.md):
+//
+//   - spec.source.plugin.env entries arrive prefixed with ARGOCD_ENV_, so an
+//     Application that sets HELM_AIRGAP_MIRROR is read from
+//     ARGOCD_ENV_HELM_AIRGAP_MIRROR;
+//   - spec.source.plugin.parameters arrive twice: as JSON in
+//     ARGOCD_APP_PARAMETERS ([{"name":..,"string"|"array"|"map":..}]), and as
+//     PARAM_<NAME> (a string), PARAM_<NAME>_<i> (array items) and
+//     PARAM_<NAME>_<KEY> (map entries), where NAME and KEY are upper-cased
+//     with every character outside [A-Z0-9_] replaced by "_".
+//
+// helm-airgap maps both onto the options its flags set. Precedence, highest
+// first: flags; parameters; ARGOCD_ENV_HELM_AIRGAP_*; $HELM_AIRGAP_CONFIG and
+// the config file. A single value (config path, mirror) is taken from the
+// highest source that sets it; lists (rules, pull secrets, allowed
+// registries) add up, and a rule replaces a lower source's rule with the
+// same from. The JSON is read rather than PARAM_* when both are present,
+// because the PARAM_ names lose a map key's dots and slashes; PARAM_* alone
+// is read only under Argo CD (ARGOCD_APP_NAME set), so that a stray PARAM_
+// variable in some CI job cannot loosen the policy of a post-renderer.
+
+const (
+	argoEnvPrefix    = "ARGOCD_ENV_"
+	argoAppName      = "ARGOCD_APP_NAME"
+	argoAppParams    = "ARGOCD_APP_PARAMETERS"
+	argoParamPrefix  = "PARAM_"
+	argoAllowEmptyEV = "HELM_AIRGAP_ALLOW_EMPTY"
+)
+
+// argoSetting is one option as Argo CD spells it: the plugin env variable
+// (without ARGOCD_ENV_) and the plugin parameter name.
+type argoSetting struct {
+	env, param string
+	list       bool // several values: array, map (rules), or a separated string
+}
+
+var (
+	argoConfig      = argoSetting{env: "HELM_AIRGAP_CONFIG", param: "airgap-config"}
+	argoMirror      = argoSetting{env: "HELM_AIRGAP_MIRROR", param: "mirror"}
+	argoRules       = argoSetting{env: "HELM_AIRGAP_RULES", param: "rules", list: true}
+	argoPullSecrets = argoSetting{env: "HELM_AIRGAP_PULL_SECRETS", param: "pull-secrets", list: true}
+	argoAllow       = argoSetting{env: "HELM_AIRGAP_ALLOW", param: "allow", list: true}
+	argoSettingList = []argoSetting{argoConfig, argoMirror, argoRules, argoPullSecrets, argoAllow}
+)
+
+// argoCDSettings are the options found in an Argo CD plugin environment.
+type argoCDSettings struct {
+	underArgoCD bool
+	config      string // config file path, "" when none was set
+	overrides   rules.Overrides
+	allowEmpty  bool // the application may render nothing
+}
+
+// argoValue is one setting's value from one source.
+type argoValue struct {
+	from   string   // the variable or parameter, for messages
+	str    *string  // a single string
+	list   []string // array items
+	ruleOf []rules.Rule
+}
+
+// readArgoCDSettings reads the settings from an environment in os.Environ
+// form.
+func readArgoCDSettings(environ []string) (argoCDSettings, error) {
+	env := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	s := argoCDSettings{underArgoCD: env[argoAppName] != ""}
+	if v, ok := env[argoEnvPrefix+argoAllowEmptyEV]; ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return s, fmt.Errorf("reading Argo CD settings: %s%s=%q: want true or false", argoEnvPrefix, argoAllowEmptyEV, v)
+		}
+		s.allowEmpty = b
+	}
+	params, err := readArgoParameters(env, s.underArgoCD)
+	if err != nil {
+		return s, fmt.Errorf("reading Argo CD settings: %w", err)
+	}
+	// Lower sources first, so that a higher one replaces a single value and
+	// comes after in a list.
+	for _, source := range []map[string]argoValue{readArgoEnv(env), params} {
+		for _, setting := range argoSettingList {
+			v, ok := source[setting.param]
+			if !ok {
+				continue
+			}
+			if err := s.apply(setting, v); err != nil {
+				return s, fmt.Errorf("reading Argo CD settings: %s: %w", v.from, err)
+			}
+		}
+	}
+	return s, nil
+}
+
+// apply merges one value into the settings.
+func (s *argoCDSettings) apply(setting argoSetting, v argoValue) error {
+	if !setting.list {
+		if v.str == nil {
+			return errors.New("want a single string, not an array or a map")
+		}
+		value := strings.TrimSpace(*v.str)
+		switch setting {
+		case argoConfig:
+			s.config = value
+		case argoMirror:
+			s.overrides.Mirror = value
+		}
+		return nil
+	}
+	items := v.list
+	if v.str != nil {
+		items = splitList(*v.str)
+	}
+	switch setting {
+	case argoRules:
+		list := v.ruleOf
+		for _, item := range items {
+			rule, err := rules.ParseRuleFlag(item)
+			if err != nil {
+				return err
+			}
+			list = append(list, rule)
+		}
+		s.overrides.Rules = mergeRules(s.overrides.Rules, list)
+	case argoPullSecrets:
+		s.overrides.PullSecrets = append(s.overrides.PullSecrets, items...)
+	case argoAllow:
+		s.overrides.Allow = append(s.overrides.Allow, items...)
+	}
+	return nil
+}
+
+// mergeRules adds rules, a later one replacing an earlier one's from.
+func mergeRules(list, add []rules.Rule) []rules.Rule {
+	for _, r := range add {
+		replaced := false
+		for i := range list {
+			if list[i].From == r.From {
+				list[i], replaced = r, true
+			}
+		}
+		if !replaced {
+			list = append(list, r)
+		}
+	}
+	return list
+}
+
+// splitList splits a list written in one string: items separated by commas,
+// spaces or newlines, as a UI text field or an env value would hold them.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
+}
+
+// readArgoEnv reads the ARGOCD_ENV_HELM_AIRGAP_* variables, keyed by the
+// setting's parameter name.
+func readArgoEnv(env map[string]string) map[string]argoValue {
+	out := map[string]argoValue{}
+	for _, setting := range argoSettingList {
+		name := argoEnvPrefix + setting.env
+		if v, ok := env[name]; ok && strings.TrimSpace(v) != "" {
+			out[setting.param] = argoValue{from: name, str: &v}
+		}
+	}
+	return out
+}
+
+// cmpParameter is one entry of ARGOCD_APP_PARAMETERS.
+type cmpParameter struct {
+	Name   string            `json:"name"`
+	String *string           `json:"string,omitempty"`
+	Array  []string          `json:"array,omitempty"`
+	Map    map[string]string `json:"map,omitempty"`
+}
+
+// readArgoParameters reads the plugin parameters helm-airgap knows, keyed by
+// name; the others (values files, helm arguments) belong to the plugin's
+// generate command.
+func readArgoParameters(env map[string]string, underArgoCD bool) (map[string]argoValue, error) {
+	if raw, ok := env[argoAppParams]; ok && strings.TrimSpace(raw) != "" {
+		return parseArgoParameterJSON(raw)
+	}
+	if !underArgoCD {
+		return nil, nil
+	}
+	return readParamVariables(env)
+}
+
+// parseArgoParameterJSON decodes ARGOCD_APP_PARAMETERS.
+func parseArgoParameterJSON(raw string) (map[string]argoValue, error) {
+	var params []cmpParameter
+	if err := json.Unmarshal([]byte(raw), &params); err != nil {
+		return nil, fmt.Errorf("%s: decoding %q: %w", argoAppParams, abbreviate(raw), err)
+	}
+	out := map[string]argoValue{}
+	for _, p := range params {
+		setting, ok := knownParameter(p.Name)
+		if !ok {
+			continue
+		}
+		v := argoValue{from: fmt.Sprintf("parameter %q", p.Name)}
+		kinds := 0
+		if p.String != nil {
+			v.str, kinds = p.String, kinds+1
+		}
+		if p.Array != nil {
+			v.list, kinds = p.Array, kinds+1
+		}
+		if p.Map != nil {
+			if setting != argoRules {
+				return nil, fmt.Errorf("%s: a map is only accepted for %q (from: to)", v.from, argoRules.param)
+			}
+			keys := make([]string, 0, len(p.Map))
+			for k := range p.Map {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys) // a JSON object has no order; make the result stable
+			for _, k := range keys {
+				v.ruleOf = append(v.ruleOf, rules.Rule{From: k, To: p.Map[k]})
+			}
+			kinds++
+		}
+		if kinds > 1 {
+			return nil, fmt.Errorf("%s: set only one of string, array and map", v.from)
+		}
+		if kinds == 0 {
+			continue
+		}
+		out[setting.param] = v
+	}
+	return out, nil
+}
+
+// readParamVariables reads PARAM_* variables, for a plugin environment that
+// lacks ARGOCD_APP_PARAMETERS.
+func readParamVariables(env map[string]string) (map[string]argoValue, error) {
+	out := map[string]argoValue{}
+	for _, setting := range argoSettingList {
+		base := argoParamPrefix + escapeParamName(setting.param)
+		if v, ok := env[base]; ok {
+			out[setting.param] = argoValue{from: base, str: &v}
+			continue
+		}
+		if !setting.list {
+			continue
+		}
+		var items []string
+		for i := 0; ; i++ {
+			v, ok := env[base+"_"+strconv.Itoa(i)]
+			if !ok {
+				break
+			}
+			items = append(items, v)
+		}
+		if items != nil {
+			out[setting.param] = argoValue{from: base + "_0...", list: items}
+			continue
+		}
+		if setting == argoRules {
+			for k := range env {
+				if strings.HasPrefix(k, base+"_") {
+					return nil, fmt.Errorf("%s: a rules map cannot be read from PARAM_ variables (their names lose the dots and slashes of a registry); Argo CD sets %s too, or give rules as an array of FROM=TO", k, argoAppParams)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func knownParameter(name string) (argoSetting, bool) {
+	for _, s := range argoSettingList {
+		if s.param == name {
+			return s, true
+		}
+	}
+	return argoSetting{}, false
+}
+
+var paramNameInvalid = regexp.MustCompile(`[^A-Z0-9_]`)
+
+// escapeParamName is Argo CD's PARAM_ naming: upper case, and "_" for every
+// character outside [A-Z0-9_].
+func escapeParamName(name string) string {
+	return paramNameInvalid.ReplaceAllString(strings.ToUpper(name), "_")
+}
+
+func abbreviate(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
+}
+
+// objectGuard stands between the engine and stdout under Argo CD. Argo CD
+// syncs whatever a plugin prints, and with auto-prune an output with no
+// objects deletes every resource of the application; so an output without
+// a single object is refused (exit 2, nothing written) unless the
+// application says it may render nothing. Output passes through as soon as
+// it holds an object line; only a leading run of comments, blank lines and
+// document markers is held.
+type objectGuard struct {
+	w       io.Writer
+	held    []byte
+	scanned int // bytes of held already known to hold no object line
+	passed  bool
+}
+
+func (g *objectGuard) Write(p []byte) (int, error) {
+	if g.passed {
+		return g.w.Write(p)
+	}
+	g.held = append(g.held, p...)
+	for {
+		nl := bytes.IndexByte(g.held[g.scanned:], '\n')
+		if nl < 0 {
+			return len(p), nil
+		}
+		line := g.held[g.scanned : g.scanned+nl]
+		g.scanned += nl + 1
+		if isObjectLine(line) {
+			return len(p), g.release()
+		}
+	}
+}
+
+func (g *objectGuard) release() error {
+	g.passed = true
+	_, err := g.w.Write(g.held)
+	g.held = nil
+	return err
+}
+
+// close ends the output: an error when no object was seen.
+func (g *objectGuard) close() error {
+	if g.passed {
+		return nil
+	}
+	if isObjectLine(g.held[g.scanned:]) {
+		return g.release()
+	}
+	g.held = nil
+	return usageError{fmt.Errorf("refusing to print a manifest with no Kubernetes objects: Argo CD would sync it as an empty application and, with auto-prune, delete every resource (set the plugin env %s=true if this application is meant to render nothing)", argoAllowEmptyEV)}
+}
+
+// isObjectLine reports whether a line of a YAML or JSON stream carries
+// content: anything but blank lines, comments, directives and document
+// markers with nothing after them.
+func isObjectLine(line []byte) bool {
+	s := strings.TrimRight(string(line), "\r")
+	if strings.HasPrefix(s, "%") {
+		return false
+	}
+	if strings.HasPrefix(s, "---") && (len(s) == 3 || s[3] == ' ' || s[3] == '\t') {
+		s = s[3:]
+	}
+	if s == "..." {
+		return false
+	}
+	s = strings.TrimLeft(s, " \t")
+	return s != "" && s[0] != '#'
+}
+
+// argoOutput wraps stdout in an objectGuard when rewriting under Argo CD;
+// finish must be called after a successful run.
+func (o *options) argoOutput(w io.Writer, checkOnly bool) (io.Writer, func() error) {
+	if checkOnly || !o.argo.underArgoCD || o.argo.allowEmpty {
+		return w, func() error { return nil }
+	}
+	g := &objectGuard{w: w}
+	return g, g.close
+}
