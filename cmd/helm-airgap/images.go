@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/plan"
+	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/spf13/cobra"
+)
+
+func newImagesCommand() *cobra.Command {
+	var o options
+	var output string
+	var why bool
+	cmd := &cobra.Command{
+		Use:   "images [FILE|DIR|-]... | images CHART [helm template flags]",
+		Short: "List every image the manifests use and where it must be mirrored (the mirror plan)",
+		Long: `Lists every image reference the rewrite finds (pod-spec containers, init and
+ephemeral containers, image volumes, container args/command/env, custom-resource
+image fields), deduplicated and sorted, each with its destination under the
+rules: the plan for mirroring before an air-gapped install. It is computed by
+the same engine and config as rewrite, so the list and the rewrite agree.
+
+Images already on the mirror, a rule destination or an allowed registry are
+listed as internal and are not copied. An image with no destination (no rule
+matches it and there is no mirror) is an error naming it (exit 1).
+
+Input is manifests (stdin when no path or "-" is given; files and directories
+otherwise), or a chart: when the first argument is a chart directory, a .tgz,
+an oci:// reference or a repo/chart name, it is rendered with
+"$HELM_BIN template CHART [helm flags]" (helm on PATH when HELM_BIN is unset)
+and every other argument that is not one of this command's flags goes to helm.
+
+Output formats (-o): plain "SOURCE DESTINATION" lines, json, and ready-to-run
+crane or skopeo scripts. --why adds every place each image was found.`,
+		Example: `  helm template app ./chart | helm-airgap images -c airgap.yaml
+  helm-airgap images -c airgap.yaml --why rendered/
+  helm airgap images ./chart -f values-prod.yaml -c airgap.yaml -o json > plan.json
+  helm-airgap images -c airgap.yaml -o crane rendered.yaml > mirror.sh`,
+		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			own, rest, err := inputs.SplitArgs(cmd.Flags(), args)
+			if err != nil {
+				return usageError{err}
+			}
+			if err := cmd.Flags().Parse(own); err != nil {
+				return usageError{err}
+			}
+			if help, _ := cmd.Flags().GetBool("help"); help {
+				return cmd.Help()
+			}
+			format, err := plan.ParseFormat(output)
+			if err != nil {
+				return usageError{fmt.Errorf("--output: %w", err)}
+			}
+			return runImages(cmd, &o, rest, format, why)
+		},
+	}
+	// The rewrite's flags, pull secrets included although they change
+	// nothing here, so one set of flags works for rewrite, images and mirror.
+	o.addFlags(cmd)
+	cmd.Flags().StringVarP(&output, "output", "o", "plain", "output format: plain, json, crane or skopeo")
+	cmd.Flags().BoolVar(&why, "why", false, "show every place each image was found (kind, namespace/name, container, field)")
+	cmd.Flags().BoolP("help", "h", false, "help for images")
+	return cmd
+}
+
+func runImages(cmd *cobra.Command, o *options, args []string, format plan.Format, why bool) error {
+	cfg, mapper, err := o.load()
+	if err != nil {
+		return err
+	}
+	opts := o.engineOptions(cfg, mapper)
+	var in io.Reader
+	var chart io.ReadCloser
+	if len(args) > 0 && inputs.IsChart(args[0]) {
+		chart, err = inputs.HelmTemplate(cmd.Context(), args[0], args[1:], cmd.ErrOrStderr())
+		if err != nil {
+			return usageError{err}
+		}
+		defer chart.Close()
+		in = chart
+	} else {
+		for _, a := range args {
+			if strings.HasPrefix(a, "-") && a != "-" {
+				return usageError{fmt.Errorf("unknown flag: %s (helm flags are accepted only after a chart)", a)}
+			}
+		}
+		files, err := expandInputs(args)
+		if err != nil {
+			return err
+		}
+		in = newStreamReader(cmd.InOrStdin(), files)
+	}
+	p, report, err := plan.Build(in, opts, why)
+	if chart != nil {
+		// helm's failure explains a short or broken stream better than
+		// whatever the engine made of it.
+		if cerr := chart.Close(); cerr != nil {
+			return usageError{cerr}
+		}
+	}
+	var policy *rewrite.PolicyError
+	if errors.As(err, &policy) {
+		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
+		return reportedError{err}
+	}
+	if err != nil {
+		return err
+	}
+	if report.InputBytes == 0 {
+		fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: warning: the input is empty; there are no images to list")
+	}
+	if err := plan.Write(cmd.OutOrStdout(), p, format); err != nil {
+		return fmt.Errorf("writing the plan: %w", err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d image(s): %d to copy, %d already internal\n",
+		len(p.Images), len(p.Copies()), len(p.InternalImages()))
+	return nil
+}

@@ -1,0 +1,145 @@
+package inputs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// chartRepoRef is a "repo/chart" reference to a chart in a configured Helm
+// repository.
+var chartRepoRef = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// IsChart reports whether an argument names a chart rather than manifests: a
+// directory holding Chart.yaml, a packaged chart (.tgz), an oci:// or
+// http(s):// chart reference, or a "repo/chart" name that is not a path on
+// disk and does not end like a manifest file.
+func IsChart(arg string) bool {
+	if arg == "" || arg == "-" || strings.HasPrefix(arg, "-") {
+		return false
+	}
+	if info, err := os.Stat(arg); err == nil {
+		if info.IsDir() {
+			_, err := os.Stat(filepath.Join(arg, "Chart.yaml"))
+			return err == nil
+		}
+		return isPackagedChart(arg)
+	}
+	lower := strings.ToLower(arg)
+	switch {
+	case strings.HasPrefix(lower, "oci://"):
+		return true
+	case strings.HasPrefix(lower, "https://"), strings.HasPrefix(lower, "http://"):
+		return isPackagedChart(lower)
+	case manifestExtensions[filepath.Ext(lower)]:
+		return false
+	}
+	return chartRepoRef.MatchString(arg)
+}
+
+func isPackagedChart(name string) bool {
+	name = strings.ToLower(name)
+	return strings.HasSuffix(name, ".tgz") || strings.HasSuffix(name, ".tar.gz")
+}
+
+// SplitArgs separates the flags fs defines (with their values) from every
+// other argument, keeping both in order. It lets one command line carry the
+// command's own flags and Helm's: `images ./chart --set a=b -o json` gives
+// own ["-o", "json"] and rest ["./chart", "--set", "a=b"]. Everything after
+// "--" is rest. Flags fs does not know are left in rest untouched, with
+// whatever follows them, for Helm to interpret.
+func SplitArgs(fs *pflag.FlagSet, args []string) (own, rest []string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		var f *pflag.Flag
+		inline := false
+		switch {
+		case a == "--":
+			return own, append(rest, args[i+1:]...), nil
+		case strings.HasPrefix(a, "--") && len(a) > 2:
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			f, inline = fs.Lookup(name), hasValue
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			f = fs.ShorthandLookup(a[1:2])
+			inline = len(a) > 2
+		}
+		if f == nil {
+			rest = append(rest, a)
+			continue
+		}
+		own = append(own, a)
+		if inline || f.NoOptDefVal != "" {
+			continue
+		}
+		if i+1 >= len(args) {
+			return nil, nil, fmt.Errorf("flag needs an argument: %s", a)
+		}
+		i++
+		own = append(own, args[i])
+	}
+	return own, rest, nil
+}
+
+// HelmBinary is the helm executable to render charts with: $HELM_BIN, which
+// Helm sets for its plugins, else "helm" on PATH.
+func HelmBinary() (string, error) {
+	if bin := os.Getenv("HELM_BIN"); bin != "" {
+		return bin, nil
+	}
+	path, err := exec.LookPath("helm")
+	if err != nil {
+		return "", errors.New("rendering a chart needs helm: HELM_BIN is not set and helm is not on PATH")
+	}
+	return path, nil
+}
+
+// HelmTemplate starts `helm template CHART HELMARGS...` and returns its
+// output as a stream; helm's stderr goes to stderr. Closing the stream
+// waits for helm and returns its failure, so read to EOF, then Close.
+func HelmTemplate(ctx context.Context, chart string, helmArgs []string, stderr io.Writer) (io.ReadCloser, error) {
+	bin, err := HelmBinary()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"template", chart}, helmArgs...)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("rendering chart %q: starting %s: %w", chart, bin, err)
+	}
+	return &helmOutput{ReadCloser: out, cmd: cmd, chart: chart}, nil
+}
+
+type helmOutput struct {
+	io.ReadCloser
+	cmd   *exec.Cmd
+	chart string
+	done  bool
+	err   error
+}
+
+// Close drains what helm still writes (so it never blocks on a full pipe)
+// and reports how it exited.
+func (h *helmOutput) Close() error {
+	if h.done {
+		return h.err
+	}
+	h.done = true
+	_, _ = io.Copy(io.Discard, h.ReadCloser)
+	if err := h.cmd.Wait(); err != nil {
+		h.err = fmt.Errorf("rendering chart %q: %s %s: %w", h.chart, filepath.Base(h.cmd.Path), strings.Join(h.cmd.Args[1:], " "), err)
+	}
+	return h.err
+}
