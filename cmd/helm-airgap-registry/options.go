@@ -1,0 +1,210 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/mirror"
+	"github.com/plexicus/helm-airgap/plan"
+	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/plexicus/helm-airgap/rules"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// configEnv names the config file when --config is not given.
+const configEnv = "HELM_AIRGAP_CONFIG"
+
+// options are the flags mirror and verify share: the rewrite's config flags
+// (the same names and meaning as in helm-airgap rewrite and images, so a
+// plan is computed exactly as the rewrite computes it), the plan source,
+// and the registry client's settings.
+type options struct {
+	configFile      string
+	mirror          string
+	rules           []string
+	pullSecrets     []string
+	allow           []string
+	maxDocumentSize int
+
+	planFile    string
+	fromArchive string
+	why         bool
+
+	jobs     int
+	retries  int
+	backoff  time.Duration
+	insecure bool
+	progress string
+}
+
+func (o *options) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.configFile, "config", "c", "", "config file (default $"+configEnv+")")
+	f.StringVar(&o.mirror, "mirror", "", "catch-all destination prefix for images no rule matches")
+	f.StringArrayVar(&o.rules, "rule", nil, "rule FROM=TO; repeatable; replaces a config rule with the same FROM")
+	f.StringArrayVar(&o.pullSecrets, "pull-secret", nil, "accepted for symmetry with rewrite; changes nothing here")
+	f.StringArrayVar(&o.allow, "allow", nil, "registry domain that is already internal; repeatable")
+	f.IntVar(&o.maxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
+	f.StringVar(&o.planFile, "plan", "", `read the plan written by "helm-airgap images" (plain or -o json; "-" for stdin) instead of manifests`)
+	f.StringVar(&o.fromArchive, "from-archive", "", "take the images from an archive written by mirror --to-archive (a tar or an OCI layout directory)")
+	f.BoolVar(&o.why, "why", false, "show where each image that failed or is missing was found")
+	f.IntVarP(&o.jobs, "jobs", "j", 4, "images handled at once")
+	f.IntVar(&o.retries, "retries", 3, "times a failed image is tried again, with exponential backoff (0 for none)")
+	f.DurationVar(&o.backoff, "retry-delay", time.Second, "first wait before a retry; doubles each time")
+	f.BoolVar(&o.insecure, "insecure", false, "allow plain-HTTP registries and unverified TLS certificates (local registries)")
+	f.StringVar(&o.progress, "progress", "auto", "progress bars on stderr: auto (when it is a terminal), always or never")
+	f.BoolP("help", "h", false, "help for "+cmd.Name())
+}
+
+// parseArgs splits the command line into this command's flags, parsed, and
+// the rest: manifests, or a chart followed by helm template's flags. Flag
+// parsing is done here rather than by cobra so Helm's flags pass through.
+func parseArgs(cmd *cobra.Command, args []string) (rest []string, help bool, err error) {
+	own, rest, err := inputs.SplitArgs(cmd.Flags(), args)
+	if err != nil {
+		return nil, false, usageError{err}
+	}
+	if err := cmd.Flags().Parse(own); err != nil {
+		return nil, false, usageError{err}
+	}
+	help, _ = cmd.Flags().GetBool("help")
+	return rest, help, nil
+}
+
+// configGiven reports whether a config was named: then archive entries go
+// where the current config sends them, not where the archive says.
+func (o *options) configGiven() bool {
+	return o.configFile != "" || os.Getenv(configEnv) != "" || o.mirror != "" || len(o.rules) > 0
+}
+
+// load reads the config file and applies the flags, like helm-airgap does.
+func (o *options) load() (*rules.Config, *rules.Mapper, error) {
+	cfg := &rules.Config{}
+	path := o.configFile
+	if path == "" {
+		path = os.Getenv(configEnv)
+	}
+	if path != "" {
+		var err error
+		if cfg, err = rules.LoadFile(path); err != nil {
+			return nil, nil, usageError{err}
+		}
+	}
+	overrides := rules.Overrides{Mirror: o.mirror, PullSecrets: o.pullSecrets, Allow: o.allow}
+	for _, flag := range o.rules {
+		rule, err := rules.ParseRuleFlag(flag)
+		if err != nil {
+			return nil, nil, usageError{fmt.Errorf("--rule: %w", err)}
+		}
+		overrides.Rules = append(overrides.Rules, rule)
+	}
+	cfg.Apply(overrides)
+	mapper, err := cfg.Compile()
+	if err != nil {
+		return nil, nil, usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+	}
+	return cfg, mapper, nil
+}
+
+// readPlan returns the plan: from --plan, or computed from manifests or a
+// rendered chart by the rewrite engine with the config.
+func (o *options) readPlan(cmd *cobra.Command, args []string) (*plan.Plan, error) {
+	if o.planFile != "" {
+		if len(args) > 0 {
+			return nil, usageError{errors.New("--plan and manifest inputs are exclusive")}
+		}
+		var r io.Reader = cmd.InOrStdin()
+		if o.planFile != "-" {
+			f, err := os.Open(o.planFile)
+			if err != nil {
+				return nil, usageError{fmt.Errorf("reading plan: %w", err)}
+			}
+			defer f.Close()
+			r = f
+		}
+		p, err := plan.Read(r, o.planFile)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return p, nil
+	}
+	cfg, mapper, err := o.load()
+	if err != nil {
+		return nil, err
+	}
+	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
+	opts := rewrite.Options{Mapper: mapper, ImageFields: fields, MaxDocumentSize: o.maxDocumentSize}
+	var in io.Reader
+	var chart io.ReadCloser
+	if len(args) > 0 && inputs.IsChart(args[0]) {
+		chart, err = inputs.HelmTemplate(cmd.Context(), args[0], args[1:], cmd.ErrOrStderr())
+		if err != nil {
+			return nil, usageError{err}
+		}
+		defer chart.Close()
+		in = chart
+	} else {
+		for _, a := range args {
+			if strings.HasPrefix(a, "-") && a != "-" {
+				return nil, usageError{fmt.Errorf("unknown flag: %s (helm flags are accepted only after a chart)", a)}
+			}
+		}
+		files, err := inputs.Expand(args)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		in = inputs.NewReader(cmd.InOrStdin(), files)
+	}
+	p, _, err := plan.Build(in, opts, o.why)
+	if chart != nil {
+		if cerr := chart.Close(); cerr != nil {
+			return nil, usageError{cerr}
+		}
+	}
+	var policy *rewrite.PolicyError
+	if errors.As(err, &policy) {
+		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
+		return nil, err
+	}
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return p, nil
+}
+
+// client makes the registry client the flags describe; progress bars only
+// go to a terminal unless asked for.
+func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
+	if o.jobs < 1 {
+		return nil, usageError{fmt.Errorf("--jobs must be at least 1, got %d", o.jobs)}
+	}
+	if o.retries < 0 {
+		return nil, usageError{fmt.Errorf("--retries must not be negative, got %d", o.retries)}
+	}
+	stderr := cmd.ErrOrStderr()
+	var bars bool
+	switch o.progress {
+	case "auto":
+		f, ok := stderr.(*os.File)
+		bars = ok && term.IsTerminal(int(f.Fd()))
+	case "always":
+		bars = true
+	case "never":
+	default:
+		return nil, usageError{fmt.Errorf("--progress must be auto, always or never, got %q", o.progress)}
+	}
+	retries := o.retries
+	if retries == 0 {
+		retries = -1 // the client's zero value means its default
+	}
+	return mirror.New(mirror.Options{
+		Jobs: o.jobs, Retries: retries, Backoff: o.backoff, Insecure: o.insecure,
+		Log: stderr, Progress: bars, UserAgent: "helm-airgap/" + currentVersion(),
+	})
+}

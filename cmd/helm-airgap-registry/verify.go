@@ -1,0 +1,103 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/plexicus/helm-airgap/mirror"
+	"github.com/spf13/cobra"
+)
+
+func newVerifyCommand() *cobra.Command {
+	var o options
+	var strict bool
+	cmd := &cobra.Command{
+		Use:   "verify [FILE|DIR|-]... | verify CHART [helm template flags]",
+		Short: "Check that every destination image exists in the internal registry",
+		Long: `Checks, with one manifest HEAD per image, that every destination of the mirror
+plan exists in the internal registry, internal images included, and reports
+what is missing before anyone runs helm install. A destination pinned to a
+digest is checked by that digest, as the runtime will pull it.
+
+--strict also checks that an image whose digest is known is at that exact
+digest under the reference it is pulled by (its tag included): a
+digest-pinned source, or, with --from-archive, every archived image.
+
+The plan comes from the same inputs and config as "helm-airgap images", from
+--plan, or from an archive (--from-archive) written by mirror --to-archive.
+
+Exit codes: 0 everything is there, 1 something is missing, has another
+digest or could not be checked, 2 usage, config or input error.`,
+		Example: `  helm template app ./chart | helm-airgap rewrite -c airgap.yaml | helm-airgap verify -c airgap.yaml
+  helm airgap verify ./chart -f values-prod.yaml -c airgap.yaml --strict
+  helm-airgap verify --from-archive bundle.tar --strict`,
+		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rest, help, err := parseArgs(cmd, args)
+			if err != nil || help {
+				if help {
+					return cmd.Help()
+				}
+				return err
+			}
+			return runVerify(cmd, &o, rest, strict)
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&strict, "strict", false, "also require the exact digest of every digest-pinned (or archived) image")
+	return cmd
+}
+
+func runVerify(cmd *cobra.Command, o *options, args []string, strict bool) error {
+	var items []mirror.Item
+	if o.fromArchive != "" {
+		if len(args) > 0 || o.planFile != "" {
+			return usageError{errors.New("--from-archive takes no manifests or plan: the archive records its images")}
+		}
+		a, err := mirror.OpenArchive(o.fromArchive)
+		if err != nil {
+			return usageError{err}
+		}
+		defer a.Close()
+		entries, err := archiveEntries(o, a)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			items = append(items, e.Item)
+		}
+	} else {
+		p, err := o.readPlan(cmd, args)
+		if err != nil {
+			return err
+		}
+		items = mirror.Items(p, true)
+	}
+	client, err := o.client(cmd)
+	if err != nil {
+		return err
+	}
+	r := client.Verify(cmd.Context(), items, strict)
+	w := cmd.ErrOrStderr()
+	bad := r.Count(mirror.Missing) + r.Count(mirror.Mismatch) + r.Count(mirror.Failed)
+	fmt.Fprintf(w, "helm-airgap: verified %d image(s): %d present, %d missing, %d with another digest, %d could not be checked\n",
+		len(r.Results), r.Count(mirror.Present), r.Count(mirror.Missing), r.Count(mirror.Mismatch), r.Count(mirror.Failed))
+	if bad == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "helm-airgap: %d image(s) are not ready in the internal registry; mirror them before installing:\n", bad)
+	for _, res := range r.Results {
+		switch res.Outcome {
+		case mirror.Missing:
+			fmt.Fprintf(w, "  missing: %s (source %s)\n", res.Item.Destination, res.Item.Source)
+		case mirror.Mismatch:
+			fmt.Fprintf(w, "  wrong digest: %s is %s, want %s (source %s)\n", res.Item.CopyDestination(), res.Got, res.Digest, res.Item.Source)
+		case mirror.Failed:
+			fmt.Fprintf(w, "  could not check: %v\n", res.Err)
+		default:
+			continue
+		}
+		writeOrigins(w, o, res.Item)
+	}
+	return failedError{fmt.Errorf("%d image(s) not ready", bad)}
+}
