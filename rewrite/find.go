@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -72,9 +73,29 @@ func (f *finder) fieldPath(extra ...string) string {
 	return b.String()
 }
 
-// find walks the document. A kind: List is a list of objects, each its own
-// resource for naming and for kind-specific fields.
+// find walks the document and leaves the sites in stream order, which is
+// the order Options.OnImage promises: the walk itself visits configured
+// fields first and containers before initContainers.
 func (f *finder) find() error {
+	if err := f.findAll(); err != nil {
+		return err
+	}
+	sort.SliceStable(f.sites, func(i, j int) bool {
+		a, b := f.sites[i], f.sites[j]
+		if a.node.Line != b.node.Line {
+			return a.node.Line < b.node.Line
+		}
+		if a.node.Column != b.node.Column {
+			return a.node.Column < b.node.Column
+		}
+		return a.start < b.start
+	})
+	return nil
+}
+
+// findAll walks the document. A kind: List is a list of objects, each its own
+// resource for naming and for kind-specific fields.
+func (f *finder) findAll() error {
 	root := f.doc.root
 	if identify(root).Kind == "List" {
 		if items := lookup(root, "items"); items != nil && items.Kind == yaml.SequenceNode {
@@ -166,8 +187,14 @@ func (f *finder) walk(n *yaml.Node, via string, inTemplate, isTemplate bool) err
 		if err := f.checkKeys(n); err != nil {
 			return err
 		}
-		if f.holdsContainers(n, via == keySpec && inTemplate) {
-			f.containers(n)
+		holds, err := f.holdsContainers(n, via == keySpec && inTemplate)
+		if err != nil {
+			return err
+		}
+		if holds {
+			if err := f.containers(n); err != nil {
+				return err
+			}
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i].Value
@@ -184,7 +211,7 @@ func (f *finder) walk(n *yaml.Node, via string, inTemplate, isTemplate bool) err
 
 // holdsContainers reports whether a mapping is pod-spec shaped, and records
 // it as a pod spec when it is a pod template's spec.
-func (f *finder) holdsContainers(m *yaml.Node, templateSpec bool) bool {
+func (f *finder) holdsContainers(m *yaml.Node, templateSpec bool) (bool, error) {
 	holds := false
 	for _, key := range containerLists {
 		if list := lookup(m, key); list != nil && list.Kind == yaml.SequenceNode {
@@ -192,13 +219,43 @@ func (f *finder) holdsContainers(m *yaml.Node, templateSpec bool) bool {
 		}
 	}
 	if holds && templateSpec {
+		// Pull secrets are merged into a list; anything else but an empty
+		// value is a mistake that merging would hide or make worse.
+		if ps := lookup(m, keyImagePullSecrets); ps != nil && ps.Kind != yaml.SequenceNode && !isNull(ps) {
+			return false, inputErrorf("%s: %s: %s: want a list of {name: SECRET}, found %s",
+				f.doc.where(), f.res, f.fieldPath(keyImagePullSecrets), describe(ps))
+		}
 		f.pods = append(f.pods, podSpec{node: m, res: f.res, field: f.fieldPath()})
 	}
-	return holds
+	return holds, nil
+}
+
+// isNull reports whether a node is an empty value ("", "~", "null").
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// imageSite records a container's or volume's image scalar. A null image is
+// no reference (an operator fills it in); any other non-string is an error,
+// since rewriting "1.0" or "true" would change its type.
+func (f *finder) imageSite(n *yaml.Node, container, field string) error {
+	if isNull(n) {
+		return nil
+	}
+	if n.Tag != "!!str" {
+		where := field
+		if container != "" {
+			where = "container " + container + " (" + field + ")"
+		}
+		return inputErrorf("%s: %s: %s: an image reference must be a string, found %s (line %d)",
+			f.doc.where(), f.res, where, describe(n), f.doc.streamLine(n.Line))
+	}
+	f.addSite(n, 0, len(n.Value), container, field)
+	return nil
 }
 
 // containers collects the images of a pod-spec shaped mapping.
-func (f *finder) containers(spec *yaml.Node) {
+func (f *finder) containers(spec *yaml.Node) error {
 	for _, listKey := range containerLists {
 		list := lookup(spec, listKey)
 		if list == nil || list.Kind != yaml.SequenceNode {
@@ -212,7 +269,9 @@ func (f *finder) containers(spec *yaml.Node) {
 			name := scalarAt(c, "name")
 			prefix := listKey + "[" + strconv.Itoa(i) + "]"
 			if img := lookup(c, keyImage); img != nil && img.Kind == yaml.ScalarNode {
-				f.addSite(img, 0, len(img.Value), name, f.fieldPath(prefix, keyImage))
+				if err := f.imageSite(img, name, f.fieldPath(prefix, keyImage)); err != nil {
+					return err
+				}
 			}
 			f.argImages(c, name, prefix)
 			f.envImages(c, name, prefix)
@@ -223,10 +282,13 @@ func (f *finder) containers(spec *yaml.Node) {
 			ref := lookup(lookup(v, keyImage), "reference")
 			if ref != nil && ref.Kind == yaml.ScalarNode {
 				field := f.fieldPath(keyVolumes+"["+strconv.Itoa(i)+"]", keyImage, "reference")
-				f.addSite(ref, 0, len(ref.Value), "volume "+scalarAt(v, "name"), field)
+				if err := f.imageSite(ref, "volume "+scalarAt(v, "name"), field); err != nil {
+					return err
+				}
 			}
 		}
 	}
+	return nil
 }
 
 // argImages finds references in command and args: "--flag=REF", "--flag REF"

@@ -28,13 +28,30 @@ func (p *plan) replace(n *yaml.Node, start, end int, text string) {
 // existing entries and their order, and returns how many specs changed.
 func (p *plan) pullSecrets(specs []podSpec, names []string) int {
 	changed := 0
+	seen := map[*yaml.Node]bool{}
 	for _, spec := range specs {
+		// A spec reached twice through an alias gets its secrets once.
+		if seen[spec.node] {
+			continue
+		}
+		seen[spec.node] = true
 		existing := lookup(spec.node, keyImagePullSecrets)
 		missing := missingSecrets(existing, names)
 		if len(missing) == 0 {
 			continue
 		}
 		changed++
+		if existing != nil && isNull(existing) {
+			// "imagePullSecrets: null" (or empty) becomes the list.
+			if !p.replaceNullPullSecrets(existing, missing) {
+				p.unsafe = true
+			}
+			p.changes = append(p.changes, func() {
+				list := secretList(missing)
+				existing.Kind, existing.Tag, existing.Value, existing.Style, existing.Content = list.Kind, list.Tag, "", 0, list.Content
+			})
+			continue
+		}
 		if existing == nil {
 			if !p.insertPullSecrets(spec.node, missing) {
 				p.unsafe = true
@@ -46,7 +63,13 @@ func (p *plan) pullSecrets(specs []podSpec, names []string) int {
 			})
 			continue
 		}
-		if !p.appendPullSecrets(existing, missing) {
+		appended := false
+		if existing.Style&yaml.FlowStyle != 0 {
+			appended = p.appendFlowPullSecrets(existing, missing)
+		} else {
+			appended = p.appendPullSecrets(existing, missing)
+		}
+		if !appended {
 			p.unsafe = true
 		}
 		p.changes = append(p.changes, func() { existing.Content = append(existing.Content, secretList(missing).Content...) })

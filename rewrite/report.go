@@ -29,7 +29,7 @@ func WriteReport(w io.Writer, r *Report, m *rules.Mapper) {
 			for _, o := range list {
 				fmt.Fprintf(w, "    %s\n", o.describe())
 			}
-			fmt.Fprintf(w, "    hint: %s\n", m.Hint(list[0].Mapping.Source))
+			fmt.Fprintf(w, "    hint: %s\n", groupHint(list, m))
 		}
 	}
 	if n := len(r.Collisions); n > 0 {
@@ -40,12 +40,25 @@ func WriteReport(w io.Writer, r *Report, m *rules.Mapper) {
 	}
 }
 
+// groupHint says what would fix a group of offenders from one registry: a
+// rule when some match none, or running rewrite when the config already maps
+// them all (check on manifests that were never rewritten).
+func groupHint(list []Occurrence, m *rules.Mapper) string {
+	for _, o := range list {
+		if o.Mapping.Status != rules.Rewritten {
+			return m.Hint(o.Mapping.Source)
+		}
+	}
+	first := list[0].Mapping
+	return fmt.Sprintf("the config already maps these (%s -> %s); run the manifests through helm-airgap rewrite first", first.Source.Written, first.Dest)
+}
+
 // describe is the offender line: "Kind namespace/name: container NAME
-// (field path): IMAGE".
+// (field path): IMAGE", with the image as it stands in the input.
 func (o Occurrence) describe() string {
 	where := "(" + o.Field + ")"
 	if o.Container != "" {
 		where = "container " + o.Container + " " + where
 	}
-	return fmt.Sprintf("%s: %s: %s", o.Resource(), where, o.Image())
+	return fmt.Sprintf("%s: %s: %s", o.Resource(), where, o.Mapping.Source.Written)
 }

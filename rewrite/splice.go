@@ -228,6 +228,93 @@ func (s *splicer) appendPullSecrets(seq *yaml.Node, names []string) bool {
 	return true
 }
 
+// appendFlowPullSecrets adds names at the end of a flow (JSON-style)
+// imagePullSecrets sequence, "[]" included, in JSON syntax so that a JSON
+// document stays JSON.
+func (s *splicer) appendFlowPullSecrets(seq *yaml.Node, names []string) bool {
+	if seq.Kind != yaml.SequenceNode {
+		return false
+	}
+	o := s.offset(seq.Line, seq.Column)
+	if o < 0 || o >= len(s.data) || s.data[o] != '[' {
+		return false
+	}
+	end, ok := s.flowEnd(o)
+	if !ok {
+		return false
+	}
+	// Insert after the last item, before any white space that precedes "]".
+	at := end
+	for at > o+1 && strings.IndexByte(" \t\r\n", s.data[at-1]) >= 0 {
+		at--
+	}
+	text := flowItems(names)
+	switch {
+	case len(seq.Content) == 0 && at == o+1:
+	case len(seq.Content) > 0 && s.data[at-1] != ',':
+		text = ", " + text
+	default:
+		return false // a trailing comma or something unexpected
+	}
+	s.edits = append(s.edits, edit{at: at, text: text})
+	return true
+}
+
+// flowEnd returns the offset of the bracket that closes the flow collection
+// opening at o. It follows quoted scalars and nesting; a comment inside the
+// collection is beyond what it vouches for.
+func (s *splicer) flowEnd(o int) (int, bool) {
+	depth := 0
+	prev := byte('[') // the last significant byte: a quote starts a scalar only after an indicator
+	for i := o; i < len(s.data); i++ {
+		c := s.data[i]
+		switch {
+		case c == '"' && strings.IndexByte("[{,:?", prev) >= 0:
+			for i++; i < len(s.data) && s.data[i] != '"'; i++ {
+				if s.data[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(s.data) {
+				return 0, false
+			}
+		case c == '\'' && strings.IndexByte("[{,:?", prev) >= 0:
+			for i++; i < len(s.data) && s.data[i] != '\''; i++ {
+			}
+			if i >= len(s.data) {
+				return 0, false
+			}
+		case c == '#' && i > 0 && strings.IndexByte(" \t\r\n", s.data[i-1]) >= 0:
+			return 0, false
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			depth--
+			if depth == 0 {
+				return i, c == ']'
+			}
+		}
+		if strings.IndexByte(" \t\r\n", c) < 0 {
+			prev = c
+		}
+	}
+	return 0, false
+}
+
+// replaceNullPullSecrets replaces an explicit null ("null", "~") value of
+// imagePullSecrets with a flow list of names.
+func (s *splicer) replaceNullPullSecrets(n *yaml.Node, names []string) bool {
+	if n.Style != 0 || n.Value == "" {
+		return false
+	}
+	start, end, ok := s.scalarSpan(n)
+	if !ok {
+		return false
+	}
+	s.edits = append(s.edits, edit{at: start, del: end - start, text: "[" + flowItems(names) + "]"})
+	return true
+}
+
 // lastLeaf is the scalar that ends a node, or nil when an alias or an empty
 // collection ends it.
 func lastLeaf(n *yaml.Node) *yaml.Node {

@@ -42,9 +42,15 @@ func ParseRef(s string) (Ref, error) {
 	if err != nil {
 		return Ref{}, fmt.Errorf("invalid image reference %q: %w", s, err)
 	}
+	domain := reference.Domain(named)
+	if !strings.ContainsAny(domain, ".:") && strings.ToLower(domain) != "localhost" && domain != strings.ToLower(domain) {
+		// Only its capitals make "Registry/app" a registry host; in lower case
+		// it would be the Docker Hub image registry/app. Too easy to misread.
+		return Ref{}, fmt.Errorf("invalid image reference %q: registry host %q is one upper-case word, which reads as a Docker Hub repository; write the host with a dot or port", s, domain)
+	}
 	ref := Ref{
 		Written: s,
-		Domain:  strings.ToLower(reference.Domain(named)),
+		Domain:  strings.ToLower(domain),
 		Path:    reference.Path(named),
 	}
 	if tagged, ok := named.(reference.Tagged); ok {

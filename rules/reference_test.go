@@ -71,6 +71,8 @@ func TestParseRefInvalid(t *testing.T) {
 		{"nginx@sha256:abc", "invalid"},
 		{"a/b/c:tag with space", "invalid"},
 		{"http://quay.io/x", "invalid"},
+		{"A/0", "upper-case word"}, // a host only because of its capitals (found by FuzzParseRef)
+		{"MyRegistry/app:1", "upper-case word"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -1,0 +1,149 @@
+package rules
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/distribution/reference"
+)
+
+// seedRefs are the references of the corpus (testdata/corpus/images.json)
+// and a few awkward shapes.
+func seedRefs(f *testing.F) {
+	for _, s := range []string{
+		"nginx", "nginx:1.25", "library/nginx", "docker.io/nginx", "index.docker.io/library/nginx",
+		"docker.io/bitnami/redis:7", "localhost:5000/a/b:c", "[::1]:5000/x:1",
+		"registry.k8s.io/ingress-nginx/controller:v1.15.1@sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1",
+		"docker.io.evil.example/x", "europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone/seed:1",
+		"registry.internal.example.com/mirror/library/nginx", "{{ .Values.image }}", "", "Nginx", "a:b:c",
+	} {
+		f.Add(s)
+	}
+	data, err := os.ReadFile("../testdata/corpus/images.json")
+	if err != nil {
+		return
+	}
+	var files map[string]struct{ Hits []struct{ Ref string } }
+	if err := json.Unmarshal(data, &files); err != nil {
+		f.Fatalf("reading images.json: %v", err)
+	}
+	for _, file := range files {
+		for _, hit := range file.Hits {
+			f.Add(hit.Ref)
+		}
+	}
+}
+
+func FuzzParseRef(f *testing.F) {
+	seedRefs(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		ref, err := ParseRef(s)
+		if err != nil {
+			return
+		}
+		if ref.Written != s || !strings.HasSuffix(s, ref.Suffix) {
+			t.Fatalf("ParseRef(%q) = %+v: the reference and its tag/digest must be kept as written", s, ref)
+		}
+		if ref.Domain != strings.ToLower(ref.Domain) || ref.Domain == "" || ref.Path == "" {
+			t.Fatalf("ParseRef(%q) = %+v: want a lower-case domain and a path", s, ref)
+		}
+		named, err := reference.ParseNamed(ref.Repository())
+		if err != nil || named.Name() != ref.Repository() {
+			t.Fatalf("Repository %q of %q is not canonical: %v", ref.Repository(), s, err)
+		}
+		again, err := ParseRef(ref.Repository() + ref.Suffix)
+		if err != nil || again.Repository() != ref.Repository() || again.Suffix != ref.Suffix {
+			t.Fatalf("the normalized form of %q does not parse back to itself: %+v, %v", s, again, err)
+		}
+	})
+}
+
+func FuzzMap(f *testing.F) {
+	seedRefs(f)
+	withMirror := compile(f, issueConfig)
+	rulesOnly := compile(f, "rules: [{from: docker.io, to: registry.internal.example.com/hub}, {from: quay.io/jetstack, to: registry.internal.example.com/js}]\nallow: [registry.internal.example.com]\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, m := range []*Mapper{withMirror, rulesOnly} {
+			got, err := m.Map(s)
+			if err != nil {
+				if _, perr := ParseRef(s); perr == nil && !strings.Contains(err.Error(), "mapping image reference") {
+					t.Fatalf("Map(%q) failed on a valid reference: %v", s, err)
+				}
+				continue
+			}
+			switch got.Status {
+			case Internal, Unmapped:
+				if got.Dest != s {
+					t.Fatalf("Map(%q) changed a reference it did not rewrite: %q", s, got.Dest)
+				}
+				if got.Status == Unmapped && m.Mirror() != "" {
+					t.Fatalf("Map(%q) left a reference unmapped with a mirror set", s)
+				}
+				continue
+			case Rewritten:
+			default:
+				t.Fatalf("Map(%q): unknown status %v", s, got.Status)
+			}
+			dest, err := ParseRef(got.Dest)
+			if err != nil {
+				t.Fatalf("Map(%q) = %q, which does not parse: %v", s, got.Dest, err)
+			}
+			if !m.IsInternal(dest.Domain) {
+				t.Fatalf("Map(%q) = %q, which is not on an internal registry", s, got.Dest)
+			}
+			if dest.Suffix != got.Source.Suffix || dest.Repository() != got.DestRepo {
+				t.Fatalf("Map(%q) = %q: tag/digest %q or repository %q not kept", s, got.Dest, got.Source.Suffix, got.DestRepo)
+			}
+			again, err := m.Map(got.Dest)
+			if err != nil || again.Status != Internal || again.Dest != got.Dest {
+				t.Fatalf("Map is not idempotent: Map(%q) = %q, then %+v, %v", s, got.Dest, again, err)
+			}
+		}
+	})
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add(issueConfig)
+	f.Add("mirror: registry.internal.example.com/m\nallow: [a.example.com]\npullSecrets: [x]\n")
+	f.Add("apiVersion: helm-airgap/v1\nimageFields:\n  - kind: Foo\n    path: spec.x[].image\n")
+	f.Add("rules:\n  - from: index.docker.io\n    to: localhost:5000\n")
+	f.Add("a: &a [*a]\n")
+	configs, _ := filepath.Glob("../testdata/*/config.yaml")
+	more, _ := filepath.Glob("../testdata/*/airgap.yaml")
+	for _, path := range append(configs, more...) {
+		if data, err := os.ReadFile(path); err == nil {
+			f.Add(string(data))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		cfg, err := Parse([]byte(data), "fuzz.yaml")
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.yaml") {
+				t.Fatalf("config error %q does not name the file", err)
+			}
+			return
+		}
+		m, err := cfg.Compile()
+		if err != nil {
+			return
+		}
+		for _, ref := range []string{"nginx:1", "quay.io/jetstack/x:v1", "ghcr.io/a/b@sha256:0000000000000000000000000000000000000000000000000000000000000000"} {
+			got, err := m.Map(ref)
+			if err != nil {
+				if !strings.Contains(err.Error(), "mapping image reference") {
+					t.Fatalf("Map(%q): %v", ref, err)
+				}
+				continue
+			}
+			if got.Status == Rewritten {
+				dest, err := ParseRef(got.Dest)
+				if err != nil || !m.IsInternal(dest.Domain) {
+					t.Fatalf("config %q maps %q to %q, not internal (%v)", data, ref, got.Dest, err)
+				}
+			}
+		}
+	})
+}
