@@ -10,13 +10,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 )
 
-// chartRepoRef is a "repo/chart" reference to a chart in a configured Helm
-// repository.
-var chartRepoRef = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$`)
+// chartRepoRef matches a "repo/chart" reference to a chart in a configured
+// Helm repository. Compiled on first use: the fast binary's start-up pays
+// for nothing the rewrite does not need.
+var chartRepoRef = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$`)
+})
 
 // IsChart reports whether an argument names a chart rather than manifests: a
 // directory holding Chart.yaml, a packaged chart (.tgz), an oci:// or
@@ -42,7 +46,7 @@ func IsChart(arg string) bool {
 	case manifestExtensions[filepath.Ext(lower)]:
 		return false
 	}
-	return chartRepoRef.MatchString(arg)
+	return chartRepoRef().MatchString(arg)
 }
 
 func isPackagedChart(name string) bool {
@@ -59,24 +63,24 @@ func isPackagedChart(name string) bool {
 func SplitArgs(fs *pflag.FlagSet, args []string) (own, rest []string, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		var f *pflag.Flag
-		inline := false
+		var known, needsValue bool
 		switch {
 		case a == "--":
 			return own, append(rest, args[i+1:]...), nil
 		case strings.HasPrefix(a, "--") && len(a) > 2:
-			name, _, hasValue := strings.Cut(a[2:], "=")
-			f, inline = fs.Lookup(name), hasValue
+			name, _, inline := strings.Cut(a[2:], "=")
+			if f := fs.Lookup(name); f != nil {
+				known, needsValue = true, !inline && f.NoOptDefVal == ""
+			}
 		case strings.HasPrefix(a, "-") && len(a) > 1:
-			f = fs.ShorthandLookup(a[1:2])
-			inline = len(a) > 2
+			known, needsValue = shorthands(fs, a[1:])
 		}
-		if f == nil {
+		if !known {
 			rest = append(rest, a)
 			continue
 		}
 		own = append(own, a)
-		if inline || f.NoOptDefVal != "" {
+		if !needsValue {
 			continue
 		}
 		if i+1 >= len(args) {
@@ -86,6 +90,28 @@ func SplitArgs(fs *pflag.FlagSet, args []string) (own, rest []string, err error)
 		own = append(own, args[i])
 	}
 	return own, rest, nil
+}
+
+// shorthands reads a group of single-letter flags ("-o", "-ojson", "-o=json",
+// "-hv") the way pflag does: boolean letters may be followed by more letters,
+// a letter that takes a value takes the rest of the group or the next
+// argument. known is false when any letter is not fs's, so a group meant for
+// Helm is left whole.
+func shorthands(fs *pflag.FlagSet, group string) (known, needsValue bool) {
+	for len(group) > 0 {
+		f := fs.ShorthandLookup(group[:1])
+		if f == nil {
+			return false, false
+		}
+		if len(group) > 2 && group[1] == '=' {
+			return true, false
+		}
+		if f.NoOptDefVal == "" {
+			return true, len(group) == 1
+		}
+		group = group[1:]
+	}
+	return true, false
 }
 
 // HelmBinary is the helm executable to render charts with: $HELM_BIN, which

@@ -112,6 +112,13 @@ func (m *merger) add(img Image) error {
 	if err != nil {
 		return fmt.Errorf("destination of %s: %w", img.Source, err)
 	}
+	// distribution/reference reads "a.b_c/d" as a path with no domain;
+	// such a reference cannot be pulled from anywhere.
+	for _, ref := range []rules.Ref{src, dst} {
+		if ref.Domain == "" {
+			return fmt.Errorf("invalid image reference %q: no registry domain", ref.Written)
+		}
+	}
 	img.Source = src.Repository() + src.Suffix
 	img.Destination = dst.Repository() + dst.Suffix
 	switch img.Status {

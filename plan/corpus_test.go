@@ -1,0 +1,99 @@
+package plan
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/plexicus/helm-airgap/rules"
+)
+
+// TestCorpus builds the plan of every real render in testdata/corpus with
+// the sample config. The images must be exactly the ones the corpus's own
+// scanner lists in images.json (no more, no fewer), every copy must land on
+// an internal registry, and the plain --why output is pinned in
+// testdata/corpus/<file>.txt (-update rewrites it).
+func TestCorpus(t *testing.T) {
+	files, err := filepath.Glob("../testdata/corpus/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus renders in ../testdata/corpus (%v)", err)
+	}
+	var listed map[string]struct {
+		Hits []struct {
+			Ref string `json:"ref"`
+		} `json:"hits"`
+	}
+	data, err := os.ReadFile("../testdata/corpus/images.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &listed); err != nil {
+		t.Fatal(err)
+	}
+	config, err := os.ReadFile("../testdata/charts/airgap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := engineOptions(t, string(config))
+	for _, file := range files {
+		base := filepath.Base(file)
+		t.Run(strings.TrimSuffix(base, ".yaml"), func(t *testing.T) {
+			entry, ok := listed[base]
+			if !ok {
+				t.Fatalf("%s is not in images.json", base)
+			}
+			want := map[string]bool{}
+			for _, hit := range entry.Hits {
+				ref, err := rules.ParseRef(hit.Ref)
+				if err != nil {
+					t.Fatalf("images.json: %v", err)
+				}
+				want[ref.Repository()+ref.Suffix] = true
+			}
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			p, _, err := Build(f, opts, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, img := range p.Images {
+				got[img.Source] = true
+				dst, err := rules.ParseRef(img.Destination)
+				if err != nil {
+					t.Errorf("%s: destination %v", img.Source, err)
+				} else if !opts.Mapper.IsInternal(dst.Domain) {
+					t.Errorf("%s goes to %s, which is not internal", img.Source, img.Destination)
+				}
+				if len(img.Origins) == 0 {
+					t.Errorf("%s has no origin", img.Source)
+				}
+			}
+			if missing, extra := diff(want, got), diff(got, want); len(missing)+len(extra) > 0 {
+				t.Errorf("plan differs from images.json:\n  missing %v\n  extra %v", missing, extra)
+			}
+			var b strings.Builder
+			if err := Write(&b, p, Plain); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", "corpus", strings.TrimSuffix(base, ".yaml")+".txt"), b.String())
+		})
+	}
+}
+
+func diff(a, b map[string]bool) []string {
+	var out []string
+	for k := range a {
+		if !b[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
