@@ -1,0 +1,184 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/plexicus/helm-airgap/rules"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// configKind is the functionConfig kind that carries an airgap.yaml.
+const configKind = "AirgapConfig"
+
+// configEnv names the config file used when there is no functionConfig.
+const configEnv = "HELM_AIRGAP_CONFIG"
+
+// ConfigMap data keys.
+const (
+	dataConfig      = "config"
+	dataMirror      = "mirror"
+	dataRules       = "rules"
+	dataPullSecrets = "pullSecrets"
+	dataAllow       = "allow"
+)
+
+// loadConfig turns the functionConfig into a config.
+func loadConfig(fc *yaml.RNode) (*rules.Config, error) {
+	if fc == nil || fc.IsNilOrEmpty() {
+		path := os.Getenv(configEnv)
+		if path == "" {
+			return nil, fmt.Errorf("no functionConfig: give one of kind %s or ConfigMap, or name a config file in $%s", configKind, configEnv)
+		}
+		return rules.LoadFile(path)
+	}
+	if fc.YNode().Kind != yaml.MappingNode {
+		return nil, errors.New("functionConfig: want an object")
+	}
+	kind := scalarAt(fc, "kind")
+	name := "functionConfig " + kind + "/" + scalarAt(fc, "metadata", "name")
+	switch kind {
+	case configKind:
+		return configFromAirgapConfig(fc, name)
+	case "ConfigMap":
+		return configFromConfigMap(fc, name)
+	default:
+		return nil, fmt.Errorf("functionConfig of kind %q: want kind %s (apiVersion %s) or ConfigMap", kind, configKind, rules.APIVersion)
+	}
+}
+
+// configFromAirgapConfig reads an AirgapConfig: airgap.yaml plus kind and
+// metadata, parsed as strictly as the file. kind and metadata are blanked
+// out rather than removed, so that line numbers in messages count in the
+// functionConfig as the orchestrator serialized it.
+func configFromAirgapConfig(fc *yaml.RNode, name string) (*rules.Config, error) {
+	text, err := fc.String()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("reading %s: want an object", name)
+	}
+	root := doc.Content[0]
+	lines := strings.SplitAfter(text, "\n")
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key := root.Content[i]
+		if key.Value != "kind" && key.Value != "metadata" {
+			continue
+		}
+		end := len(lines) // up to the next key, or the end
+		if i+2 < len(root.Content) {
+			end = root.Content[i+2].Line - 1
+		}
+		for l := key.Line - 1; l < end && l < len(lines); l++ {
+			lines[l] = "\n"
+		}
+	}
+	return rules.Parse([]byte(strings.Join(lines, "")), name)
+}
+
+// configFromConfigMap reads a ConfigMap's data: an optional whole config,
+// and the flag-like keys on top of it.
+func configFromConfigMap(fc *yaml.RNode, name string) (*rules.Config, error) {
+	data, err := stringMap(fc, "data")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var unknown []string
+	for k := range data {
+		switch k {
+		case dataConfig, dataMirror, dataRules, dataPullSecrets, dataAllow:
+		default:
+			unknown = append(unknown, fmt.Sprintf("%q", k))
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("%s: unknown data key(s) %s: want %s, %s, %s, %s or %s", name, strings.Join(unknown, ", "),
+			dataConfig, dataMirror, dataRules, dataPullSecrets, dataAllow)
+	}
+	cfg := &rules.Config{}
+	if text, ok := data[dataConfig]; ok {
+		var err error
+		if cfg, err = rules.Parse([]byte(text), name+" data.config"); err != nil {
+			return nil, err
+		}
+	}
+	o := rules.Overrides{
+		Mirror:      strings.TrimSpace(data[dataMirror]),
+		PullSecrets: splitList(data[dataPullSecrets]),
+		Allow:       splitList(data[dataAllow]),
+	}
+	var errs []error
+	for _, item := range splitList(data[dataRules]) {
+		rule, err := rules.ParseRuleFlag(item)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: data.%s: %w", name, dataRules, err))
+			continue
+		}
+		o.Rules = append(o.Rules, rule)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	cfg.Apply(o)
+	return cfg, nil
+}
+
+// splitList splits items separated by commas, spaces or newlines.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
+}
+
+// scalarAt returns the scalar at a path of mapping keys, or "" when a step
+// is missing or not a mapping. kyaml's getters assume a well-formed object
+// and panic on, say, a metadata that is a list.
+func scalarAt(rn *yaml.RNode, path ...string) string {
+	n := valueAt(rn, path...)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+func valueAt(rn *yaml.RNode, path ...string) *yaml.Node {
+	n := rn.YNode()
+	for _, key := range path {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+// stringMap reads a mapping of strings, such as a ConfigMap's data.
+func stringMap(rn *yaml.RNode, key string) (map[string]string, error) {
+	n := valueAt(rn, key)
+	out := map[string]string{}
+	if n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		return out, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: want a mapping of strings", key)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("%s: want a mapping of strings (line %d)", key, k.Line)
+		}
+		out[k.Value] = v.Value
+	}
+	return out, nil
+}

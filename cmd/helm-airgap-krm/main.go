@@ -1,0 +1,70 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
+)
+
+// Exit codes, as helm-airgap's.
+const (
+	exitOK     = 0
+	exitPolicy = 1
+	exitUsage  = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// helm-airgap fn execs this binary with "fn" as its first argument;
+	// kustomize and kpt exec it with none.
+	if len(args) > 0 && args[0] == "fn" {
+		args = args[1:]
+	}
+	args = append([]string{}, args...) // never nil: cobra would read os.Args
+	cmd := command.Build(&function{}, command.StandaloneEnabled, true)
+	cmd.Use = "helm-airgap fn [FUNCTION_CONFIG [RESOURCES...|-]]"
+	cmd.Short = "Rewrite every image in a KRM ResourceList to the mirror (a kustomize/kpt function)"
+	cmd.Long = `Reads a ResourceList on stdin, rewrites every image reference in its items to
+the mirror by the rules of its functionConfig, adds imagePullSecrets, and writes
+the ResourceList to stdout. A reference that would still be pulled from a public
+registry fails the function (exit 1) with one result per offender; a bad
+functionConfig or input exits 2. Nothing is rewritten on failure.
+
+functionConfig: kind AirgapConfig (apiVersion helm-airgap/v1) with the
+airgap.yaml keys at the top level, or a ConfigMap whose data has mirror, rules
+(FROM=TO,...), pullSecrets, allow and, optionally, config (a whole airgap.yaml).
+Without one, $HELM_AIRGAP_CONFIG names the config file.
+
+With arguments it runs standalone: the first is the functionConfig file, the
+others are resource files ("-" for stdin), and the output is a plain stream.`
+	cmd.Example = `  # kustomization.yaml
+  transformers:
+    - airgap.yaml   # kind: AirgapConfig with a config.kubernetes.io/function annotation
+  # kustomize build --enable-alpha-plugins --enable-exec .
+
+  # kpt, imperatively
+  kpt fn eval --exec helm-airgap-krm -- mirror=registry.internal.example.com/mirror
+
+  # standalone
+  helm-airgap fn airgap-fn.yaml deployment.yaml`
+	cmd.SetArgs(args)
+	cmd.SetIn(stdin)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	err := cmd.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "helm-airgap fn: %v\n", err)
+	var policy policyError
+	if errors.As(err, &policy) {
+		return exitPolicy
+	}
+	return exitUsage
+}
