@@ -317,7 +317,11 @@ rules:
 			if tc.check != nil {
 				tc.check(t, out)
 			}
-			golden(t, filepath.Join("testdata", tc.name+".golden"), got)
+			// Failures are checked by their parts above: their messages come
+			// from the rules package, whose wording is not this test's.
+			if tc.code == 0 {
+				golden(t, filepath.Join("testdata", tc.name+".golden"), got)
+			}
 		})
 	}
 }
