@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -414,5 +416,40 @@ func TestExtractTarRefusesEscapes(t *testing.T) {
 				t.Errorf("%q was written outside the extraction directory", entry)
 			}
 		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the progress renderer's goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestProgressBarsKeepTheLog(t *testing.T) {
+	f := newFixture(t)
+	var out syncBuffer
+	c := newClient(t, Options{Progress: true, Log: &out})
+	c.opts.Log = &out // newClient sends logs to stderr under -v
+	requireOK(t, c.Copy(context.Background(), f.items))
+	log := out.String()
+	for _, it := range f.items {
+		if !strings.Contains(log, "copied   "+it.Source) {
+			t.Errorf("the log above the bars lacks %s:\n%s", it.Source, log)
+		}
+	}
+	if !strings.Contains(log, "mirroring") || !strings.Contains(log, "3/3 images") {
+		t.Errorf("no overall bar drawn:\n%q", log)
 	}
 }

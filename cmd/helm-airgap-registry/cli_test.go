@@ -221,16 +221,46 @@ func TestImagesRendersAChart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: not building the real Helm 3")
 	}
-	c.env = append(c.env, "HELM_BIN="+testtool.Tool(t, testtool.Helm3))
+	helm := testtool.Tool(t, testtool.Helm3)
+	c.env = append(c.env, "HELM_BIN="+helm)
 	out, _ = c.must(0, "", "images", chart, "-c", cfg, "--why")
-	for _, want := range []string{
+	wants := []string{
 		"europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone/mongo-seed-data:",
 		"registry.internal.example.com/plexicus/standalone/mongo-seed-data:",
 		"docker.io/bitnamilegacy/mongodb:",
 		"(spec.template.spec.initContainers[0].image)",
-	} {
+	}
+	for _, want := range wants {
 		if !strings.Contains(out, want) {
 			t.Errorf("the real render's plan lacks %q:\n%s", want, out)
+		}
+	}
+
+	// As a Helm plugin: `helm airgap images CHART [helm flags]`, with Helm
+	// setting HELM_BIN and taking its own global flags (-n).
+	plugins := filepath.Join(c.dir, "plugins")
+	pluginBin := filepath.Join(plugins, "airgap", "bin")
+	if err := os.MkdirAll(pluginBin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manifest, err := os.ReadFile(filepath.Join(testtool.ModuleRoot(t), "plugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.write("plugins/airgap/plugin.yaml", string(manifest))
+	if err := os.Symlink(c.bin, filepath.Join(pluginBin, "helm-airgap")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(helm, "airgap", "images", chart, "-n", "demo", "-c", cfg, "--why", "--set", "replicaCount=2")
+	cmd.Env = append(c.env, "HELM_PLUGINS="+plugins, "HELM_CONFIG_HOME="+filepath.Join(c.dir, "hc"),
+		"HELM_CACHE_HOME="+filepath.Join(c.dir, "hcache"), "HELM_DATA_HOME="+filepath.Join(c.dir, "hd"))
+	viaHelm, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helm airgap images: %v", err)
+	}
+	for _, want := range wants {
+		if !strings.Contains(string(viaHelm), want) {
+			t.Errorf("helm airgap images lacks %q:\n%s", want, viaHelm)
 		}
 	}
 }
