@@ -40,6 +40,9 @@ func TestCorpus(t *testing.T) {
 	opts := engineOptions(t, string(config))
 	for _, file := range files {
 		base := filepath.Base(file)
+		if base == "airgap.yaml" {
+			continue // the corpus's sample config, not a render
+		}
 		t.Run(strings.TrimSuffix(base, ".yaml"), func(t *testing.T) {
 			entry, ok := listed[base]
 			if !ok {

@@ -44,6 +44,11 @@ func (c chunk) streamLine(line int) int { return c.line + line - 1 }
 // root and passes through as it is.
 func parse(c chunk) (*document, error) {
 	d := &document{chunk: c}
+	if blank(c.data) {
+		// The parser rejects a tab on an otherwise empty line; white space
+		// is no content, whatever it is made of.
+		return d, nil
+	}
 	var node yaml.Node
 	if err := decodeOne(c.data, &node); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -69,6 +74,19 @@ func parse(c chunk) (*document, error) {
 }
 
 var errTrailing = errors.New("content after the document end marker")
+
+// blank reports whether a chunk holds nothing but white space, after an
+// optional bare "---" marker line.
+func blank(data []byte) bool {
+	if isMarker(data) {
+		rest := bytes.TrimLeft(data[3:], " \t")
+		if len(rest) > 0 && rest[0] != '\n' && rest[0] != '\r' {
+			return false // content on the marker line
+		}
+		data = rest
+	}
+	return len(bytes.TrimSpace(data)) == 0
+}
 
 // decodeOne decodes the chunk's single document. Unmarshal parses from the
 // byte slice directly, which is much faster than a Decoder; the Decoder is

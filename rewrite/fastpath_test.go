@@ -24,6 +24,9 @@ func TestFastPathMatchesParseAllOnCorpus(t *testing.T) {
 		t.Fatal("no corpus files in testdata/corpus or ../shared/corpus")
 	}
 	for _, f := range files {
+		if filepath.Base(f) == "airgap.yaml" {
+			continue // the corpus's sample config, not a render
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

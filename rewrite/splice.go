@@ -59,7 +59,10 @@ func (s *splicer) scalarSpan(n *yaml.Node) (start, end int, ok bool) {
 	if o < 0 || strings.ContainsAny(n.Value, "\n\r") {
 		return 0, 0, false
 	}
-	switch n.Style {
+	if n.Anchor != "" || n.Style&yaml.TaggedStyle != 0 {
+		o = s.skipProperties(o)
+	}
+	switch n.Style &^ yaml.TaggedStyle {
 	case 0:
 		end = o + len(n.Value)
 		if end <= len(s.data) && string(s.data[o:end]) == n.Value {
@@ -77,6 +80,21 @@ func (s *splicer) scalarSpan(n *yaml.Node) (start, end int, ok bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// skipProperties steps over the anchor ("&name") and tag ("!!str") that the
+// parser's column points at, to where the scalar's text starts on the same
+// line. The text found there is still compared with the value.
+func (s *splicer) skipProperties(o int) int {
+	for o < len(s.data) && (s.data[o] == '&' || s.data[o] == '!') {
+		for o < len(s.data) && strings.IndexByte(" \t\r\n", s.data[o]) < 0 {
+			o++
+		}
+		for o < len(s.data) && (s.data[o] == ' ' || s.data[o] == '\t') {
+			o++
+		}
+	}
+	return o
 }
 
 // replace puts text in place of n.Value[start:end].
@@ -205,7 +223,7 @@ func (s *splicer) appendPullSecrets(seq *yaml.Node, names []string) bool {
 	if !ok {
 		return false
 	}
-	if leaf.Style != 0 {
+	if leaf.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
 		end++ // the closing quote
 	}
 	at := len(s.data)
