@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -297,12 +296,16 @@ func knownParameter(name string) (argoSetting, bool) {
 	return argoSetting{}, false
 }
 
-var paramNameInvalid = regexp.MustCompile(`[^A-Z0-9_]`)
-
 // escapeParamName is Argo CD's PARAM_ naming: upper case, and "_" for every
-// character outside [A-Z0-9_].
+// character outside [A-Z0-9_] (a loop rather than Argo CD's regexp, which
+// would be compiled at every start of the fast binary).
 func escapeParamName(name string) string {
-	return paramNameInvalid.ReplaceAllString(strings.ToUpper(name), "_")
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, strings.ToUpper(name))
 }
 
 func abbreviate(s string) string {
