@@ -167,3 +167,11 @@ func TestUnderPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRefRejectsInvalidHost(t *testing.T) {
+	for _, s := range []string{"0.0_0/0", "a.b_c/d:1", "x_y.z/q"} {
+		if ref, err := ParseRef(s); err == nil {
+			t.Errorf("ParseRef(%q) = %+v, want an invalid-host error", s, ref)
+		}
+	}
+}
