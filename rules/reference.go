@@ -43,6 +43,12 @@ func ParseRef(s string) (Ref, error) {
 		return Ref{}, fmt.Errorf("invalid image reference %q: %w", s, err)
 	}
 	domain := reference.Domain(named)
+	if domain == "" {
+		// "a.b_c/d" parses as a domain-less path: its first component looks
+		// like a host to every runtime but is not a valid one.
+		first, _, _ := strings.Cut(s, "/")
+		return Ref{}, fmt.Errorf("invalid image reference %q: %q is not a valid registry host", s, first)
+	}
 	if !strings.ContainsAny(domain, ".:") && strings.ToLower(domain) != "localhost" && domain != strings.ToLower(domain) {
 		// Only its capitals make "Registry/app" a registry host; in lower case
 		// it would be the Docker Hub image registry/app. Too easy to misread.
