@@ -444,7 +444,7 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"go build -ldflags \"-s -w\" -o /out/helm helm.sh/helm/v3/cmd/helm",
+		"-o /out/helm helm.sh/helm/v3/cmd/helm",
 		"./cmd/helm-airgap",
 		"COPY argocd/plugin.yaml /home/argocd/cmp-server/config/plugin.yaml",
 		"USER 999",
