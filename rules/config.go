@@ -26,6 +26,10 @@ type Config struct {
 	Allow       []string     `yaml:"allow,omitempty" json:"allow,omitempty"`
 	ImageFields []ImageField `yaml:"imageFields,omitempty" json:"imageFields,omitempty"`
 
+	// The phone-home audit and the internal cert-manager issuer (egress.go).
+	Egress *EgressConfig `yaml:"egress,omitempty" json:"egress,omitempty"`
+	Issuer *IssuerConfig `yaml:"issuer,omitempty" json:"issuer,omitempty"`
+
 	source string            // file name, for messages
 	lines  map[string]int    // key path ("rules[1].to") -> line in source
 	origin map[string]string // key path -> the flag that set it, for messages
@@ -317,6 +321,7 @@ func (c *Config) Compile() (*Mapper, error) {
 			fail(c.errorf(key+".path", "%v", err))
 		}
 	}
+	errs = append(errs, c.validateEgress()...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

@@ -19,5 +19,6 @@ global.imageRegistry, before applying it.`,
 		},
 	}
 	o.addFlags(cmd)
+	o.egress.addFlags(cmd, true)
 	return cmd
 }

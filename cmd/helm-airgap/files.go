@@ -80,6 +80,7 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 
 	stderr := cmd.ErrOrStderr()
 	opts := o.engineOptions(cfg, mapper)
+	opts.Passes = append(opts.Passes, o.egress.filePasses(cfg, stderr)...) // egress.go: the issuer rewrite
 	var collisions rules.Collisions
 	opts.OnImage = func(occ rewrite.Occurrence) { collisions.Add(occ.Mapping) }
 	total := &rewrite.Report{}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/plexicus/helm-airgap/egress"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
 )
@@ -69,7 +70,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func exitCode(err error) int {
 	var policy *rewrite.PolicyError
-	if errors.As(err, &policy) {
+	var egressPolicy *egress.PolicyError
+	if errors.As(err, &policy) || errors.As(err, &egressPolicy) {
 		return exitPolicy
 	}
 	return exitUsage

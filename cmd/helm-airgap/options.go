@@ -21,6 +21,7 @@ type options struct {
 	allow           []string
 	maxDocumentSize int
 	argo            argoCDSettings // settings from an Argo CD plugin environment (argocd_env.go)
+	egress          egressFlags    // the egress audit and issuer flags (egress.go)
 }
 
 func (o *options) addFlags(cmd *cobra.Command) {
@@ -65,6 +66,9 @@ func (o *options) load() (*rules.Config, *rules.Mapper, error) {
 	}
 	cfg.Apply(o.argo.overrides)
 	cfg.Apply(overrides)
+	if err := o.egress.apply(cfg); err != nil {
+		return nil, nil, err
+	}
 	mapper, err := cfg.Compile()
 	if err != nil {
 		return nil, nil, usageError{fmt.Errorf("invalid configuration:\n%w", err)}

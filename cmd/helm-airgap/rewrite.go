@@ -51,6 +51,7 @@ input error. stdout is empty on every non-zero exit.`,
 	o.addFlags(cmd)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print a summary on stderr")
 	files.addFlags(cmd)
+	o.egress.addFlags(cmd, false)
 	return cmd
 }
 
@@ -67,15 +68,26 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	}
 	opts := o.engineOptions(cfg, mapper)
 	opts.CheckOnly = checkOnly
+	audit, err := o.egress.start(cfg, mapper, &opts, checkOnly) // egress.go: issuer rewrite, egress audit
+	if err != nil {
+		return err
+	}
 	in := newStreamReader(cmd.InOrStdin(), files)
 	out, finish := o.argoOutput(cmd.OutOrStdout(), checkOnly)
+	if out, err = audit.hold(out, checkOnly); err != nil {
+		return err
+	}
 	report, err := rewrite.Run(in, out, opts)
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
 		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
+		audit.finish(cmd, true) // the egress report too; the run has failed already
 		return reportedError{err}
 	}
 	if err != nil {
+		return err
+	}
+	if err := audit.finish(cmd, false); err != nil {
 		return err
 	}
 	if err := finish(); err != nil {
