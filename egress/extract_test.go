@@ -117,3 +117,41 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanText feeds arbitrary text to the scan of one string value (the
+// embedded YAML/JSON parse, the line-by-line reader for INI, properties,
+// scripts and XML, and the extractor): it never panics, reports only public
+// hosts, and points every finding at a line of the text.
+func FuzzScanText(f *testing.F) {
+	for _, s := range []string{
+		"[analytics]\nreporting_enabled = true\n[grafana_net]\nurl = https://grafana.net\n",
+		"a:\n  b:\n    url: https://api.openai.com/v1\n  - c\n",
+		`{"$schema": "https://json-schema.org/s", "url": "https://hooks.slack.com/x"}`,
+		"<a xmlns=\"http://x.org\"><!-- https://doc.io\n --><u>http://h.io:80</u></a>",
+		"export API=https://api.openai.com\n# https://doc.io\nkey: {{ .x }}\n",
+		"--- \n- &a https://a.io\n- *a\n---\nb: [c.io:443]\n",
+	} {
+		f.Add(s)
+	}
+	a, err := New(Options{Classifier: Classifier{InternalDomains: []string{"corp.io"}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		s := &docScan{a: a, doc: 1, budget: 1 << 16, res: resource{Kind: "ConfigMap", Name: "c"}}
+		lines := strings.Count(text, "\n") + 1
+		line := func(l int) int { return 100 + l }
+		s.text(text, walkCtx{path: "data[x]", setting: "x", line: line}, line)
+		for _, f := range s.found {
+			if a.classifier.Classify(f.Host, f.Port) != Public {
+				t.Fatalf("%q: reported %s, which is not public", text, f.Host)
+			}
+			if f.Line < 100 || f.Line > 101+lines {
+				t.Fatalf("%q: finding %s at line %d, outside the text (%d lines)", text, f.Value, f.Line, lines)
+			}
+			if f.Value == "" || !strings.HasPrefix(f.Field, "data[x]") {
+				t.Fatalf("%q: bad finding %+v", text, f)
+			}
+		}
+	})
+}
