@@ -77,6 +77,15 @@ spec:
 spec:
   containers: [{name: a, image: quay.io/evil/miner:1}]
 `, []string{"document 2 (line 7)", "Pod dup", `duplicate key "spec" at line 13 (first at line 11)`}},
+		{"duplicate key at the top of a List", `apiVersion: v1
+kind: List
+metadata: {name: all}
+items:
+  - kind: Pod
+    metadata: {name: item}
+    spec: {containers: [{name: a, image: nginx}]}
+metadata: {name: again}
+`, []string{"document 2 (line 7)", "List all", `duplicate key "metadata" at line 15 (first at line 10)`}},
 		{"alias bomb", billionLaughs + "spec:\n  containers: [{name: a, image: nginx}]\n",
 			[]string{"document 2 (line 7)", "ConfigMap lol", "alias bomb"}},
 		{"scalar document naming an image", "\"image: nginx\"\n",

@@ -107,6 +107,8 @@ func (f *finder) findAll() error {
 				}
 			}
 			f.path = nil
+			list := identify(root)
+			f.res = &list
 			return f.checkKeys(root)
 		}
 	}

@@ -119,6 +119,11 @@ func (p *plan) output(d *document) (out []byte, reEncoded bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: re-encoding after a change that could not be spliced: %w", d.where(), err)
 	}
+	if p.eol() == "\r\n" {
+		// The encoder writes "\n"; a CRLF stream keeps CRLF throughout. Line
+		// breaks inside scalars are "\n" in the tree whatever the input had.
+		out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
+	}
 	return out, true, nil
 }
 

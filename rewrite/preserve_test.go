@@ -204,6 +204,22 @@ spec:
 	assertSameExceptImages(t, input, out)
 }
 
+// TestReEncodeKeepsCRLF: a re-encoded document in a CRLF stream keeps CRLF
+// line endings, like the spliced ones around it.
+func TestReEncodeKeepsCRLF(t *testing.T) {
+	input := "kind: ConfigMap\r\nmetadata: {name: a}\r\n---\r\nkind: Pod\r\nmetadata: {name: p}\r\nspec:\r\n  containers:\r\n    - name: a\r\n      image: >-\r\n        nginx\r\n"
+	out, report := rewriteOK(t, testConfig, input)
+	if report.ReEncoded != 1 {
+		t.Fatalf("ReEncoded = %d, want 1", report.ReEncoded)
+	}
+	if strings.Count(out, "\n") != strings.Count(out, "\r\n") {
+		t.Fatalf("bare LF line endings in a CRLF stream: %q", out)
+	}
+	if !strings.Contains(out, mirror+"/library/nginx\r\n") {
+		t.Fatalf("image not rewritten: %q", out)
+	}
+}
+
 func TestHookDocumentsTreatedAlike(t *testing.T) {
 	doc := func(hook string) string {
 		return `apiVersion: batch/v1

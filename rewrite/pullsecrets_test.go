@@ -114,6 +114,22 @@ spec:
   imagePullSecrets: [{name: existing}, {"name": "regcred"}, {"name": "second"}]
   containers: [{name: a, image: registry.internal.example.com/a:1}]
 `},
+		{"block list of flow items", two, `kind: Pod
+metadata: {name: p}
+spec:
+  imagePullSecrets:
+    - {name: existing}
+    - &x {"name": "second"} # anchored, with a comment
+  containers: [{name: a, image: registry.internal.example.com/a:1}]
+`, `kind: Pod
+metadata: {name: p}
+spec:
+  imagePullSecrets:
+    - {name: existing}
+    - &x {"name": "second"} # anchored, with a comment
+    - name: regcred
+  containers: [{name: a, image: registry.internal.example.com/a:1}]
+`},
 		{"empty flow list", one, `kind: Pod
 metadata: {name: p}
 spec:

@@ -215,16 +215,9 @@ func (s *splicer) appendPullSecrets(seq *yaml.Node, names []string) bool {
 	if !ok {
 		return false
 	}
-	leaf := lastLeaf(last)
-	if leaf == nil {
-		return false
-	}
-	_, end, ok := s.scalarSpan(leaf)
+	end, ok := s.nodeEnd(last)
 	if !ok {
 		return false
-	}
-	if leaf.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
-		end++ // the closing quote
 	}
 	at := len(s.data)
 	rest := s.data[end:]
@@ -254,6 +247,9 @@ func (s *splicer) appendFlowPullSecrets(seq *yaml.Node, names []string) bool {
 		return false
 	}
 	o := s.offset(seq.Line, seq.Column)
+	if o >= 0 && (seq.Anchor != "" || seq.Style&yaml.TaggedStyle != 0) {
+		o = s.skipProperties(o)
+	}
 	if o < 0 || o >= len(s.data) || s.data[o] != '[' {
 		return false
 	}
@@ -309,7 +305,7 @@ func (s *splicer) flowEnd(o int) (int, bool) {
 		case c == ']' || c == '}':
 			depth--
 			if depth == 0 {
-				return i, c == ']'
+				return i, (c == ']') == (s.data[o] == '[')
 			}
 		}
 		if strings.IndexByte(" \t\r\n", c) < 0 {
@@ -333,20 +329,35 @@ func (s *splicer) replaceNullPullSecrets(n *yaml.Node, names []string) bool {
 	return true
 }
 
-// lastLeaf is the scalar that ends a node, or nil when an alias or an empty
-// collection ends it.
-func lastLeaf(n *yaml.Node) *yaml.Node {
+// nodeEnd is the offset just past the text of n: its last scalar (closing
+// quote included) or its closing bracket when a flow collection ends it. It
+// fails on anything else (an alias, an empty block collection).
+func (s *splicer) nodeEnd(n *yaml.Node) (int, bool) {
 	for {
-		switch n.Kind {
-		case yaml.ScalarNode:
-			return n
-		case yaml.MappingNode, yaml.SequenceNode:
-			if len(n.Content) == 0 || n.Style&yaml.FlowStyle != 0 {
-				return nil
+		switch {
+		case n.Kind == yaml.ScalarNode:
+			_, end, ok := s.scalarSpan(n)
+			if ok && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+				end++ // the closing quote
 			}
+			return end, ok
+		case (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && n.Style&yaml.FlowStyle != 0:
+			o := s.offset(n.Line, n.Column)
+			if o < 0 {
+				return 0, false
+			}
+			if n.Anchor != "" || n.Style&yaml.TaggedStyle != 0 {
+				o = s.skipProperties(o)
+			}
+			if o >= len(s.data) || (s.data[o] != '{' && s.data[o] != '[') {
+				return 0, false
+			}
+			end, ok := s.flowEnd(o)
+			return end + 1, ok
+		case (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && len(n.Content) > 0:
 			n = n.Content[len(n.Content)-1]
 		default:
-			return nil
+			return 0, false
 		}
 	}
 }
