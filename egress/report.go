@@ -97,9 +97,16 @@ func (r *Report) writeWorkloads(w io.Writer, level string, verbose bool) {
 		level = "info"
 	}
 	fmt.Fprintf(w, "helm-airgap: egress %s: network policies: %d of %d workload(s) have unrestricted egress:\n", level, len(open), len(r.Workloads))
+	shown := 0
 	for _, wl := range r.Workloads {
 		if wl.Egress == EgressRestricted && !verbose {
 			continue
+		}
+		// Information must not drown a post-renderer's stderr: a long list
+		// is cut unless it is why the run fails.
+		if shown++; shown > maxInfoWorkloads && level == "info" && !verbose {
+			fmt.Fprintf(w, "    ... and %d more (--output json lists every workload)\n", len(open)-maxInfoWorkloads)
+			break
 		}
 		allowed := ""
 		if wl.Allowed {
@@ -112,6 +119,9 @@ func (r *Report) writeWorkloads(w io.Writer, level string, verbose bool) {
 	}
 	fmt.Fprintln(w)
 }
+
+// maxInfoWorkloads is how many workloads an informational list shows.
+const maxInfoWorkloads = 20
 
 func describeEgress(wl Workload) string {
 	via := strings.Join(wl.Policies, ", ")
