@@ -36,6 +36,13 @@ func (p *plan) pullSecrets(specs []podSpec, names []string) int {
 		}
 		seen[spec.node] = true
 		existing := lookup(spec.node, keyImagePullSecrets)
+		if existing != nil {
+			// So is a list shared by several specs.
+			if seen[existing] {
+				continue
+			}
+			seen[existing] = true
+		}
 		missing := missingSecrets(existing, names)
 		if len(missing) == 0 {
 			continue

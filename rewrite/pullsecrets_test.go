@@ -244,6 +244,41 @@ items:
       template:
         spec: *pod
 `},
+		{"a list shared through an alias gets them once", one, `kind: List
+items:
+  - kind: Pod
+    metadata: {name: a}
+    spec:
+      imagePullSecrets: &ps
+        - name: existing
+      containers: [{image: registry.internal.example.com/a:1}]
+  - kind: Pod
+    metadata: {name: b}
+    spec:
+      imagePullSecrets: *ps
+      containers: [{image: registry.internal.example.com/a:1}]
+`, `kind: List
+items:
+  - kind: Pod
+    metadata: {name: a}
+    spec:
+      imagePullSecrets: &ps
+        - name: existing
+        - name: regcred
+      containers: [{image: registry.internal.example.com/a:1}]
+  - kind: Pod
+    metadata: {name: b}
+    spec:
+      imagePullSecrets: *ps
+      containers: [{image: registry.internal.example.com/a:1}]
+`},
+		{"anchored flow pod spec", one, `kind: Pod
+metadata: {name: p}
+spec: &spec {containers: [{image: registry.internal.example.com/a:1}]}
+`, `kind: Pod
+metadata: {name: p}
+spec: &spec {"imagePullSecrets": [{"name": "regcred"}], containers: [{image: registry.internal.example.com/a:1}]}
+`},
 		{"every pod template in the stream", one, `kind: CronJob
 metadata: {name: c}
 spec:

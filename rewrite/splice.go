@@ -134,7 +134,10 @@ func (s *splicer) insertPullSecrets(m *yaml.Node, names []string) bool {
 	}
 	if m.Style&yaml.FlowStyle != 0 {
 		o := s.offset(m.Line, m.Column)
-		if o < 0 || s.data[o] != '{' {
+		if o >= 0 && (m.Anchor != "" || m.Style&yaml.TaggedStyle != 0) {
+			o = s.skipProperties(o)
+		}
+		if o < 0 || o >= len(s.data) || s.data[o] != '{' {
 			return false
 		}
 		text := `"imagePullSecrets": [` + flowItems(names) + `], `
