@@ -25,7 +25,7 @@ func (s *docScan) lines(text string, ctx walkCtx, line func(int) int) {
 		}
 		raw = strings.TrimRight(raw, "\r")
 		trimmed := strings.TrimSpace(raw)
-		if trimmed == "" || isCommentLine(trimmed) {
+		if trimmed == "" || isCommentLine(trimmed) || isKnownHostsLine(trimmed) {
 			continue
 		}
 		indent := len(raw) - len(strings.TrimLeft(raw, " \t"))
@@ -75,6 +75,23 @@ func (s *docScan) lines(text string, ctx walkCtx, line func(int) int) {
 func isCommentLine(l string) bool {
 	return strings.HasPrefix(l, "#") || strings.HasPrefix(l, ";") || strings.HasPrefix(l, "//") ||
 		strings.HasPrefix(l, "/*") || strings.HasPrefix(l, "* ") || strings.HasPrefix(l, "*/")
+}
+
+// sshKeyTypes are the key types of OpenSSH known_hosts entries.
+var sshKeyTypes = map[string]bool{
+	"ssh-rsa": true, "ssh-dss": true, "ssh-ed25519": true, "ecdsa-sha2-nistp256": true, "ecdsa-sha2-nistp384": true,
+	"ecdsa-sha2-nistp521": true, "sk-ssh-ed25519@openssh.com": true, "sk-ecdsa-sha2-nistp256@openssh.com": true,
+}
+
+// isKnownHostsLine reports an SSH known_hosts entry ("github.com ssh-ed25519
+// AAAA..."), as Argo CD and Flux ship them: it vouches for a host's key and
+// makes no connection.
+func isKnownHostsLine(l string) bool {
+	f := strings.Fields(l)
+	if len(f) > 0 && (f[0] == "@cert-authority" || f[0] == "@revoked") {
+		f = f[1:]
+	}
+	return len(f) >= 3 && sshKeyTypes[f[1]]
 }
 
 // iniSection reads "[name]".

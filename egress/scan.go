@@ -388,6 +388,7 @@ func (s *docScan) embeddedYAML(v string, ctx walkCtx, line func(int) int) bool {
 
 // value reports the endpoints in a one-line value.
 func (s *docScan) value(v string, ctx walkCtx, line int) {
+	s.switchedOn(v, ctx, line)
 	endpoints := Extract(v)
 	if len(endpoints) == 0 {
 		return

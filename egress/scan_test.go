@@ -166,6 +166,7 @@ data:
 `, []string{
 			"ConfigMap cfg: data[settings.yaml].auth.google.token_url: https://oauth2.googleapis.com/token",
 			"ConfigMap cfg: data[settings.json].webhook.url: https://hooks.slack.com/services/T/B/X",
+			"ConfigMap cfg: data[grafana.ini].analytics.reporting_enabled: true",
 			"ConfigMap cfg: data[grafana.ini].grafana_net.url: https://grafana.net",
 			"ConfigMap cfg: data[grafana.ini].smtp.host: smtp.office365.com:587",
 			"ConfigMap cfg: data[app.properties][mail.smtp.host]: smtp.gmail.com",
@@ -277,6 +278,41 @@ spec:
             summary: https://grafana.com/docs
             runbook_url: https://runbooks.prometheus-operator.dev/runbooks/general/targetdown
 `, nil},
+		{"phone-home switches", `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: grafana}
+spec:
+  template:
+    spec:
+      containers:
+        - name: grafana
+          image: grafana/grafana:12.1.0
+          env:
+            - {name: GF_ANALYTICS_REPORTING_ENABLED, value: "true"}
+            - {name: GF_ANALYTICS_CHECK_FOR_UPDATES, value: "false"}
+            - {name: GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES, value: "off"}
+            - {name: REPORTING_ENABLED, value: "true"}
+        - name: minio
+          image: minio/minio
+          env:
+            - {name: MINIO_CALLHOME_ENABLE, value: "on"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: grafana}
+data:
+  grafana.ini: |
+    [analytics]
+    check_for_updates = true
+    check_for_plugin_updates = false
+    [other]
+    reporting_enabled = true
+`, []string{
+			"Deployment grafana: spec.template.spec.containers[grafana].env[GF_ANALYTICS_REPORTING_ENABLED].value: true",
+			"Deployment grafana: spec.template.spec.containers[minio].env[MINIO_CALLHOME_ENABLE].value: on",
+			"ConfigMap grafana: data[grafana.ini].analytics.check_for_updates: true",
+		}},
 		{"service entry and external name", `
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry

@@ -65,7 +65,7 @@ func TestEgressCLI(t *testing.T) {
 		t.Fatalf("rewrite: exit %d\n%s", code, stderr)
 	}
 	for _, want := range []string{
-		"helm-airgap: egress warning: 14 public endpoint(s) the release would call:",
+		"helm-airgap: egress warning: 17 public endpoint(s) the release would call:",
 		"challenges.cloudflare.com (Cloudflare Turnstile), 1:",
 		"Deployment platform/api: spec.template.spec.containers[api].env[OPENAI_API_BASE].value: https://api.openai.com/v1 (document 6, line 134)",
 		"ClusterIssuer letsencrypt-prod: spec.acme.server: https://acme-v02.api.letsencrypt.org/directory (document 1, line 9)\n",
@@ -88,7 +88,7 @@ func TestEgressCLI(t *testing.T) {
 
 	// check --egress on the rewritten stream: warnings, exit 0.
 	_, stderr, code = egressExec(t, rewritten, "check", "-c", config, "--egress")
-	if code != 0 || !strings.Contains(stderr, "14 public endpoint(s)") || !strings.Contains(stderr, "no public references") {
+	if code != 0 || !strings.Contains(stderr, "17 public endpoint(s)") || !strings.Contains(stderr, "no public references") {
 		t.Errorf("check --egress: exit %d\n%s", code, stderr)
 	}
 
@@ -101,7 +101,7 @@ func TestEgressCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
 		t.Fatalf("check --output json: %v\n%s", err, stdout)
 	}
-	if report.Summary.PublicEndpoints != 14 || report.Summary.AllowedEndpoints != 2 || report.Summary.PublicACMEIssuers != 1 ||
+	if report.Summary.PublicEndpoints != 17 || report.Summary.AllowedEndpoints != 2 || report.Summary.PublicACMEIssuers != 1 ||
 		len(report.Workloads) != 4 || report.Failed {
 		t.Errorf("JSON summary = %+v, failed %v", report.Summary, report.Failed)
 	}
@@ -111,8 +111,8 @@ func TestEgressCLI(t *testing.T) {
 
 	// --strict: exit 1, with the report, and the JSON says failed.
 	_, stderr, code = egressExec(t, rewritten, "check", "-c", config, "--strict")
-	if code != 1 || !strings.Contains(stderr, "helm-airgap: egress error: 14 public endpoint(s)") ||
-		!strings.Contains(stderr, "egress audit failed: 14 public endpoint(s), 1 issuer(s) with a public ACME server, 3 workload(s)") {
+	if code != 1 || !strings.Contains(stderr, "helm-airgap: egress error: 17 public endpoint(s)") ||
+		!strings.Contains(stderr, "egress audit failed: 17 public endpoint(s), 1 issuer(s) with a public ACME server, 3 workload(s)") {
 		t.Errorf("check --strict: exit %d\n%s", code, stderr)
 	}
 	stdout, _, code = egressExec(t, rewritten, "check", "-c", config, "--strict", "--output", "json")
