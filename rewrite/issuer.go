@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/rules"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -23,6 +25,16 @@ const (
 	annIssuerGroup   = "cert-manager.io/issuer-group"
 	certManagerGroup = "cert-manager.io"
 )
+
+// ConfigPasses are the passes a config asks for beyond images: the issuer
+// rewrite when it names an issuer. Every command that rewrites with a config
+// adds them, so that issuer: means the same everywhere.
+func ConfigPasses(cfg *rules.Config) []Pass {
+	if cfg == nil || cfg.Issuer == nil {
+		return nil
+	}
+	return []Pass{IssuerPass(Issuer{Name: cfg.Issuer.Name, Kind: cfg.Issuer.IssuerKind()})}
+}
 
 // IssuerPass returns a Pass that points cert-manager at the issuer:
 // the cluster-issuer / issuer annotations of Ingresses and Gateways, and

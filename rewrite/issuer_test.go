@@ -186,3 +186,29 @@ func TestIssuerPassReEncodes(t *testing.T) {
 		t.Errorf("issuerRef = %v", doc.Spec.IssuerRef)
 	}
 }
+
+func TestConfigPasses(t *testing.T) {
+	if ConfigPasses(nil) != nil || ConfigPasses(&rules.Config{}) != nil {
+		t.Error("a config without issuer: asks for no pass")
+	}
+	cfg, err := rules.Parse([]byte("issuer: {name: platform-ca, kind: Issuer}\n"), "airgap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	passes := ConfigPasses(cfg)
+	if len(passes) != 1 {
+		t.Fatalf("%d passes, want the issuer rewrite", len(passes))
+	}
+	m, err := (&rules.Config{Mirror: "registry.internal.example.com/m"}).Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	in := "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: w\n  annotations:\n    cert-manager.io/cluster-issuer: le\n"
+	if _, err := Run(strings.NewReader(in), &out, Options{Mapper: m, Passes: passes}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "cert-manager.io/issuer: platform-ca\n") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}

@@ -39,6 +39,7 @@ func (f *function) Process(rl *framework.ResourceList) error {
 		ImageFields: append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...),
 		Workers:     1, // one document per run
 		OnImage:     r.onImage,
+		Passes:      rewrite.ConfigPasses(cfg), // the config's issuer: rewrite (rewrite/issuer.go)
 	}
 	out := make([]*yaml.RNode, len(rl.Items))
 	var inputErrors, offenders framework.Results

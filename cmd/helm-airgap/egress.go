@@ -56,12 +56,7 @@ func (e *egressFlags) apply(cfg *rules.Config) error {
 }
 
 // issuerPasses is the issuer rewrite, when an issuer is configured.
-func issuerPasses(cfg *rules.Config) []rewrite.Pass {
-	if cfg.Issuer == nil {
-		return nil
-	}
-	return []rewrite.Pass{rewrite.IssuerPass(rewrite.Issuer{Name: cfg.Issuer.Name, Kind: cfg.Issuer.IssuerKind()})}
-}
+func issuerPasses(cfg *rules.Config) []rewrite.Pass { return rewrite.ConfigPasses(cfg) }
 
 // filePasses are the passes of rewrite's file mode (-o, --in-place): the
 // issuer rewrite. The audit reads one stream, so there it is left to check.
