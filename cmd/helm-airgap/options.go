@@ -32,6 +32,7 @@ func (o *options) addFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.pullSecrets, "pull-secret", nil, "imagePullSecrets name to add to every pod spec; repeatable")
 	f.StringArrayVar(&o.allow, "allow", nil, "registry domain that is already internal; repeatable")
 	f.IntVar(&o.maxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
+	addReportFlag(f) // report.go
 }
 
 // load reads the config file (from --config, the Argo CD settings or

@@ -57,7 +57,9 @@ input error. stdout is empty on every non-zero exit.`,
 
 // runEngine runs the rewrite engine over the inputs; checkOnly writes no
 // stream, only the report.
-func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose bool) error {
+func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose bool) (err error) {
+	failures := captureFailures(cmd, checkOnly) // report.go: failures Helm would hide
+	defer func() { err = failures.finish(err) }()
 	cfg, mapper, err := o.load()
 	if err != nil {
 		return err

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+)
+
+// Failures people can see.
+//
+// Helm 4 runs a post-renderer plugin with its stderr captured into a buffer
+// that it throws away: a failing run shows only `plugin
+// "airgap-postrenderer" exited with error`. Helm 3 shows stderr when a
+// post-renderer fails but discards it when one succeeds, so a warning never
+// reaches anyone. So besides stderr, a failure is written to a report file
+// (whose path the last stderr line names) and, when the process has a
+// controlling terminal that stderr is not already writing to, to that
+// terminal.
+
+const (
+	// reportEnv names the report file when --report-file is not given.
+	reportEnv = "HELM_AIRGAP_REPORT"
+	// reportOff disables the report file.
+	reportOff = "off"
+	// reportFlag is the flag naming the report file.
+	reportFlag = "report-file"
+	// noHookWarningEnv silences the Helm 3 post-renderer warning.
+	noHookWarningEnv = "HELM_AIRGAP_NO_HOOK_WARNING"
+	// maxCaptured bounds how much stderr a report keeps.
+	maxCaptured = 1 << 20
+)
+
+// ttyPath is the controlling terminal; tests point it elsewhere.
+var ttyPath = "/dev/tty"
+
+func addReportFlag(f *pflag.FlagSet) {
+	f.String(reportFlag, "", `file a failure's report is written to, besides stderr and the terminal (default $`+reportEnv+`, else `+defaultReportPathHelp+`; "`+reportOff+`" writes none)`)
+}
+
+const defaultReportPathHelp = "<user cache dir>/helm-airgap/report.txt"
+
+// defaultReportPath is where a report goes when neither the flag nor the
+// environment names a file: per user, so that no other user can plant a
+// symlink there, and stable, so the README can tell people where to look.
+func defaultReportPath() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "helm-airgap", "report.txt")
+}
+
+// reportPath is the report file for this run, or "" when disabled.
+func reportPath(cmd *cobra.Command) string {
+	path := ""
+	if f := cmd.Flags().Lookup(reportFlag); f != nil {
+		path = f.Value.String()
+	}
+	if path == "" {
+		path = os.Getenv(reportEnv)
+	}
+	if path == "" {
+		path = defaultReportPath()
+	}
+	if path == reportOff {
+		return ""
+	}
+	return path
+}
+
+// failureReport records what a run writes to stderr so that, if the run
+// fails, the same text can go to the report file and the terminal.
+type failureReport struct {
+	cmd       *cobra.Command
+	stderr    io.Writer
+	captured  bytes.Buffer
+	checkOnly bool
+}
+
+// captureFailures starts recording cmd's stderr. Call finish with the run's
+// error when it returns.
+func captureFailures(cmd *cobra.Command, checkOnly bool) *failureReport {
+	r := &failureReport{cmd: cmd, stderr: cmd.ErrOrStderr(), checkOnly: checkOnly}
+	cmd.SetErr(io.MultiWriter(r.stderr, limitedWriter{&r.captured, maxCaptured}))
+	return r
+}
+
+// finish writes the report of a failed run and returns the error to exit
+// with, naming the report file; after a successful Helm 3 post-render it
+// shows the hooks warning on the terminal.
+func (r *failureReport) finish(err error) error {
+	r.cmd.SetErr(r.stderr)
+	helm3 := runByHelm3PostRenderer()
+	if err == nil {
+		if helm3 && !r.checkOnly && os.Getenv(noHookWarningEnv) == "" {
+			r.toTerminal(helm3HooksWarning)
+		}
+		return nil
+	}
+	var reported reportedError
+	alreadyPrinted := errors.As(err, &reported)
+	text := r.captured.String()
+	if !alreadyPrinted {
+		text += "helm-airgap: " + err.Error() + "\n"
+	}
+	path := reportPath(r.cmd)
+	if path != "" {
+		if werr := writeReportFile(path, r.cmd, text); werr != nil {
+			fmt.Fprintf(r.stderr, "helm-airgap: could not write the report file: %v\n", werr)
+			path = ""
+		}
+	}
+	// Helm 3 prints a failing post-renderer's stderr itself; the terminal
+	// copy is for everyone else who hides it (Helm 4 above all).
+	if !helm3 {
+		onTerminal := text
+		if path != "" {
+			onTerminal += "helm-airgap: report written to " + path + "\n"
+		}
+		r.toTerminal(onTerminal)
+	}
+	if path == "" {
+		return err
+	}
+	if alreadyPrinted {
+		fmt.Fprintf(r.stderr, "helm-airgap: %s (report: %s)\n", summary(err), path)
+		return err
+	}
+	return reportPathError{err: err, path: path}
+}
+
+const helm3HooksWarning = `helm-airgap: warning: Helm 3 does not pass hooks (helm.sh/hook resources) to a
+post-renderer: hook Jobs and test Pods keep their public images. Use
+"helm airgap install|upgrade|template" instead, which rewrite hooks too.
+(` + noHookWarningEnv + `=1 silences this warning.)
+`
+
+// summary is the one-line reason of an error whose details were printed.
+func summary(err error) string {
+	var policy *rewrite.PolicyError
+	if errors.As(err, &policy) {
+		return "failed: " + policy.Error()
+	}
+	return "failed: " + strings.SplitN(err.Error(), "\n", 2)[0]
+}
+
+// reportPathError adds the report file to the message main prints, keeping
+// the wrapped error (and so the exit code) intact.
+type reportPathError struct {
+	err  error
+	path string
+}
+
+func (e reportPathError) Error() string { return fmt.Sprintf("%v (report: %s)", e.err, e.path) }
+func (e reportPathError) Unwrap() error { return e.err }
+
+// writeReportFile replaces the report file with this run's report.
+func writeReportFile(path string, cmd *cobra.Command, text string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# helm-airgap report, %s\n", time.Now().Format(time.RFC3339))
+	fmt.Fprintf(&b, "# command: %s\n", strings.Join(append([]string{cmd.CommandPath()}, os.Args[min(2, len(os.Args)):]...), " "))
+	if wd, err := os.Getwd(); err == nil {
+		fmt.Fprintf(&b, "# directory: %s\n", wd)
+	}
+	if name := os.Getenv("HELM_PLUGIN_NAME"); name != "" {
+		fmt.Fprintf(&b, "# run by Helm as plugin %q\n", name)
+	}
+	b.WriteString(text)
+	// Write beside the file and rename, so a reader never sees half a report.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(b.String()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// toTerminal writes text to the controlling terminal, unless there is none
+// or stderr already goes to a terminal (the user has read it there).
+func (r *failureReport) toTerminal(text string) {
+	if f, ok := r.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return
+	}
+	tty, err := os.OpenFile(ttyPath, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return // no controlling terminal: CI, Argo CD, a daemon
+	}
+	defer tty.Close()
+	io.WriteString(tty, text)
+}
+
+// limitedWriter keeps the first n bytes and drops the rest silently, so a
+// runaway stderr cannot grow the report without bound.
+type limitedWriter struct {
+	buf *bytes.Buffer
+	n   int
+}
+
+func (w limitedWriter) Write(p []byte) (int, error) {
+	if room := w.n - w.buf.Len(); room > 0 {
+		w.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
