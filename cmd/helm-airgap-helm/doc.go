@@ -1,0 +1,15 @@
+// Command helm-airgap-helm is the Helm 3 companion of helm-airgap: it serves
+// `helm-airgap template|install|upgrade` (and so `helm airgap install ...`
+// through the Helm plugin) by running Helm 3's own actions from the Helm 3
+// SDK with the rewriter as post-renderer, and by rewriting every hook
+// manifest too, which Helm 3 never shows to a post-renderer
+// (helm/helm#7891).
+//
+// It lives in its own binary because the Helm SDK takes far longer to
+// initialise than the whole rewrite of a chart: the fast binary, which Helm
+// runs at every post-render, must never import it.
+//
+// Where hooks are rewritten is explained in hooks.go. Exit codes follow
+// helm-airgap: 0 success, 1 policy failure (a public image, a collision) or
+// a Helm failure, 2 usage, config or input error.
+package main

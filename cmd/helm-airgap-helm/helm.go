@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/cli"
+	"helm.sh/helm/v3/pkg/cli/values"
+	"helm.sh/helm/v3/pkg/getter"
+	"helm.sh/helm/v3/pkg/registry"
+)
+
+// helmOptions are what template, install and upgrade share: Helm's global
+// settings (from HELM_* variables, which `helm airgap ...` exports, and
+// from the same global flags helm takes), the values flags and
+// helm-airgap's own flags.
+type helmOptions struct {
+	settings *cli.EnvSettings
+	values   values.Options
+	airgap   airgapOptions
+}
+
+func newHelmOptions() *helmOptions {
+	return &helmOptions{settings: cli.New()}
+}
+
+func (h *helmOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	h.settings.AddFlags(f)
+	f.StringSliceVarP(&h.values.ValueFiles, "values", "f", nil, "specify values in a YAML file or a URL (can specify multiple)")
+	f.StringArrayVar(&h.values.Values, "set", nil, "set values on the command line (can specify multiple or separate values with commas: key1=val1,key2=val2)")
+	f.StringArrayVar(&h.values.StringValues, "set-string", nil, "set STRING values on the command line (can specify multiple or separate values with commas: key1=val1,key2=val2)")
+	f.StringArrayVar(&h.values.FileValues, "set-file", nil, "set values from respective files specified via the command line (can specify multiple or separate values with commas: key1=path1,key2=path2)")
+	f.StringArrayVar(&h.values.JSONValues, "set-json", nil, "set JSON values on the command line (can specify multiple or separate values with commas: key1=jsonval1,key2=jsonval2)")
+	f.StringArrayVar(&h.values.LiteralValues, "set-literal", nil, "set a literal STRING value on the command line")
+	h.airgap.addFlags(f)
+}
+
+// addChartPathFlags are the flags that locate a chart, as helm has them.
+func addChartPathFlags(f *pflag.FlagSet, c *action.ChartPathOptions, devel *bool) {
+	f.StringVar(&c.Version, "version", "", "specify a version constraint for the chart version to use; without it the latest version is used")
+	f.BoolVar(devel, "devel", false, "use development versions, too (equivalent to version '>0.0.0-0'); ignored if --version is set")
+	f.BoolVar(&c.Verify, "verify", false, "verify the package before using it")
+	f.StringVar(&c.Keyring, "keyring", defaultKeyring(), "location of public keys used for verification")
+	f.StringVar(&c.RepoURL, "repo", "", "chart repository url where to locate the requested chart")
+	f.StringVar(&c.Username, "username", "", "chart repository username where to locate the requested chart")
+	f.StringVar(&c.Password, "password", "", "chart repository password where to locate the requested chart")
+	f.StringVar(&c.CertFile, "cert-file", "", "identify HTTPS client using this SSL certificate file")
+	f.StringVar(&c.KeyFile, "key-file", "", "identify HTTPS client using this SSL key file")
+	f.StringVar(&c.CaFile, "ca-file", "", "verify certificates of HTTPS-enabled servers using this CA bundle")
+	f.BoolVar(&c.InsecureSkipTLSverify, "insecure-skip-tls-verify", false, "skip tls certificate checks for the chart download")
+	f.BoolVar(&c.PlainHTTP, "plain-http", false, "use insecure HTTP connections for the chart download")
+}
+
+func defaultKeyring() string {
+	if v, ok := os.LookupEnv("GNUPGHOME"); ok {
+		return v + "/pubring.gpg"
+	}
+	home, _ := os.UserHomeDir()
+	return home + "/.gnupg/pubring.gpg"
+}
+
+// initAction initialises Helm's action configuration like helm does (kube
+// client from the settings, release storage from $HELM_DRIVER) and puts
+// the hook rewriter in front of the release storage (see hooks.go).
+func (h *helmOptions) initAction(cfg *action.Configuration, rw *rewriter, errOut io.Writer) error {
+	debug := func(format string, v ...any) {
+		if h.settings.Debug {
+			log.New(errOut, "", 0).Output(2, fmt.Sprintf("[debug] "+format, v...))
+		}
+	}
+	if err := cfg.Init(h.settings.RESTClientGetter(), h.settings.Namespace(), os.Getenv("HELM_DRIVER"), debug); err != nil {
+		return fmt.Errorf("initialising Helm: %w", err)
+	}
+	cfg.Releases.Driver = hookRewritingDriver{Driver: cfg.Releases.Driver, rewriter: rw}
+	return nil
+}
+
+// registryClient builds the OCI registry client as helm does.
+func (h *helmOptions) registryClient(c *action.ChartPathOptions, errOut io.Writer) (*registry.Client, error) {
+	opts := []registry.ClientOption{
+		registry.ClientOptDebug(h.settings.Debug),
+		registry.ClientOptEnableCache(true),
+		registry.ClientOptWriter(errOut),
+		registry.ClientOptCredentialsFile(h.settings.RegistryConfig),
+		registry.ClientOptBasicAuth(c.Username, c.Password),
+	}
+	if c.PlainHTTP {
+		opts = append(opts, registry.ClientOptPlainHTTP())
+	}
+	if (c.CertFile != "" && c.KeyFile != "") || c.CaFile != "" || c.InsecureSkipTLSverify {
+		client, err := registry.NewRegistryClientWithTLS(errOut, c.CertFile, c.KeyFile, c.CaFile, c.InsecureSkipTLSverify, h.settings.RegistryConfig, h.settings.Debug)
+		if err != nil {
+			return nil, fmt.Errorf("creating the registry client: %w", err)
+		}
+		return client, nil
+	}
+	client, err := registry.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating the registry client: %w", err)
+	}
+	return client, nil
+}
+
+// loadChart locates (downloading from a repository or registry when the
+// reference is not a local path, as helm does) and loads an installable
+// chart with its dependencies present.
+func (h *helmOptions) loadChart(c *action.ChartPathOptions, devel bool, ref string) (*chart.Chart, error) {
+	if c.Version == "" && devel {
+		c.Version = ">0.0.0-0"
+	}
+	path, err := c.LocateChart(ref, h.settings)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("locating chart %q: %w", ref, err)}
+	}
+	ch, err := loader.Load(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("loading chart %q: %w", ref, err)}
+	}
+	switch ch.Metadata.Type {
+	case "", "application":
+	default:
+		return nil, usageError{fmt.Errorf("chart %q is a %s chart, which cannot be installed", ref, ch.Metadata.Type)}
+	}
+	if req := ch.Metadata.Dependencies; req != nil {
+		if err := action.CheckDependencies(ch, req); err != nil {
+			return nil, usageError{fmt.Errorf("checking the dependencies of chart %q: %w (run `helm dependency build` first)", ref, err)}
+		}
+	}
+	return ch, nil
+}
+
+// mergeValues reads -f, --set and the rest, as helm does.
+func (h *helmOptions) mergeValues() (map[string]any, error) {
+	vals, err := h.values.MergeValues(getter.All(h.settings))
+	if err != nil {
+		return nil, usageError{fmt.Errorf("reading values: %w", err)}
+	}
+	return vals, nil
+}
+
+// interruptible is a context cancelled on SIGINT or SIGTERM, as helm's
+// install and upgrade are.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// checkDryRun validates --dry-run's value as helm does.
+func checkDryRun(v string) error {
+	switch v {
+	case "false", "true", "none", "client", "server":
+		return nil
+	}
+	return usageError{fmt.Errorf(`invalid --dry-run value %q: use "client", "server" or "none"`, v)}
+}
+
+// failure prints a failed action's report: offenders with the rule that
+// would fix them for a policy failure, Helm's message otherwise.
+func failure(cmd *cobra.Command, rw *rewriter, what string, err error) error {
+	var policy *rewrite.PolicyError
+	if rw != nil && errors.As(err, &policy) {
+		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, rw.mapper)
+		fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %s failed: %v\n", what, err)
+		return reportedError{err}
+	}
+	return fmt.Errorf("%s failed: %w", what, err)
+}
+
+// summary tells what was rewritten, hooks apart, so that a user can see
+// that the hooks were covered.
+func summary(cmd *cobra.Command, rw *rewriter) {
+	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d image reference(s) rewritten in manifests and %d in %d hook(s); no public references\n",
+		rw.manifestRefs, rw.hookRefs, rw.hooks)
+}

@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/plexicus/helm-airgap/internal/helmtest"
+	"github.com/plexicus/helm-airgap/internal/kubetest"
+)
+
+// postRender is how users name the Helm 4 post-renderer plugin.
+func postRender(config string) []string {
+	return []string{"--post-renderer", "airgap-postrenderer", "--post-renderer-args=--config=" + config}
+}
+
+func TestHelm4Template(t *testing.T) {
+	f := newFixture(t)
+	h := newHelm(t, 4)
+	plain := h.MustRun(f.dir, "template", release, f.chart)
+	r := h.MustRun(f.dir, append([]string{"template", release, f.chart}, postRender(f.config)...)...)
+	assertMirrored(t, podImages(decodeStream(t, r.Stdout)))
+
+	// Helm 4 splits the post-rendered stream back into files by the
+	// postrender-filename annotation: had helm-airgap dropped one, its
+	// document would come back as generated-by-postrender-N.yaml.
+	if got, want := sources(r.Stdout), sources(plain.Stdout); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("# Source: lines differ from plain helm template:\n got  %q\n want %q", got, want)
+	}
+	if strings.Contains(r.Stdout, "postrenderer.helm.sh/postrender-filename") {
+		t.Error("the postrender-filename annotation leaked into the output: Helm did not find it where it looks")
+	}
+}
+
+var sourceLine = regexp.MustCompile(`(?m)^# Source: (.*)$`)
+
+func sources(stream string) []string {
+	var out []string
+	for _, m := range sourceLine.FindAllStringSubmatch(stream, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestHelm4InstallDryRunClient(t *testing.T) {
+	f := newFixture(t)
+	h := newHelm(t, 4)
+	// No cluster: KUBECONFIG points at nothing.
+	r := h.MustRun(f.dir, append([]string{"install", release, f.chart, "--dry-run=client"}, postRender(f.config)...)...)
+	assertMirrored(t, podImages(decodeStream(t, releaseSections(t, r.Stdout))))
+}
+
+func TestHelm4InstallIntoCluster(t *testing.T) {
+	f := newFixture(t)
+	h := newHelm(t, 4)
+	api := kubetest.Start(t)
+	h.Setenv("KUBECONFIG", api.Kubeconfig(t, h.Home))
+	h.MustRun(f.dir, append([]string{"install", release, f.chart, "--timeout=30s"}, postRender(f.config)...)...)
+	assertMirrored(t, clusterImages(api))
+}
+
+// clusterImages lists the images of every object written to the fake
+// cluster (the last write of each), hooks included.
+func clusterImages(api *kubetest.Server) []podImage {
+	last := map[string]map[string]any{}
+	var order []string
+	for _, o := range api.Written() {
+		key := o.Kind + "/" + o.Namespace + "/" + o.Name
+		if _, ok := last[key]; !ok {
+			order = append(order, key)
+		}
+		last[key] = o.Body
+	}
+	var docs []map[string]any
+	for _, key := range order {
+		docs = append(docs, last[key])
+	}
+	return podImages(docs)
+}
+
+func TestHelm4UnmappedImageFailsVisibly(t *testing.T) {
+	if !helmtest.TerminalSupported() {
+		t.Skip("needs a pseudo-terminal (Linux)")
+	}
+	f := newFixture(t)
+	h := newHelm(t, 4)
+	r := h.RunWithTerminal(f.dir, append([]string{"template", release, f.chart}, postRender(f.strict)...)...)
+	if r.Code == 0 {
+		t.Fatalf("helm template succeeded with an unmapped image:\n%s", r.Stdout)
+	}
+	// All Helm 4 itself says: the plugin's stderr is gone.
+	if !strings.Contains(r.Stderr, `plugin "airgap-postrenderer" exited with error`) {
+		t.Errorf("unexpected Helm error:\n%s", r.Stderr)
+	}
+	offender := "Deployment platform-web: container proxy (spec.template.spec.containers[1].image): docker.io/library/nginx:1.27.3-alpine"
+	for where, text := range map[string]string{"the terminal": r.Terminal, "the report file": readFile(t, h.Report)} {
+		if !strings.Contains(text, offender) {
+			t.Errorf("%s does not name the offender %q:\n%s", where, offender, text)
+		}
+	}
+	if !strings.Contains(r.Terminal, "report written to "+h.Report) {
+		t.Errorf("the terminal does not name the report file:\n%s", r.Terminal)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading %s: %v", path, err)
+	}
+	return string(data)
+}
