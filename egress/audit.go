@@ -104,7 +104,7 @@ func (a *Auditor) Pass() rewrite.Pass {
 
 // Scan audits one document.
 func (a *Auditor) Scan(doc *rewrite.Document) {
-	s := &docScan{a: a, doc: doc.Index + 1, budget: 1 << 20}
+	s := &docScan{a: a, doc: doc.Index + 1, budget: maxValues}
 	line := doc.StreamLine
 	root := doc.Root
 	if scalarAt(root, "kind") == "List" {
@@ -140,6 +140,11 @@ func (s *docScan) acmeIssuer(obj *yaml.Node, line func(int) int) {
 	s.issuers = append(s.issuers, i)
 }
 
+// maxValues bounds the values and lines scanned in one document, so that a
+// pathological document cannot stall the run; a document that reaches it is
+// listed in Report.Truncated.
+const maxValues = 1 << 20
+
 // Report is the audit's outcome.
 type Report struct {
 	Strict    bool       `json:"strict"`
@@ -148,6 +153,9 @@ type Report struct {
 	Endpoints []Finding  `json:"endpoints"`
 	Issuers   []Issuer   `json:"issuers"`
 	Workloads []Workload `json:"workloads"`
+	// Truncated lists the documents (1-based) whose scan stopped at the
+	// limit; the rest of them was not audited.
+	Truncated []int `json:"truncated,omitempty"`
 }
 
 // Summary counts what the report lists.
@@ -174,6 +182,9 @@ func (a *Auditor) Report() *Report {
 	var all netData
 	for _, d := range docs {
 		r.Endpoints = append(r.Endpoints, d.found...)
+		if d.budget < 0 {
+			r.Truncated = append(r.Truncated, d.doc)
+		}
 		r.Summary.AllowedEndpoints += d.allowed
 		all.workloads = append(all.workloads, d.workloads...)
 		all.policies = append(all.policies, d.policies...)
@@ -213,8 +224,10 @@ func (a *Auditor) Report() *Report {
 	r.Summary.PublicEndpoints = len(r.Endpoints)
 	r.Summary.Workloads = len(r.Workloads)
 	r.Summary.RequireNetworkPolicy = a.opts.RequireNetworkPolicy
+	// A strict audit proves the stream clean, which a document it could not
+	// read whole does not allow.
 	r.Failed = r.Strict && (r.Summary.PublicEndpoints > 0 || r.Summary.PublicACMEIssuers > 0 ||
-		(a.opts.RequireNetworkPolicy && r.Summary.UnrestrictedWorkloads > 0))
+		(a.opts.RequireNetworkPolicy && r.Summary.UnrestrictedWorkloads > 0) || len(r.Truncated) > 0)
 	return r
 }
 
@@ -248,6 +261,9 @@ func (e *PolicyError) Error() string {
 	}
 	if s.RequireNetworkPolicy && s.UnrestrictedWorkloads > 0 {
 		parts = append(parts, fmt.Sprintf("%d workload(s) whose egress no NetworkPolicy restricts", s.UnrestrictedWorkloads))
+	}
+	if n := len(e.Report.Truncated); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d document(s) too large to audit whole", n))
 	}
 	return "egress audit failed: " + strings.Join(parts, ", ")
 }

@@ -74,6 +74,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) {
 		fmt.Fprintf(w, "    hint: set issuer: {name: <internal-issuer>, kind: ClusterIssuer} in the config (or --issuer) to point Ingresses, Gateways and Certificates at an internal CA, and leave this issuer out\n\n")
 	}
 	r.writeWorkloads(w, level, verbose)
+	for _, d := range r.Truncated {
+		fmt.Fprintf(w, "helm-airgap: egress warning: document %d holds more than %d values; the audit stopped there and did not scan the rest of it\n", d, maxValues)
+	}
 	if r.Failed {
 		fmt.Fprintf(w, "helm-airgap: %v\n", &PolicyError{Report: r})
 	} else if verbose {

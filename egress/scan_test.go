@@ -477,3 +477,29 @@ func TestGlob(t *testing.T) {
 		t.Error("fieldMatch must match parents at path boundaries only")
 	}
 }
+
+// TestScanLimit: a document too big to audit whole is reported as such,
+// not passed silently.
+func TestScanLimit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  big: |\n")
+	for i := 0; i < maxValues+10; i++ {
+		b.WriteString("    x\n")
+	}
+	b.WriteString("  last: https://api.openai.com\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: small}\ndata: {u: \"https://api.openai.com\"}\n")
+	r := runAudit(t, Options{Strict: true}, b.String())
+	if !r.Failed || !strings.Contains((&PolicyError{Report: r}).Error(), "1 document(s) too large to audit whole") {
+		t.Errorf("a strict audit that could not read a document whole must fail")
+	}
+	if len(r.Truncated) != 1 || r.Truncated[0] != 1 {
+		t.Errorf("truncated = %v, want [1]", r.Truncated)
+	}
+	if got := found(r); len(got) != 1 || !strings.HasPrefix(got[0], "ConfigMap small:") {
+		t.Errorf("endpoints %v, want the small ConfigMap's", got)
+	}
+	var text strings.Builder
+	r.WriteText(&text, false)
+	if !strings.Contains(text.String(), "document 1 holds more than") {
+		t.Errorf("no warning:\n%s", text.String())
+	}
+}
