@@ -258,6 +258,13 @@ func (s *docScan) walk(n *yaml.Node, ctx walkCtx) {
 			if k.Value == "image" && v.Kind == yaml.ScalarNode {
 				continue // the image rewrite owns image references
 			}
+			if k.Value == "metadata" && v.Kind == yaml.MappingNode && lookup(v, "annotations") != nil {
+				// A pod template's (or an embedded object's) metadata: names
+				// and labels are not endpoints; annotations are read as the
+				// object's own are.
+				s.annotations(lookup(v, "annotations"), walkCtx{path: joinKey(ctx.path, k.Value), line: ctx.line, depth: ctx.depth, secret: ctx.secret})
+				continue
+			}
 			c := ctx
 			c.path, c.setting = joinKey(ctx.path, k.Value), k.Value
 			if k.Value == "value" {

@@ -503,3 +503,25 @@ func TestScanLimit(t *testing.T) {
 		t.Errorf("no warning:\n%s", text.String())
 	}
 }
+
+func TestScanPodTemplateMetadata(t *testing.T) {
+	in := `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: api, tier: grafana.com}
+      annotations:
+        kubectl.kubernetes.io/last-applied-configuration: '{"url": "https://api.openai.com"}'
+        external-dns.alpha.kubernetes.io/hostname: api.plexicus.com
+        vault.hashicorp.com/service: "https://vault.plexicus-secrets.com:8200"
+    spec:
+      containers: [{name: api, image: nginx}]
+`
+	want := []string{"Deployment api: spec.template.metadata.annotations[vault.hashicorp.com/service]: https://vault.plexicus-secrets.com:8200"}
+	if got := found(runAudit(t, Options{}, in)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("endpoints:\n got: %v\nwant: %v", got, want)
+	}
+}
