@@ -76,10 +76,11 @@ func BenchmarkRun(b *testing.B) {
 	}
 }
 
-// BenchmarkRunParseAll is the same with the skip-unlikely-documents fast path off.
-func BenchmarkRunParseAll(b *testing.B) {
+// BenchmarkRunSkipImageless is the same with the prefilter on: documents
+// that provably hold no image are copied without being parsed.
+func BenchmarkRunSkipImageless(b *testing.B) {
 	stream := benchStream(b, 8<<20)
-	opts := Options{Mapper: benchMapper(b), ImageFields: rules.BuiltinImageFields, ParseAll: true}
+	opts := Options{Mapper: benchMapper(b), ImageFields: rules.BuiltinImageFields, SkipImageless: true}
 	b.SetBytes(int64(len(stream)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -5,13 +5,9 @@ import (
 	"testing"
 )
 
-// These tests fail until bugs in files this suite's author does not own
-// (engine.go, prefilter.go, stream.go) are fixed; see each test.
-
 // TestBadInputWithoutImages: the same faults in documents with no image or
-// container key. The issue requires an error for each; the engine's
-// prefilter (engine.go, prefilter.go) copies such documents without parsing
-// them, so today they pass silently. ParseAll shows the intended behaviour.
+// container key still fail the run: every document is parsed by default
+// (only Options.SkipImageless copies such documents unparsed).
 func TestBadInputWithoutImages(t *testing.T) {
 	tests := []struct {
 		name, doc string
@@ -23,27 +19,20 @@ func TestBadInputWithoutImages(t *testing.T) {
 		{"scalar document", "just a scalar\n", []string{"document 2 (line 7)", "expected a Kubernetes object", `the scalar "just a scalar"`}},
 		{"sequence document", "- a\n- b\n", []string{"document 2 (line 7)", "expected a Kubernetes object", "a sequence"}},
 	}
-	for _, parseAll := range []bool{true, false} {
-		opts := engineOptions(t, testConfig)
-		opts.ParseAll = parseAll
-		for _, tt := range tests {
-			name := tt.name
-			if parseAll {
-				name += " (ParseAll)"
+	opts := engineOptions(t, testConfig)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _, err := runOpts(t, opts, first+"---\n"+tt.doc)
+			if err == nil {
+				t.Fatalf("accepted bad input; output:\n%s", out)
 			}
-			t.Run(name, func(t *testing.T) {
-				out, _, err := runOpts(t, opts, first+"---\n"+tt.doc)
-				if err == nil {
-					t.Fatalf("accepted bad input; output:\n%s", out)
-				}
-				inputError(t, err, tt.want...)
-			})
-		}
+			inputError(t, err, tt.want...)
+		})
 	}
 }
 
-// TestDocumentLimitMessage: the limit is reported in MiB, so any limit under
-// 1 MiB reads "the 0 MiB document limit" (stream.go).
+// TestDocumentLimitMessage: a limit under 1 MiB is stated in bytes, not as
+// "the 0 MiB document limit".
 func TestDocumentLimitMessage(t *testing.T) {
 	opts := engineOptions(t, testConfig)
 	opts.MaxDocumentSize = 1000

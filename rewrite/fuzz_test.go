@@ -43,9 +43,9 @@ func seedStreams(f *testing.F) {
 func FuzzRewrite(f *testing.F) {
 	seedStreams(f)
 	opts := engineOptions(f, testConfig)
-	opts.Workers = 2
+	opts.Workers, opts.SkipImageless = 2, true
 	full := opts
-	full.ParseAll, full.Workers = true, 1
+	full.SkipImageless, full.Workers = false, 1
 	f.Fuzz(func(t *testing.T, input string) {
 		var fast, out bytes.Buffer
 		_, fastErr := Run(strings.NewReader(input), &fast, opts)

@@ -67,12 +67,12 @@ func runOpts(t testing.TB, opts Options, input string) (string, *Report, error) 
 		}
 		return "", report, err
 	}
-	if !opts.ParseAll && !opts.CheckOnly {
-		full := opts
-		full.ParseAll, full.Workers, full.OnImage = true, 1, nil
+	if !opts.SkipImageless && !opts.CheckOnly {
+		fast := opts
+		fast.SkipImageless, fast.Workers, fast.OnImage = true, 3, nil
 		var again bytes.Buffer
-		if _, err := Run(strings.NewReader(input), &again, full); err != nil {
-			t.Fatalf("the full parse fails (%v) where the fast path succeeded", err)
+		if _, err := Run(strings.NewReader(input), &again, fast); err != nil {
+			t.Fatalf("the fast path fails (%v) where the full parse succeeded", err)
 		}
 		if again.String() != out.String() {
 			t.Fatalf("the fast path and the full parse differ:\nfast:\n%s\nfull:\n%s", out.String(), again.String())

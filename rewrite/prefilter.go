@@ -6,7 +6,7 @@ import "bytes"
 // image reference, so the parse (most of the engine's cost) can be skipped.
 // It must never skip a document the parser would find an image in: every
 // rule here answers "skip" only when it is certain, and "parse" on any doubt.
-// Options.ParseAll turns it off; tests and fuzzing compare the two outputs.
+// It runs only with Options.SkipImageless; tests and fuzzing compare the outputs.
 
 // mayHoldImages reports whether a document must be parsed: it has a trigger
 // (a field name that marks images, or a backslash that could spell one in an

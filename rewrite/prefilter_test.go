@@ -62,7 +62,7 @@ func FuzzPrefilter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, input []byte) {
 		run := func(parseAll bool) ([]byte, error) {
 			var out bytes.Buffer
-			_, err := Run(bytes.NewReader(input), &out, Options{Mapper: mapper, ParseAll: parseAll, MaxDocumentSize: 1 << 20})
+			_, err := Run(bytes.NewReader(input), &out, Options{Mapper: mapper, SkipImageless: !parseAll, MaxDocumentSize: 1 << 20})
 			return out.Bytes(), err
 		}
 		full, fullErr := run(true)

@@ -59,7 +59,7 @@ func (s *splitter) next() (chunk, error) {
 				break
 			}
 			if len(buf)+len(line) > s.max {
-				return chunk{}, fmt.Errorf("document %d (line %d): larger than the %d MiB document limit", c.index+1, c.line, s.max>>20)
+				return chunk{}, fmt.Errorf("document %d (line %d): larger than the %s document limit", c.index+1, c.line, formatSize(s.max))
 			}
 			buf = append(buf, line...)
 			s.line++
@@ -90,7 +90,7 @@ func (s *splitter) readLine() ([]byte, error) {
 	long := append([]byte(nil), line...)
 	for errors.Is(err, bufio.ErrBufferFull) {
 		if len(long) > s.max {
-			return nil, fmt.Errorf("line %d is longer than the %d MiB document limit", s.line, s.max>>20)
+			return nil, fmt.Errorf("line %d is longer than the %s document limit", s.line, formatSize(s.max))
 		}
 		line, err = s.r.ReadSlice('\n')
 		long = append(long, line...)
@@ -106,4 +106,12 @@ func isMarker(line []byte) bool {
 	}
 	rest := line[3:]
 	return len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'
+}
+
+// formatSize states a byte count in MiB when it is a whole number of them.
+func formatSize(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d-byte", n)
 }

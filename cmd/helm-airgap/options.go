@@ -20,6 +20,7 @@ type options struct {
 	pullSecrets     []string
 	allow           []string
 	maxDocumentSize int
+	skipImageless   bool
 	argo            argoCDSettings // settings from an Argo CD plugin environment (argocd_env.go)
 	egress          egressFlags    // the egress audit and issuer flags (egress.go)
 }
@@ -32,6 +33,7 @@ func (o *options) addFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.pullSecrets, "pull-secret", nil, "imagePullSecrets name to add to every pod spec; repeatable")
 	f.StringArrayVar(&o.allow, "allow", nil, "registry domain that is already internal; repeatable")
 	f.IntVar(&o.maxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
+	f.BoolVar(&o.skipImageless, "skip-imageless", false, "copy documents that provably hold no image without parsing them (faster; such documents are not validated)")
 	addReportFlag(f) // report.go
 }
 
@@ -80,5 +82,5 @@ func (o *options) load() (*rules.Config, *rules.Mapper, error) {
 // engineOptions turns the loaded config into the rewrite engine's options.
 func (o *options) engineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
 	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
-	return rewrite.Options{Mapper: mapper, ImageFields: fields, MaxDocumentSize: o.maxDocumentSize}
+	return rewrite.Options{Mapper: mapper, ImageFields: fields, MaxDocumentSize: o.maxDocumentSize, AdaptMemoryLimit: true, SkipImageless: o.skipImageless}
 }
