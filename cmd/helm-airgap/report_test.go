@@ -1,0 +1,219 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/plexicus/helm-airgap/internal/helmtest"
+)
+
+// The failure report (report.go), on the real binary.
+
+const publicOffender = "Deployment prod/api: container api (spec.template.spec.containers[0].image): ghcr.io/org/api:1"
+
+func TestReportFile(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
+	writeFile(t, filepath.Join(dir, "public.yaml"), cliPublic)
+	writeFile(t, filepath.Join(dir, "broken.yaml"), "kind: Pod\nspec: {containers: [{image: x}]\n")
+	flagPath := filepath.Join(dir, "flag", "report.txt")
+	envPath := filepath.Join(dir, "env", "report.txt")
+	for _, tc := range []struct {
+		name     string
+		env      []string
+		args     []string
+		code     int
+		report   string // where the report must be; "" for none
+		contains []string
+	}{
+		{"policy failure, --report-file", nil,
+			[]string{"rewrite", "-c", "rules.yaml", "--report-file", flagPath, "public.yaml"}, 1, flagPath,
+			[]string{publicOffender, "hint: add a rule"}},
+		{"policy failure, $HELM_AIRGAP_REPORT", []string{"HELM_AIRGAP_REPORT=" + envPath},
+			[]string{"check", "-c", "rules.yaml", "public.yaml"}, 1, envPath,
+			[]string{publicOffender}},
+		{"the flag wins over the environment", []string{"HELM_AIRGAP_REPORT=" + envPath},
+			[]string{"rewrite", "-c", "rules.yaml", "--report-file", flagPath, "public.yaml"}, 1, flagPath,
+			[]string{publicOffender}},
+		{"input error", nil,
+			[]string{"rewrite", "--mirror", "r.internal/m", "--report-file", flagPath, "broken.yaml"}, 2, flagPath,
+			[]string{"helm-airgap: ", "line"}},
+		{"config error", nil,
+			[]string{"rewrite", "-c", "missing.yaml", "--report-file", flagPath, "public.yaml"}, 2, flagPath,
+			[]string{"missing.yaml"}},
+		{"off", []string{"HELM_AIRGAP_REPORT=off"},
+			[]string{"rewrite", "-c", "rules.yaml", "public.yaml"}, 1, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.RemoveAll(filepath.Dir(flagPath))
+			os.RemoveAll(filepath.Dir(envPath))
+			r := cli(t, dir, tc.env, "", tc.args...)
+			r.want(t, tc.code)
+			last := lastLine(r.stderr)
+			if tc.report == "" {
+				if strings.Contains(r.stderr, "(report: ") {
+					t.Errorf("a report was announced with the report file off:\n%s", r.stderr)
+				}
+				return
+			}
+			if !strings.HasSuffix(last, "(report: "+tc.report+")") {
+				t.Errorf("the last stderr line does not name %s: %q", tc.report, last)
+			}
+			text := readFile(t, tc.report)
+			if !strings.HasPrefix(text, "# helm-airgap report, ") || !strings.Contains(text, "# command: helm-airgap "+tc.args[0]) {
+				t.Errorf("the report has no header:\n%s", text)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(text, s) {
+					t.Errorf("the report lacks %q:\n%s", s, text)
+				}
+			}
+			// Everything stderr said before the last line is in the report.
+			if before := strings.TrimSuffix(r.stderr, last+"\n"); tc.code == 1 && !strings.Contains(text, before) {
+				t.Errorf("the report lacks stderr's text:\n%s\nstderr:\n%s", text, r.stderr)
+			}
+		})
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestReportFileDefaultPath(t *testing.T) {
+	dir := t.TempDir()
+	cache := t.TempDir()
+	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
+	r := cli(t, dir, []string{"XDG_CACHE_HOME=" + cache}, cliPublic, "rewrite", "-c", "rules.yaml")
+	r.want(t, 1)
+	want := filepath.Join(cache, "helm-airgap", "report.txt")
+	if !strings.Contains(readFile(t, want), publicOffender) {
+		t.Errorf("%s does not hold the report", want)
+	}
+	if !strings.HasSuffix(lastLine(r.stderr), "(report: "+want+")") {
+		t.Errorf("stderr does not name %s:\n%s", want, r.stderr)
+	}
+}
+
+func TestReportFileNotOnSuccess(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.txt")
+	cli(t, dir, nil, cliPod, "rewrite", "--mirror", "registry.internal.example.com/m", "--report-file", path).want(t, 0)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("a successful run wrote %s (%v)", path, err)
+	}
+}
+
+func TestReportFileUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	blocker := writeFile(t, filepath.Join(dir, "file"), "x")
+	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
+	r := cli(t, dir, nil, cliPublic, "rewrite", "-c", "rules.yaml", "--report-file", filepath.Join(blocker, "report.txt"))
+	r.want(t, 1, publicOffender, "could not write the report file")
+	if strings.Contains(r.stderr, "(report: ") {
+		t.Errorf("an unwritten report was announced:\n%s", r.stderr)
+	}
+}
+
+// fakeHelm3 stands in for Helm 3 running a post-renderer: a shell whose own
+// command line carries --post-renderer, running helm-airgap with the
+// arguments after "--" (and staying its parent: no exec).
+const fakeHelm3 = `while [ "$1" != "--" ]; do shift; done
+shift
+"$@"
+exit $?
+`
+
+// terminalRun runs the binary in a session whose controlling terminal is a
+// pseudo-terminal, under fakeHelm3 when asHelm3 is set, and returns the
+// result and what reached the terminal.
+func terminalRun(t *testing.T, dir string, env []string, stdin string, stderrIsTerminal, asHelm3 bool, args ...string) (result, string) {
+	t.Helper()
+	if !helmtest.TerminalSupported() {
+		t.Skip("needs a pseudo-terminal (Linux)")
+	}
+	cmd := exec.Command(cliBinary, args...)
+	if asHelm3 {
+		script := writeFile(t, filepath.Join(t.TempDir(), "helm"), fakeHelm3)
+		cmd = exec.Command("sh", append([]string{script, "template", "app", "./chart", "--post-renderer", cliBinary, "--", cliBinary}, args...)...)
+	}
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(t), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	terminal, err := helmtest.WithTerminal(cmd, stderrIsTerminal)
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{stdout.String(), stderr.String(), code}, terminal
+}
+
+func TestReportOnTerminal(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
+	report := filepath.Join(dir, "report.txt")
+	fail := []string{"rewrite", "-c", "rules.yaml", "--report-file", report}
+	ok := []string{"rewrite", "--mirror", "registry.internal.example.com/m"}
+	const warning = "Helm 3 does not pass hooks"
+	for _, tc := range []struct {
+		name             string
+		env              []string
+		stdin            string
+		stderrIsTerminal bool
+		asHelm3          bool
+		args             []string
+		code             int
+		// How often the offender, the report path line and the warning
+		// must reach the terminal.
+		offender, path, warning int
+	}{
+		// Helm 4 hides stderr: the terminal gets the whole report.
+		{"stderr hidden", []string{"HELM_PLUGIN_NAME=airgap-postrenderer"}, cliPublic, false, false, fail, 1, 1, 1, 0},
+		// A shell user reads stderr on the terminal already: no copy.
+		{"stderr on the terminal", nil, cliPublic, true, false, fail, 1, 1, 0, 0},
+		// Helm 3 prints a failing post-renderer's stderr itself: no copy.
+		{"Helm 3 failure", nil, cliPublic, false, true, fail, 1, 0, 0, 0},
+		// Helm 3 drops stderr on success: the hooks warning goes to the terminal.
+		{"Helm 3 success", nil, cliPod, false, true, ok, 0, 0, 0, 1},
+		{"Helm 3 success, warning silenced", []string{"HELM_AIRGAP_NO_HOOK_WARNING=1"}, cliPod, false, true, ok, 0, 0, 0, 0},
+		// HELM_PLUGIN_NAME: Helm 4 (or a CLI plugin), not a Helm 3 post-renderer.
+		{"Helm 4 success", []string{"HELM_PLUGIN_NAME=airgap-postrenderer"}, cliPod, false, true, ok, 0, 0, 0, 0},
+		{"plain pipe success", nil, cliPod, false, false, ok, 0, 0, 0, 0},
+		{"check under Helm 3", nil, cliPodRewritten, false, true, []string{"check", "--mirror", "registry.internal.example.com/m"}, 0, 0, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, terminal := terminalRun(t, dir, tc.env, tc.stdin, tc.stderrIsTerminal, tc.asHelm3, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\nstderr:\n%s\nterminal:\n%s", r.code, tc.code, r.stderr, terminal)
+			}
+			for _, c := range []struct {
+				what string
+				want int
+			}{{publicOffender, tc.offender}, {"helm-airgap: report written to " + report, tc.path}, {warning, tc.warning}} {
+				if got := strings.Count(terminal, c.what); got != c.want {
+					t.Errorf("%q reached the terminal %d time(s), want %d; terminal:\n%s", c.what, got, c.want, terminal)
+				}
+			}
+		})
+	}
+}
+
+// cleanEnv is the caller's environment without helm-airgap or Helm
+// settings, with failure reports kept out of the user's cache.
+func cleanEnv(t *testing.T) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HELM_") && !strings.HasPrefix(kv, "ARGOCD_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "XDG_CACHE_HOME="+t.TempDir())
+}
