@@ -84,7 +84,7 @@ func (h *helmOptions) initAction(cfg *action.Configuration, rw *rewriter, errOut
 	if err := cfg.Init(h.settings.RESTClientGetter(), h.settings.Namespace(), os.Getenv("HELM_DRIVER"), debug); err != nil {
 		return fmt.Errorf("initialising Helm: %w", err)
 	}
-	cfg.Releases.Driver = hookRewritingDriver{Driver: cfg.Releases.Driver, rewriter: rw}
+	guardHooks(cfg, rw)
 	return nil
 }
 

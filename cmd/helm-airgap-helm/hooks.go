@@ -8,6 +8,7 @@ import (
 
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
+	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/postrender"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
@@ -120,6 +121,11 @@ type hookPolicyError struct{ *rewrite.PolicyError }
 
 func (e *hookPolicyError) Error() string { return "hooks: " + e.PolicyError.Error() }
 func (e *hookPolicyError) Unwrap() error { return e.PolicyError }
+
+// guardHooks puts rw's hook rewriting in front of cfg's release storage.
+func guardHooks(cfg *action.Configuration, rw *rewriter) {
+	cfg.Releases.Driver = hookRewritingDriver{Driver: cfg.Releases.Driver, rewriter: rw}
+}
 
 // hookRewritingDriver is the release storage driver seam described above.
 type hookRewritingDriver struct {

@@ -25,7 +25,7 @@ CHART is a local path, repo/name or an oci:// reference, as for helm.`,
 		Example: `  helm airgap install platform ./platform -n platform --config airgap.yaml -f values-prod.yaml
   helm airgap install platform ./platform --config airgap.yaml --dry-run
   helm-airgap install platform oci://registry.internal.example.com/charts/platform --version 3.1.0 -c airgap.yaml`,
-		Args: cobra.ExactArgs(2),
+		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rw, err := h.airgap.rewriter()
 			if err != nil {

@@ -29,7 +29,7 @@ leaves alone on Helm 3. The stream goes to stdout; if any image would still
 come from a public registry, nothing is printed and every offender is listed.`,
 		Example: `  helm airgap template platform ./platform --config airgap.yaml -f values-prod.yaml > platform.yaml
   helm-airgap template platform ./platform -c airgap.yaml --kube-version 1.31 --include-crds`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: usageArgs(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rw, err := h.airgap.rewriter()
 			if err != nil {

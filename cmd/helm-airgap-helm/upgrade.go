@@ -24,7 +24,7 @@ post-renderer and every hook manifest rewritten as well before any hook runs.
 With --install, a release that does not exist is installed.`,
 		Example: `  helm airgap upgrade platform ./platform -n platform --config airgap.yaml --install --wait
   helm airgap upgrade platform ./platform --config airgap.yaml --reuse-values --set image.tag=3.1.1`,
-		Args: cobra.ExactArgs(2),
+		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rw, err := h.airgap.rewriter()
 			if err != nil {
