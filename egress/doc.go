@@ -14,6 +14,11 @@
 // public, and, for every workload in the stream, whether a NetworkPolicy in
 // the same stream restricts its egress.
 //
+// Whether a top-level domain exists comes from the public suffix list of
+// golang.org/x/net/publicsuffix, kept as generated data (tlds.go,
+// gen_tlds.go): importing the package would pull net/http into the fast
+// binary.
+//
 // The package is pure: it reads parsed documents handed to it by the rewrite
 // engine (an Auditor's Pass) and never resolves a name or opens a
 // connection. It is part of the fast helm-airgap binary, so it must not

@@ -3,8 +3,6 @@ package egress
 import (
 	"net/netip"
 	"strings"
-
-	"golang.org/x/net/publicsuffix"
 )
 
 // Class is what a host name or address means for an air-gapped cluster.
@@ -114,15 +112,11 @@ func (c *Classifier) Classify(host, port string) Class {
 			return Internal
 		}
 	}
-	suffix, icann := publicsuffix.PublicSuffix(host)
-	if !icann && !strings.Contains(suffix, ".") {
-		// No rule of the public suffix list matched: the top-level domain
-		// does not exist on the internet, so the name can only resolve on a
-		// private DNS server.
+	if !isTLD(host[strings.LastIndexByte(host, '.')+1:]) {
+		// The top-level domain is not in the public suffix list (tlds.go):
+		// it does not exist on the internet, so the name can only resolve
+		// on a private DNS server.
 		return Internal
-	}
-	if suffix == host {
-		return Reserved // a bare public suffix ("co.uk") names no host
 	}
 	return Public
 }

@@ -62,7 +62,6 @@ func TestClassify(t *testing.T) {
 		{"203.0.113.5", "", Reserved},
 		{"2001:db8::1", "", Reserved},
 		{"1.2.3", "", Reserved},
-		{"co.uk", "", Reserved},
 		{"", "", Reserved},
 		{"bad..name", "", Reserved},
 		// Public names.
