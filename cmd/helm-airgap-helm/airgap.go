@@ -61,5 +61,6 @@ func (o *airgapOptions) rewriter() (*rewriter, error) {
 		return nil, usageError{fmt.Errorf("invalid configuration:\n%w", err)}
 	}
 	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
-	return newRewriter(mapper, rewrite.Options{Mapper: mapper, ImageFields: fields, MaxDocumentSize: o.maxDocumentSize}), nil
+	return newRewriter(mapper, rewrite.Options{Mapper: mapper, ImageFields: fields, MaxDocumentSize: o.maxDocumentSize,
+		Passes: rewrite.ConfigPasses(cfg)}), nil // ConfigPasses: the config's issuer: rewrite
 }
