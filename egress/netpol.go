@@ -66,9 +66,9 @@ type issuerRef struct {
 	kind, name string
 }
 
-// podOwners are the kinds whose pod template is at spec.template or whose
-// object is itself a pod; other kinds own pods when they embed a template
-// (found by shape: template.spec.containers).
+// podTemplateExcluded are kinds that hold a pod template without running
+// pods. Every other kind owns pods when it is a Pod or embeds a template
+// (found by shape, template.spec.containers, as the image rewrite does).
 var podTemplateExcluded = map[string]bool{"PodTemplate": true}
 
 // collect records the workload, NetworkPolicy and issuer data of an object.

@@ -155,14 +155,13 @@ type walkCtx struct {
 
 // docScan scans one document.
 type docScan struct {
-	a        *Auditor
-	doc      int // 1-based
-	res      resource
-	found    []Finding
-	allowed  int
-	budget   int
-	netData  // workloads, policies and issuers seen
-	embedded int
+	a       *Auditor
+	doc     int // 1-based
+	res     resource
+	found   []Finding
+	allowed int
+	budget  int
+	netData // workloads, policies and issuers seen
 }
 
 // object scans one Kubernetes object; prefix is its path within a List.
