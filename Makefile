@@ -10,7 +10,7 @@ export GOTOOLCHAIN ?= local
 # Every cmd/<name> directory is one binary in bin/.
 BINARIES := $(notdir $(wildcard cmd/*))
 
-.PHONY: all build test vet fmt-check demo bench clean
+.PHONY: all build test vet fmt-check demo bench dist clean
 
 all: build
 
@@ -35,6 +35,14 @@ demo: build
 
 bench: build
 	@./scripts/bench.sh
+
+# Offline Helm plugin tarballs, linux and darwin, amd64 and arm64:
+# dist/airgap-<version>.tgz, dist/airgap-postrenderer-<version>.tgz and the
+# unpacked dist/airgap/ for Helm 3 (README: "Offline install"). The version
+# is plugin.yaml's; DIST_PLATFORMS narrows the platforms.
+DIST_PLATFORMS ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
+dist:
+	$(GO) run ./internal/dist -out dist -platforms $(DIST_PLATFORMS)
 
 clean:
 	rm -rf bin dist build

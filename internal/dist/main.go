@@ -1,0 +1,398 @@
+// Command dist packages helm-airgap's two Helm plugins for offline
+// installation (`make dist`):
+//
+//	dist/airgap/                          the `airgap` CLI plugin, unpacked (Helm 3 installs this directory)
+//	dist/airgap-<version>.tgz             the same, packed (Helm 4: helm plugin install ... --verify=false)
+//	dist/airgap-postrenderer/             the Helm 4 post-renderer plugin, unpacked
+//	dist/airgap-postrenderer-<version>.tgz
+//	dist/SHA256SUMS
+//
+// Each plugin holds its binaries for every platform under
+// bin/<os>-<arch>/ and a plugin.yaml whose platformCommand lists one entry
+// per platform, so Helm itself picks the binary: no launcher script on the
+// post-render path, no install hook, nothing downloaded. The airgap plugin
+// carries every command (cmd/*); the post-renderer only the fast binary.
+//
+// The version is the one in plugin.yaml (both plugin.yaml files must
+// agree, and it must be strict semver: Helm 4 rejects anything else); the
+// binaries are built with it. Tarballs are reproducible: entries sorted,
+// owners and times fixed ($SOURCE_DATE_EPOCH, else 0).
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// defaultPlatforms are the platforms a release supports.
+const defaultPlatforms = "linux/amd64,linux/arm64,darwin/amd64,darwin/arm64"
+
+// pluginCommand is the command both checkout plugin.yaml files run; dist
+// replaces it with one per platform.
+const pluginCommand = "$HELM_PLUGIN_DIR/bin/helm-airgap"
+
+// strictSemver is semver.org's regular expression for a version.
+var strictSemver = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+
+// plugin is one plugin to package.
+type plugin struct {
+	name     string   // directory and tarball name
+	yaml     string   // its plugin.yaml in the checkout
+	binaries []string // cmd/<name> binaries it carries
+}
+
+// platform is GOOS/GOARCH.
+type platform struct{ os, arch string }
+
+func (p platform) dir() string { return p.os + "-" + p.arch }
+
+func main() {
+	root := flag.String("root", ".", "the checkout")
+	out := flag.String("out", "dist", "output directory")
+	platforms := flag.String("platforms", defaultPlatforms, "comma-separated GOOS/GOARCH list")
+	flag.Parse()
+	if err := run(*root, *out, *platforms, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "dist: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(root, out, platformList string, log io.Writer) error {
+	platforms, err := parsePlatforms(platformList)
+	if err != nil {
+		return err
+	}
+	commands, err := commandDirs(root)
+	if err != nil {
+		return err
+	}
+	plugins := []plugin{
+		{name: "airgap", yaml: filepath.Join(root, "plugin.yaml"), binaries: commands},
+		{name: "airgap-postrenderer", yaml: filepath.Join(root, "plugins", "airgap-postrenderer", "plugin.yaml"), binaries: []string{"helm-airgap"}},
+	}
+	version := ""
+	for _, p := range plugins {
+		v, err := pluginVersion(p.yaml)
+		if err != nil {
+			return err
+		}
+		if version != "" && v != version {
+			return fmt.Errorf("%s has version %q but plugin.yaml has %q: give both plugins the same version", p.yaml, v, version)
+		}
+		version = v
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	// Build every binary once per platform, into the airgap plugin; the
+	// post-renderer gets a copy of the fast one.
+	stage := func(p plugin) string { return filepath.Join(out, p.name) }
+	for _, p := range plugins {
+		if err := os.RemoveAll(stage(p)); err != nil {
+			return err
+		}
+	}
+	for _, pf := range platforms {
+		for _, name := range commands {
+			target := filepath.Join(stage(plugins[0]), "bin", pf.dir(), name)
+			fmt.Fprintf(log, "building %s for %s/%s\n", name, pf.os, pf.arch)
+			if err := build(root, name, pf, version, target); err != nil {
+				return err
+			}
+		}
+		if err := copyFile(filepath.Join(stage(plugins[0]), "bin", pf.dir(), "helm-airgap"),
+			filepath.Join(stage(plugins[1]), "bin", pf.dir(), "helm-airgap"), 0o755); err != nil {
+			return err
+		}
+	}
+	var sums strings.Builder
+	for _, p := range plugins {
+		data, err := os.ReadFile(p.yaml)
+		if err != nil {
+			return err
+		}
+		manifest, err := platformManifest(data, platforms)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.yaml, err)
+		}
+		if err := os.WriteFile(filepath.Join(stage(p), "plugin.yaml"), manifest, 0o644); err != nil {
+			return err
+		}
+		for _, extra := range []string{"README.md", "LICENSE"} {
+			if err := copyFile(filepath.Join(root, extra), filepath.Join(stage(p), extra), 0o644); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+		tarball := filepath.Join(out, p.name+"-"+version+".tgz")
+		if err := writeTarball(tarball, out, p.name, sourceDate()); err != nil {
+			return err
+		}
+		sum, size, err := digest(tarball)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&sums, "%s  %s\n", sum, filepath.Base(tarball))
+		fmt.Fprintf(log, "%s (%.1f MiB)\n", tarball, float64(size)/(1<<20))
+	}
+	return os.WriteFile(filepath.Join(out, "SHA256SUMS"), []byte(sums.String()), 0o644)
+}
+
+func parsePlatforms(list string) ([]platform, error) {
+	var out []platform
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		os, arch, ok := strings.Cut(item, "/")
+		if !ok || os == "" || arch == "" || strings.Contains(arch, "/") {
+			return nil, fmt.Errorf("platform %q is not GOOS/GOARCH", item)
+		}
+		out = append(out, platform{os, arch})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no platforms")
+	}
+	return out, nil
+}
+
+// commandDirs lists cmd/*, every binary of the project.
+func commandDirs(root string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, "cmd"))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if !contains(names, "helm-airgap") {
+		return nil, errors.New("cmd/helm-airgap is missing")
+	}
+	return names, nil
+}
+
+// pluginVersion reads and checks a plugin.yaml's version.
+func pluginVersion(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var meta struct {
+		Version string `yaml:"version"`
+	}
+	if err := yaml.Unmarshal(data, &meta); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	if !strictSemver.MatchString(meta.Version) {
+		return "", fmt.Errorf("%s: version %q is not strict semver (X.Y.Z, no leading v), which Helm 4 requires", path, meta.Version)
+	}
+	return meta.Version, nil
+}
+
+func build(root, name string, pf platform, version, target string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+version, "-o", target, "./cmd/"+name)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS="+pf.os, "GOARCH="+pf.arch, "CGO_ENABLED=0", "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building %s for %s/%s: %w\n%s", name, pf.os, pf.arch, err, out)
+	}
+	return nil
+}
+
+// platformManifest rewrites a checkout plugin.yaml for the tarball: its one
+// platformCommand entry running $HELM_PLUGIN_DIR/bin/helm-airgap becomes
+// one entry per platform running bin/<os>-<arch>/helm-airgap, with the same
+// args. Everything else, comments included, is kept.
+func platformManifest(data []byte, platforms []platform) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("not a YAML mapping")
+	}
+	top := doc.Content[0]
+	commands := value(top, "platformCommand")
+	if commands == nil {
+		if rc := value(top, "runtimeConfig"); rc != nil {
+			commands = value(rc, "platformCommand")
+		}
+	}
+	if commands == nil || commands.Kind != yaml.SequenceNode || len(commands.Content) != 1 {
+		return nil, errors.New("want exactly one platformCommand entry")
+	}
+	entry := commands.Content[0]
+	if c := value(entry, "command"); c == nil || c.Value != pluginCommand || value(entry, "os") != nil || value(entry, "arch") != nil {
+		return nil, fmt.Errorf("the platformCommand entry must run %s on every platform", pluginCommand)
+	}
+	args := value(entry, "args")
+	var items []*yaml.Node
+	for _, pf := range platforms {
+		item := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		add := func(k string, v *yaml.Node) {
+			item.Content = append(item.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, v)
+		}
+		str := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+		add("os", str(pf.os))
+		add("arch", str(pf.arch))
+		add("command", str("$HELM_PLUGIN_DIR/bin/"+pf.dir()+"/helm-airgap"))
+		if args != nil {
+			add("args", args)
+		}
+		items = append(items, item)
+	}
+	commands.Content = items
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func value(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// sourceDate is the time stamped on tarball entries.
+func sourceDate() time.Time {
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(n, 0).UTC()
+		}
+	}
+	return time.Unix(0, 0).UTC()
+}
+
+// writeTarball packs base/dir as dir/... into a gzipped tarball, entries
+// sorted, owned by root, stamped with date; executables keep 0755.
+func writeTarball(path, base, dir string, date time.Time) error {
+	var files []string
+	err := filepath.WalkDir(filepath.Join(base, dir), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(base, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	gz, err := gzip.NewWriterLevel(f, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(gz)
+	for _, name := range files {
+		info, err := os.Lstat(filepath.Join(base, filepath.FromSlash(name)))
+		if err != nil {
+			return err
+		}
+		hdr := &tar.Header{Name: name, ModTime: date, Uname: "root", Gname: "root", Format: tar.FormatPAX}
+		switch {
+		case info.IsDir():
+			hdr.Typeflag, hdr.Name, hdr.Mode = tar.TypeDir, name+"/", 0o755
+		case info.Mode().IsRegular():
+			hdr.Typeflag, hdr.Size, hdr.Mode = tar.TypeReg, info.Size(), 0o644
+			if info.Mode()&0o111 != 0 {
+				hdr.Mode = 0o755
+			}
+		default:
+			return fmt.Errorf("%s: only files and directories can be packed", name)
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if hdr.Typeflag == tar.TypeReg {
+			src, err := os.Open(filepath.Join(base, filepath.FromSlash(name)))
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(tw, src)
+			src.Close()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	if err := gz.Close(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func copyFile(from, to string, mode fs.FileMode) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, mode)
+}
+
+func digest(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return fmt.Sprintf("%x", h.Sum(nil)), n, err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plexicus/helm-airgap/internal/testtool"
+	"go.yaml.in/yaml/v3"
+)
+
+var allPlatforms, _ = parsePlatforms(defaultPlatforms)
+
+// entry is one platformCommand item as Helm reads it.
+type entry struct {
+	OS      string   `yaml:"os"`
+	Arch    string   `yaml:"arch"`
+	Command string   `yaml:"command"`
+	Args    []string `yaml:"args"`
+}
+
+func TestPlatformManifest(t *testing.T) {
+	root := testtool.ModuleRoot(t)
+	for _, tc := range []struct {
+		file string
+		args []string
+		// where the entries are, as Helm reads them
+		decode func([]byte) ([]entry, error)
+	}{
+		{"plugin.yaml", nil, func(b []byte) ([]entry, error) {
+			var m struct {
+				PlatformCommand []entry `yaml:"platformCommand"`
+			}
+			err := yaml.Unmarshal(b, &m)
+			return m.PlatformCommand, err
+		}},
+		{"plugins/airgap-postrenderer/plugin.yaml", []string{"rewrite"}, func(b []byte) ([]entry, error) {
+			var m struct {
+				RuntimeConfig struct {
+					PlatformCommand []entry `yaml:"platformCommand"`
+				} `yaml:"runtimeConfig"`
+			}
+			err := yaml.Unmarshal(b, &m)
+			return m.RuntimeConfig.PlatformCommand, err
+		}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(root, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := platformManifest(data, allPlatforms)
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries, err := tc.decode(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != len(allPlatforms) {
+				t.Fatalf("%d entries, want %d:\n%s", len(entries), len(allPlatforms), out)
+			}
+			for i, pf := range allPlatforms {
+				e := entries[i]
+				want := "$HELM_PLUGIN_DIR/bin/" + pf.os + "-" + pf.arch + "/helm-airgap"
+				if e.OS != pf.os || e.Arch != pf.arch || e.Command != want || strings.Join(e.Args, " ") != strings.Join(tc.args, " ") {
+					t.Errorf("entry %d = %+v, want %s/%s running %s %v", i, e, pf.os, pf.arch, want, tc.args)
+				}
+			}
+			// Everything but platformCommand is kept, comments included.
+			var before, after map[string]any
+			yaml.Unmarshal(data, &before)
+			yaml.Unmarshal(out, &after)
+			for k, v := range before {
+				if k == "platformCommand" || k == "runtimeConfig" {
+					continue
+				}
+				if after[k] != v {
+					t.Errorf("%s changed: %v -> %v", k, v, after[k])
+				}
+			}
+			if first := strings.SplitN(string(data), "\n", 2)[0]; !strings.HasPrefix(string(out), first) {
+				t.Errorf("the leading comment was lost:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestPlatformManifestRejects(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, err string }{
+		{"no command", "name: airgap\nversion: 0.1.0\n", "exactly one platformCommand"},
+		{"two commands", "name: a\nplatformCommand:\n  - command: $HELM_PLUGIN_DIR/bin/helm-airgap\n  - command: x\n", "exactly one platformCommand"},
+		{"already per platform", "name: a\nplatformCommand:\n  - os: linux\n    command: $HELM_PLUGIN_DIR/bin/helm-airgap\n", "on every platform"},
+		{"another command", "name: a\nplatformCommand:\n  - command: $HELM_PLUGIN_DIR/bin/other\n", "on every platform"},
+		{"not a mapping", "- a\n", "not a YAML mapping"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := platformManifest([]byte(tc.yaml), allPlatforms); err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("error %v, want %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestPluginVersion(t *testing.T) {
+	dir := t.TempDir()
+	for version, ok := range map[string]bool{
+		"0.1.0": true, "1.22.3": true, "1.0.0-rc.1": true, "1.0.0+build.5": true,
+		"v0.1.0": false, "0.1": false, "01.2.3": false, "": false, "1.0.0-": false,
+	} {
+		path := filepath.Join(dir, "plugin.yaml")
+		if err := os.WriteFile(path, []byte("name: a\nversion: \""+version+"\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := pluginVersion(path)
+		if ok && (err != nil || got != version) || !ok && err == nil {
+			t.Errorf("version %q: got %q, %v", version, got, err)
+		}
+	}
+	// The checkout's own versions agree and are strict.
+	root := testtool.ModuleRoot(t)
+	a, err := pluginVersion(filepath.Join(root, "plugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pluginVersion(filepath.Join(root, "plugins", "airgap-postrenderer", "plugin.yaml"))
+	if err != nil || a != b {
+		t.Errorf("plugin versions %q and %q (%v) must agree", a, b, err)
+	}
+}
+
+func TestWriteTarballIsReproducible(t *testing.T) {
+	base := t.TempDir()
+	for name, mode := range map[string]os.FileMode{"p/plugin.yaml": 0o644, "p/bin/linux-amd64/tool": 0o755, "p/README.md": 0o600} {
+		path := filepath.Join(base, name)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(name), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var tarballs [][]byte
+	for i := range 2 {
+		path := filepath.Join(t.TempDir(), "p.tgz")
+		if err := writeTarball(path, base, "p", sourceDate()); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tarballs = append(tarballs, data)
+		// Touching the files changes nothing.
+		if i == 0 {
+			for _, name := range []string{"p/plugin.yaml", "p/README.md"} {
+				os.Chtimes(filepath.Join(base, name), time.Now(), time.Now())
+			}
+		}
+	}
+	if !bytes.Equal(tarballs[0], tarballs[1]) {
+		t.Error("two tarballs of the same files differ")
+	}
+}
+
+func TestParsePlatforms(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string
+		err  bool
+	}{
+		{"linux/amd64", "linux-amd64", false},
+		{" linux/amd64 , darwin/arm64,", "linux-amd64 darwin-arm64", false},
+		{"linux", "", true},
+		{"linux/amd64/v2", "", true},
+		{"/amd64", "", true},
+		{"", "", true},
+	} {
+		got, err := parsePlatforms(tc.in)
+		var dirs []string
+		for _, p := range got {
+			dirs = append(dirs, p.dir())
+		}
+		if (err != nil) != tc.err || strings.Join(dirs, " ") != tc.want {
+			t.Errorf("parsePlatforms(%q) = %v, %v", tc.in, dirs, err)
+		}
+	}
+}
+
+func FuzzParsePlatforms(f *testing.F) {
+	f.Add(defaultPlatforms)
+	f.Add("linux/amd64,,/x")
+	f.Fuzz(func(t *testing.T, in string) {
+		platforms, err := parsePlatforms(in)
+		if err != nil {
+			return
+		}
+		// What parses names every platform again, the same way.
+		var parts []string
+		for _, p := range platforms {
+			if p.os == "" || p.arch == "" || strings.ContainsAny(p.os+p.arch, "/,") {
+				t.Fatalf("%q gave platform %+v", in, p)
+			}
+			parts = append(parts, p.os+"/"+p.arch)
+		}
+		again, err := parsePlatforms(strings.Join(parts, ","))
+		if err != nil || len(again) != len(platforms) {
+			t.Fatalf("%q: reparse gave %v, %v", in, again, err)
+		}
+	})
+}
