@@ -234,4 +234,3 @@ func writeKeyrings(t *testing.T, name, secring, pubring string) {
 		}
 	}
 }
-
