@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,12 @@ type Options struct {
 	// Passes run on every parsed document after the image rewrite; with
 	// Passes set every document is parsed.
 	Passes []Pass
+	// Release, when set, is called once every document has passed and before
+	// anything is written (also with CheckOnly). An error keeps the output
+	// unwritten and is returned as it is. It is the seam for verdicts that
+	// need the whole stream: a strict egress audit, or refusing an output
+	// with no objects where an empty sync would delete an application.
+	Release func(*Report) error
 	// AdaptMemoryLimit raises the Go runtime's soft memory limit, when one is
 	// set, to fit the largest document seen, so that a huge document is
 	// processed at full speed instead of under constant garbage collection.
@@ -75,6 +82,7 @@ type Report struct {
 	PodSpecs    int // pod specs given pull secrets
 	ReEncoded   int // documents whose edits could not be spliced and were re-encoded
 	Parsed      int // documents parsed; the others provably held no image and were copied
+	Objects     int // documents that hold an object (not only comments or white space)
 	Offenders   []Occurrence
 	Collisions  []rules.Collision
 	InputBytes  int64
@@ -117,6 +125,11 @@ func Run(in io.Reader, out io.Writer, opts Options) (*Report, error) {
 	if len(report.Offenders) > 0 || len(report.Collisions) > 0 {
 		return report, &PolicyError{Report: report}
 	}
+	if opts.Release != nil {
+		if err := opts.Release(report); err != nil {
+			return report, err
+		}
+	}
 	if opts.CheckOnly {
 		return report, nil
 	}
@@ -151,6 +164,7 @@ type docResult struct {
 	podSpecs    int
 	reEncoded   bool
 	parsed      bool
+	object      bool
 	err         error
 }
 
@@ -226,6 +240,9 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 		if r.parsed {
 			report.Parsed++
 		}
+		if r.object {
+			report.Objects++
+		}
 		report.Offenders = append(report.Offenders, r.offenders...)
 		for _, o := range r.occurrences {
 			collisions.Add(o.Mapping)
@@ -291,7 +308,7 @@ func triggers(fields []rules.ImageField) [][]byte {
 // document rewrites one chunk.
 func (p *processor) document(c chunk) docResult {
 	if p.opts.SkipImageless && len(p.opts.Passes) == 0 && !p.mayHoldImages(c.data) {
-		return docResult{out: c.data}
+		return docResult{out: c.data, object: hasContent(c.data)}
 	}
 	d, err := parse(c)
 	if err != nil {
@@ -304,7 +321,7 @@ func (p *processor) document(c chunk) docResult {
 	if err := f.find(); err != nil {
 		return docResult{err: err}
 	}
-	r := docResult{parsed: true}
+	r := docResult{parsed: true, object: true}
 	plan := &plan{splicer: splicer{data: c.data}}
 	done := map[*yaml.Node]bool{}
 	for _, s := range f.sites {
@@ -367,4 +384,25 @@ func (p *processor) isCandidate(s, flag string) bool {
 	}
 	return strings.Contains(strings.ToLower(flag), "image") || ref.Suffix != "" ||
 		rules.IsPublicRegistry(ref.Domain) || p.opts.Mapper.Knows(ref.Domain)
+}
+
+// hasContent reports whether an unparsed document holds anything besides
+// blank lines, comments and its marker.
+func hasContent(data []byte) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if isMarker(line) {
+			line = line[3:]
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 && line[0] != '#' {
+			return true
+		}
+	}
+	return false
 }

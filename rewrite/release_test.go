@@ -1,0 +1,48 @@
+package rewrite
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/plexicus/helm-airgap/rules"
+)
+
+func TestReleaseGatesTheOutput(t *testing.T) {
+	mapper, err := (&rules.Config{Mirror: "registry.internal.example.com/m"}).Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuse := errors.New("refused")
+	tests := []struct {
+		name, input string
+		skip        bool
+		objects     int
+		release     error
+	}{
+		{"objects counted and released", "kind: A\n---\n# only a comment\n---\nkind: B\n", false, 2, nil},
+		{"unparsed documents counted too", "kind: A\n---\n# only a comment\n---\nkind: B\n", true, 2, nil},
+		{"a refusal keeps the output unwritten", "kind: A\n", false, 1, refuse},
+		{"comments only", "---\n# nothing\n", false, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var seen *Report
+			var out bytes.Buffer
+			_, err := Run(strings.NewReader(tt.input), &out, Options{
+				Mapper: mapper, SkipImageless: tt.skip,
+				Release: func(r *Report) error { seen = r; return tt.release },
+			})
+			if !errors.Is(err, tt.release) {
+				t.Fatalf("Run error = %v, want %v", err, tt.release)
+			}
+			if seen == nil || seen.Objects != tt.objects {
+				t.Fatalf("Release saw %+v, want %d objects", seen, tt.objects)
+			}
+			if wrote := out.Len() > 0; wrote != (tt.release == nil) {
+				t.Fatalf("wrote %d bytes with release error %v", out.Len(), tt.release)
+			}
+		})
+	}
+}
