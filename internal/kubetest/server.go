@@ -65,14 +65,19 @@ type Server struct {
 	objects map[string]map[string]any // path -> object
 	written []Object
 	version int
+	done    chan struct{} // closed when the test ends: idle watches return
 }
 
 // Start runs a server for the test's lifetime.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{objects: map[string]map[string]any{}}
+	s := &Server{objects: map[string]map[string]any{}, done: make(chan struct{})}
 	srv := httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		close(s.done)
+		srv.CloseClientConnections()
+		srv.Close()
+	})
 	s.URL = srv.URL
 	return s
 }
@@ -221,7 +226,7 @@ func (s *Server) handle(w http.ResponseWriter, req *http.Request, r resource, na
 		}
 		select {
 		case <-req.Context().Done():
-		case <-time.After(10 * time.Minute):
+		case <-s.done:
 		}
 	case req.Method == http.MethodGet && name == "":
 		writeJSON(w, 200, s.list(r, namespace, q.Get("labelSelector"), q.Get("fieldSelector")))
