@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 )
 
@@ -315,81 +314,20 @@ func abbreviate(s string) string {
 	return s
 }
 
-// objectGuard stands between the engine and stdout under Argo CD. Argo CD
-// syncs whatever a plugin prints, and with auto-prune an output with no
-// objects deletes every resource of the application; so an output without
-// a single object is refused (exit 2, nothing written) unless the
-// application says it may render nothing. Output passes through as soon as
-// it holds an object line; only a leading run of comments, blank lines and
-// document markers is held.
-type objectGuard struct {
-	w       io.Writer
-	held    []byte
-	scanned int // bytes of held already known to hold no object line
-	passed  bool
-}
-
-func (g *objectGuard) Write(p []byte) (int, error) {
-	if g.passed {
-		return g.w.Write(p)
-	}
-	g.held = append(g.held, p...)
-	for {
-		nl := bytes.IndexByte(g.held[g.scanned:], '\n')
-		if nl < 0 {
-			return len(p), nil
-		}
-		line := g.held[g.scanned : g.scanned+nl]
-		g.scanned += nl + 1
-		if isObjectLine(line) {
-			return len(p), g.release()
-		}
-	}
-}
-
-func (g *objectGuard) release() error {
-	g.passed = true
-	_, err := g.w.Write(g.held)
-	g.held = nil
-	return err
-}
-
-// close ends the output: an error when no object was seen.
-func (g *objectGuard) close() error {
-	if g.passed {
+// argoGate refuses, under Argo CD, a rewrite whose output holds no object.
+// Argo CD syncs whatever a plugin prints, and with auto-prune an output with
+// no objects deletes every resource of the application; so it is an error
+// (exit 2, nothing written) unless the application says it may render
+// nothing. It runs as the engine's Release gate, after the last document
+// and before any output.
+func (o *options) argoGate(checkOnly bool) func(*rewrite.Report) error {
+	if checkOnly || !o.argo.underArgoCD || o.argo.allowEmpty {
 		return nil
 	}
-	if isObjectLine(g.held[g.scanned:]) {
-		return g.release()
+	return func(r *rewrite.Report) error {
+		if r.Objects > 0 {
+			return nil
+		}
+		return usageError{fmt.Errorf("refusing to print a manifest with no Kubernetes objects: Argo CD would sync it as an empty application and, with auto-prune, delete every resource (set the plugin env %s=true if this application is meant to render nothing)", argoAllowEmptyEV)}
 	}
-	g.held = nil
-	return usageError{fmt.Errorf("refusing to print a manifest with no Kubernetes objects: Argo CD would sync it as an empty application and, with auto-prune, delete every resource (set the plugin env %s=true if this application is meant to render nothing)", argoAllowEmptyEV)}
-}
-
-// isObjectLine reports whether a line of a YAML or JSON stream carries
-// content: anything but blank lines, comments, directives and document
-// markers with nothing after them.
-func isObjectLine(line []byte) bool {
-	s := strings.TrimRight(string(line), "\r")
-	if strings.HasPrefix(s, "%") {
-		return false
-	}
-	if strings.HasPrefix(s, "---") && (len(s) == 3 || s[3] == ' ' || s[3] == '\t') {
-		s = s[3:]
-	}
-	if s == "..." {
-		return false
-	}
-	s = strings.TrimLeft(s, " \t")
-	return s != "" && s[0] != '#'
-}
-
-// argoOutput wraps stdout in an objectGuard when rewriting under Argo CD;
-// finish must be called after a successful run.
-func (o *options) argoOutput(w io.Writer, checkOnly bool) (io.Writer, func() error) {
-	if checkOnly || !o.argo.underArgoCD || o.argo.allowEmpty {
-		return w, func() error { return nil }
-	}
-	g := &objectGuard{w: w}
-	return g, g.close
 }

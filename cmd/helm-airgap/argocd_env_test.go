@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/internal/testtool"
+	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 )
 
@@ -185,41 +186,30 @@ func TestEscapeParamName(t *testing.T) {
 	}
 }
 
-func TestObjectGuard(t *testing.T) {
+func TestArgoGate(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		writes []string
-		object bool
+		name      string
+		argo      argoCDSettings
+		checkOnly bool
+		objects   int
+		refused   bool
 	}{
-		{"nothing", nil, false},
-		{"blank lines", []string{"\n\n  \n"}, false},
-		{"comments and markers", []string{"# Source: a\n---\n# b\n--- # c\n...\n%YAML 1.2\n"}, false},
-		{"an object", []string{"# Source: a\n", "apiVersion: v1\nkind: ConfigMap\n"}, true},
-		{"an object without a final newline", []string{"---\n", "kind: List"}, true},
-		{"an object on the marker line", []string{"--- {kind: List}\n"}, true},
-		{"a line split across writes", []string{"# c\nki", "nd: Pod\n"}, true},
-		{"a JSON document", []string{`{"kind":"Pod"}`}, true},
-		{"an indented comment", []string{"   # only\n"}, false},
+		{"no objects under Argo CD", argoCDSettings{underArgoCD: true}, false, 0, true},
+		{"objects under Argo CD", argoCDSettings{underArgoCD: true}, false, 3, false},
+		{"allowed to be empty", argoCDSettings{underArgoCD: true, allowEmpty: true}, false, 0, false},
+		{"outside Argo CD", argoCDSettings{}, false, 0, false},
+		{"check writes no stream", argoCDSettings{underArgoCD: true}, true, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var out bytes.Buffer
-			g := &objectGuard{w: &out}
-			for _, w := range tc.writes {
-				if n, err := g.Write([]byte(w)); err != nil || n != len(w) {
-					t.Fatalf("Write = %d, %v", n, err)
-				}
-			}
-			err := g.close()
-			all := strings.Join(tc.writes, "")
-			if tc.object {
-				if err != nil || out.String() != all {
-					t.Errorf("close = %v, output %q; want nil and %q", err, out.String(), all)
-				}
-				return
+			o := &options{argo: tc.argo}
+			gate := o.argoGate(tc.checkOnly)
+			var err error
+			if gate != nil {
+				err = gate(&rewrite.Report{Objects: tc.objects})
 			}
 			var usage usageError
-			if !errors.As(err, &usage) || out.Len() != 0 {
-				t.Errorf("close = %v, output %q; want a usage error and no output", err, out.String())
+			if refused := errors.As(err, &usage); refused != tc.refused {
+				t.Fatalf("gate error = %v, want refused=%v", err, tc.refused)
 			}
 		})
 	}
@@ -243,30 +233,6 @@ func FuzzArgoCDParameters(f *testing.F) {
 		}
 		// Without the JSON, the PARAM_/env path must not panic either.
 		_, _ = readArgoCDSettings([]string{"ARGOCD_APP_NAME=app", extra, "PARAM_RULES_0=" + params})
-	})
-}
-
-func FuzzObjectGuard(f *testing.F) {
-	f.Add([]byte("# a\n---\nkind: Pod\n"), uint8(3))
-	f.Add([]byte("---\n# only\n"), uint8(0))
-	f.Add([]byte("--- {}"), uint8(2))
-	f.Fuzz(func(t *testing.T, data []byte, cut uint8) {
-		at := int(cut) % (len(data) + 1)
-		var out bytes.Buffer
-		g := &objectGuard{w: &out}
-		g.Write(data[:at])
-		g.Write(data[at:])
-		err := g.close()
-		hasObject := false
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			hasObject = hasObject || isObjectLine(line)
-		}
-		switch {
-		case hasObject && (err != nil || !bytes.Equal(out.Bytes(), data)):
-			t.Errorf("an output with an object was not passed through whole: %v", err)
-		case !hasObject && (err == nil || out.Len() != 0):
-			t.Errorf("an output without objects was not refused: %v, %q", err, out.Bytes())
-		}
 	})
 }
 

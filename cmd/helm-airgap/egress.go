@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/plexicus/helm-airgap/egress"
 	"github.com/plexicus/helm-airgap/rewrite"
@@ -72,8 +71,6 @@ type egressRun struct {
 	auditor *egress.Auditor
 	strict  bool
 	json    bool
-	held    *os.File  // strict rewrite: the output, until the audit passes
-	out     io.Writer // where held output goes
 }
 
 // start adds the issuer rewrite and the audit to the engine options, as the
@@ -115,32 +112,22 @@ func (e *egressFlags) start(cfg *rules.Config, mapper *rules.Mapper, opts *rewri
 	return &egressRun{auditor: auditor, strict: strict, json: e.output == "json"}, nil
 }
 
-// hold returns where the engine should write: in strict rewrite mode a
-// temporary file, so that nothing reaches stdout before the audit, which
-// needs the whole stream, has passed.
-func (r *egressRun) hold(out io.Writer, checkOnly bool) (io.Writer, error) {
-	if r == nil || !r.strict || checkOnly {
-		return out, nil
-	}
-	f, err := os.CreateTemp("", "helm-airgap-egress-*")
-	if err != nil {
-		return nil, fmt.Errorf("holding the output until the egress audit passes: %w", err)
-	}
-	os.Remove(f.Name()) // unlinked: it goes away with the process, whatever happens
-	r.held, r.out = f, out
-	return f, nil
-}
-
-// finish prints the report (text on stderr, or JSON on stdout for check)
-// and fails a strict audit that found anything; otherwise it releases held
-// output. imagesFailed says the image check already failed the run: the
-// report is printed for the record and nothing is released.
-func (r *egressRun) finish(cmd *cobra.Command, imagesFailed bool) error {
+// gate is the engine's Release step: once every document has been read, it
+// prints the report (text on stderr, or JSON on stdout for check) and fails
+// a strict audit that found anything, before any output is written.
+func (r *egressRun) gate(cmd *cobra.Command) func(*rewrite.Report) error {
 	if r == nil {
 		return nil
 	}
-	if r.held != nil {
-		defer r.held.Close()
+	return func(*rewrite.Report) error { return r.finish(cmd) }
+}
+
+// finish prints the report and returns the strict audit's verdict. After
+// the image check has failed it is called only to print the report for the
+// record.
+func (r *egressRun) finish(cmd *cobra.Command) error {
+	if r == nil {
+		return nil
 	}
 	report := r.auditor.Report()
 	if r.json {
@@ -150,21 +137,12 @@ func (r *egressRun) finish(cmd *cobra.Command, imagesFailed bool) error {
 	} else {
 		report.WriteText(cmd.ErrOrStderr(), false)
 	}
-	if report.Failed {
-		err := &egress.PolicyError{Report: report}
-		if r.json {
-			fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %v\n", err)
-		}
-		return reportedError{err}
-	}
-	if imagesFailed || r.held == nil {
+	if !report.Failed {
 		return nil
 	}
-	if _, err := r.held.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("writing output: %w", err)
+	err := &egress.PolicyError{Report: report}
+	if r.json {
+		fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %v\n", err)
 	}
-	if _, err := io.Copy(r.out, r.held); err != nil {
-		return fmt.Errorf("writing output: %w", err)
-	}
-	return nil
+	return reportedError{err}
 }

@@ -74,25 +74,16 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	if err != nil {
 		return err
 	}
+	opts.Release = gates(audit.gate(cmd), o.argoGate(checkOnly))
 	in := newStreamReader(cmd.InOrStdin(), files)
-	out, finish := o.argoOutput(cmd.OutOrStdout(), checkOnly)
-	if out, err = audit.hold(out, checkOnly); err != nil {
-		return err
-	}
-	report, err := rewrite.Run(in, out, opts)
+	report, err := rewrite.Run(in, cmd.OutOrStdout(), opts)
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
 		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
-		audit.finish(cmd, true) // the egress report too; the run has failed already
+		audit.finish(cmd) // the egress report too, for the record; the run has failed already
 		return reportedError{err}
 	}
 	if err != nil {
-		return err
-	}
-	if err := audit.finish(cmd, false); err != nil {
-		return err
-	}
-	if err := finish(); err != nil {
 		return err
 	}
 	if report.InputBytes == 0 {
@@ -105,4 +96,20 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 			report.Documents, report.References, report.Rewritten, report.PodSpecs)
 	}
 	return nil
+}
+
+// gates chains whole-stream verdicts into one engine Release step; the first
+// failure wins. Nil gates are skipped.
+func gates(list ...func(*rewrite.Report) error) func(*rewrite.Report) error {
+	return func(r *rewrite.Report) error {
+		for _, gate := range list {
+			if gate == nil {
+				continue
+			}
+			if err := gate(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
