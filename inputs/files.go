@@ -15,6 +15,12 @@ import (
 // manifestExtensions are the files a directory input contributes.
 var manifestExtensions = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
+// IsManifest reports whether a file name has a manifest extension (.yaml,
+// .yml or .json, in any case): the files a directory input contributes.
+func IsManifest(name string) bool {
+	return manifestExtensions[strings.ToLower(filepath.Ext(name))]
+}
+
 // Expand turns FILE|DIR|- arguments into a list of files ("-" is stdin).
 // Directories contribute their manifest files, walked in lexical order so
 // the output order is stable. No arguments means stdin.
@@ -41,7 +47,7 @@ func Expand(args []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && manifestExtensions[strings.ToLower(filepath.Ext(path))] {
+			if !d.IsDir() && IsManifest(path) {
 				found = append(found, path)
 			}
 			return nil

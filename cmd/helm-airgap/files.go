@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/inputs"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 	"github.com/spf13/cobra"
@@ -208,7 +209,7 @@ func (f *fileOutput) plan(args []string) ([]fileJob, error) {
 				}
 				return nil
 			}
-			if d.Type().IsRegular() && manifestExtensions[strings.ToLower(filepath.Ext(path))] && !strings.HasPrefix(d.Name(), stagePrefix) {
+			if d.Type().IsRegular() && inputs.IsManifest(path) && !strings.HasPrefix(d.Name(), stagePrefix) {
 				found = append(found, path)
 			}
 			return nil
