@@ -52,6 +52,10 @@ type rewriter struct {
 	opts   rewrite.Options
 	mapper *rules.Mapper
 	done   map[*release.Hook]bool
+	// collisions spans the manifests and every hook: the engine finds two
+	// sources landing on one destination within one run, and the hooks
+	// are separate runs.
+	collisions *rules.Collisions
 	// Stats, for the summary line.
 	manifestRefs, hookRefs, hooks int
 }
@@ -59,7 +63,16 @@ type rewriter struct {
 var _ postrender.PostRenderer = (*rewriter)(nil)
 
 func newRewriter(mapper *rules.Mapper, opts rewrite.Options) *rewriter {
-	return &rewriter{opts: opts, mapper: mapper, done: map[*release.Hook]bool{}}
+	r := &rewriter{mapper: mapper, done: map[*release.Hook]bool{}, collisions: &rules.Collisions{}}
+	onImage := opts.OnImage
+	opts.OnImage = func(o rewrite.Occurrence) {
+		r.collisions.Add(o.Mapping)
+		if onImage != nil {
+			onImage(o)
+		}
+	}
+	r.opts = opts
+	return r
 }
 
 // Run is the post-renderer: Helm 3 calls it with every rendered manifest
@@ -102,6 +115,9 @@ func (r *rewriter) rewriteHooks(rel *release.Release) error {
 		}
 		rewritten[h] = out.String()
 		refs += report.Rewritten
+	}
+	if len(failed.Collisions) == 0 {
+		failed.Collisions = r.collisions.List()
 	}
 	if len(failed.Offenders) > 0 || len(failed.Collisions) > 0 {
 		return &hookPolicyError{PolicyError: &rewrite.PolicyError{Report: failed}}

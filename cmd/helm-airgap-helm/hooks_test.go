@@ -29,6 +29,8 @@ const testConfig = `rules:
     to: registry.internal.example.com/bitnami
   - from: ghcr.io/example
     to: registry.internal.example.com/example
+  - from: quay.io/example
+    to: registry.internal.example.com/example
 pullSecrets: [regcred]
 `
 
@@ -216,6 +218,28 @@ func TestUpgradeRewritesHooks(t *testing.T) {
 	all := strings.Join(client.built, "\n---\n")
 	if !strings.Contains(all, "registry.internal.example.com/example/migrate:1") || strings.Contains(all, "ghcr.io/") {
 		t.Errorf("the pre-upgrade hook did not reach the cluster rewritten:\n%s", all)
+	}
+}
+
+// TestHookCollidesWithManifest: two sources landing on one destination are
+// a policy failure even when one is in a hook and the other is not, which
+// the engine, rewriting them in separate runs, cannot see by itself.
+func TestHookCollidesWithManifest(t *testing.T) {
+	rw := testRewriter(t)
+	if _, err := rw.Run(bytes.NewBufferString(job("work", "", "ghcr.io/example/app:1"))); err != nil {
+		t.Fatal(err)
+	}
+	rel := &release.Release{Hooks: []*release.Hook{{Name: "migrate", Path: "templates/hook.yaml", Manifest: job("migrate", "pre-install", "quay.io/example/app:1")}}}
+	err := rw.rewriteHooks(rel)
+	var policy *rewrite.PolicyError
+	if !errors.As(err, &policy) || len(policy.Report.Collisions) != 1 {
+		t.Fatalf("error %v, want one collision", err)
+	}
+	if got := policy.Report.Collisions[0].String(); got != "ghcr.io/example/app and quay.io/example/app would both be mirrored to registry.internal.example.com/example/app" {
+		t.Errorf("collision: %s", got)
+	}
+	if !strings.Contains(rel.Hooks[0].Manifest, "image: quay.io/example/app:1") {
+		t.Errorf("the hook was changed despite the failure:\n%s", rel.Hooks[0].Manifest)
 	}
 }
 
