@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/plexicus/helm-airgap/plan"
 	"github.com/plexicus/helm-airgap/rewrite"
@@ -17,20 +18,12 @@ import (
 	"golang.org/x/term"
 )
 
-// configEnv names the config file when --config is not given.
-const configEnv = "HELM_AIRGAP_CONFIG"
-
 // options are the flags mirror and verify share: the rewrite's config flags
 // (the same names and meaning as in helm-airgap rewrite and images, so a
 // plan is computed exactly as the rewrite computes it), the plan source,
 // and the registry client's settings.
 type options struct {
-	configFile      string
-	mirror          string
-	rules           []string
-	pullSecrets     []string
-	allow           []string
-	maxDocumentSize int
+	settings.Flags
 
 	planFile    string
 	fromArchive string
@@ -45,12 +38,7 @@ type options struct {
 
 func (o *options) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVarP(&o.configFile, "config", "c", "", "config file (default $"+configEnv+")")
-	f.StringVar(&o.mirror, "mirror", "", "catch-all destination prefix for images no rule matches")
-	f.StringArrayVar(&o.rules, "rule", nil, "rule FROM=TO; repeatable; replaces a config rule with the same FROM")
-	f.StringArrayVar(&o.pullSecrets, "pull-secret", nil, "accepted for symmetry with rewrite; changes nothing here")
-	f.StringArrayVar(&o.allow, "allow", nil, "registry domain that is already internal; repeatable")
-	f.IntVar(&o.maxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
+	o.Flags.Add(f) // the config flags, as in helm-airgap rewrite and images
 	f.StringVar(&o.planFile, "plan", "", `read the plan written by "helm-airgap images" (plain or -o json; "-" for stdin) instead of manifests`)
 	f.StringVar(&o.fromArchive, "from-archive", "", "take the images from an archive written by mirror --to-archive (a tar or an OCI layout directory)")
 	f.BoolVar(&o.why, "why", false, "show where each image that failed or is missing was found")
@@ -80,34 +68,14 @@ func parseArgs(cmd *cobra.Command, args []string) (rest []string, help bool, err
 // configGiven reports whether a config was named: then archive entries go
 // where the current config sends them, not where the archive says.
 func (o *options) configGiven() bool {
-	return o.configFile != "" || os.Getenv(configEnv) != "" || o.mirror != "" || len(o.rules) > 0
+	return o.Path() != "" || o.Mirror != "" || len(o.Rules) > 0
 }
 
 // load reads the config file and applies the flags, like helm-airgap does.
 func (o *options) load() (*rules.Config, *rules.Mapper, error) {
-	cfg := &rules.Config{}
-	path := o.configFile
-	if path == "" {
-		path = os.Getenv(configEnv)
-	}
-	if path != "" {
-		var err error
-		if cfg, err = rules.LoadFile(path); err != nil {
-			return nil, nil, usageError{err}
-		}
-	}
-	overrides := rules.Overrides{Mirror: o.mirror, PullSecrets: o.pullSecrets, Allow: o.allow}
-	for _, flag := range o.rules {
-		rule, err := rules.ParseRuleFlag(flag)
-		if err != nil {
-			return nil, nil, usageError{fmt.Errorf("--rule: %w", err)}
-		}
-		overrides.Rules = append(overrides.Rules, rule)
-	}
-	cfg.Apply(overrides)
-	mapper, err := cfg.Compile()
+	cfg, mapper, err := o.Flags.Load()
 	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("invalid configuration:\n%w", err)}
+		return nil, nil, usageError{err}
 	}
 	return cfg, mapper, nil
 }
@@ -138,8 +106,7 @@ func (o *options) readPlan(cmd *cobra.Command, args []string) (*plan.Plan, error
 	if err != nil {
 		return nil, err
 	}
-	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
-	opts := rewrite.Options{Mapper: mapper, ImageFields: fields, MaxDocumentSize: o.maxDocumentSize}
+	opts := o.EngineOptions(cfg, mapper)
 	var in io.Reader
 	var chart io.ReadCloser
 	if len(args) > 0 && inputs.IsChart(args[0]) {
