@@ -181,8 +181,8 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 		c   chunk
 		res chan docResult
 	}
-	jobs := make(chan job, workers)
-	order := make(chan chan docResult, 2*workers)
+	jobs := make(chan job, 32*workers)
+	order := make(chan chan docResult, 32*workers)
 	stop := make(chan struct{})
 	readErr := make(chan error, 1)
 

@@ -180,7 +180,7 @@ func TestDocumentTooLarge(t *testing.T) {
 	inputError(t, err, "document 2 (line 7)", "limit")
 	// A long line alone also trips the limit, without being held whole.
 	_, _, err = runOpts(t, opts, first+"---\n"+"x: "+strings.Repeat("a", 300<<10)+"\n")
-	inputError(t, err, "line 8", "limit")
+	inputError(t, err, "document 2 (line 7)", "limit")
 	// A stream of small documents is not limited.
 	small := strings.Repeat("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: small}\n", 100)
 	if _, _, err := runOpts(t, opts, small); err != nil {

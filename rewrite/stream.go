@@ -1,7 +1,6 @@
 package rewrite
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -22,90 +21,118 @@ type chunk struct {
 
 // splitter cuts a YAML stream into documents at "---" marker lines. A marker
 // at column 0 always starts a document in YAML, even inside a block scalar,
-// so this cut is exact and needs no parse.
+// so this cut is exact and needs no parse. It reads in large blocks and
+// looks for "\n---" with bytes.Index rather than reading line by line: it
+// runs on one goroutine ahead of the parsing workers, so its speed bounds
+// the whole pipeline's.
 type splitter struct {
-	r       *bufio.Reader
-	max     int
-	line    int // next line number to be read
-	index   int
-	pending []byte // a marker line read ahead, which starts the next chunk
-	done    bool
+	r          io.Reader
+	max        int
+	buf        []byte // buf[start:end] is read and not yet returned
+	start, end int
+	eof        bool
+	line       int // line number of buf[start]
+	index      int
 }
+
+const readBlock = 1 << 20
 
 func newSplitter(r io.Reader, max int) *splitter {
 	if max <= 0 {
 		max = DefaultMaxDocumentSize
 	}
-	return &splitter{r: bufio.NewReaderSize(r, 256<<10), max: max, line: 1}
+	return &splitter{r: r, max: max, line: 1}
 }
+
+var markerSearch = []byte("\n---")
 
 // next returns the next chunk, or io.EOF.
 func (s *splitter) next() (chunk, error) {
-	if s.done {
-		return chunk{}, io.EOF
-	}
-	c := chunk{index: s.index, line: s.line}
-	var buf []byte
-	if s.pending != nil {
-		buf, s.pending = s.pending, nil
-		c.line--
-	}
+	from := s.start // where the search for the next marker resumes
 	for {
-		line, err := s.readLine()
-		if len(line) > 0 {
-			if isMarker(line) && len(buf) > 0 {
-				s.pending = append([]byte(nil), line...)
-				s.line++
-				break
-			}
-			if len(buf)+len(line) > s.max {
-				return chunk{}, fmt.Errorf("document %d (line %d): larger than the %s document limit", c.index+1, c.line, formatSize(s.max))
-			}
-			buf = append(buf, line...)
-			s.line++
+		if cut, ok := s.findMarker(from); ok {
+			return s.take(cut)
 		}
-		if err == io.EOF {
-			s.done = true
-			break
+		if s.end-s.start > s.max {
+			return chunk{}, fmt.Errorf("document %d (line %d): larger than the %s document limit", s.index+1, s.line, formatSize(s.max))
 		}
+		if s.eof {
+			if s.start == s.end {
+				return chunk{}, io.EOF
+			}
+			return s.take(s.end)
+		}
+		from = max(s.start, s.end-len(markerSearch))
+		shifted, err := s.fill()
+		from -= shifted
 		if err != nil {
 			return chunk{}, fmt.Errorf("reading input at line %d: %w", s.line, err)
 		}
 	}
-	if len(buf) == 0 {
-		return chunk{}, io.EOF
+}
+
+// findMarker finds the next document marker after the chunk's first byte,
+// searching from offset from, and returns the offset where the next chunk
+// starts (the marker line's first byte).
+func (s *splitter) findMarker(from int) (int, bool) {
+	for {
+		i := bytes.Index(s.buf[from:s.end], markerSearch)
+		if i < 0 {
+			return 0, false
+		}
+		at := from + i + 1 // the marker line's first byte
+		after := at + 3
+		if after == s.end && !s.eof {
+			return 0, false // need the next byte to tell "---" from "----"
+		}
+		if after == s.end || isMarkerEnd(s.buf[after]) {
+			return at, true
+		}
+		from = at
 	}
-	c.data = buf
+}
+
+func isMarkerEnd(c byte) bool { return c == '\n' || c == '\r' || c == ' ' || c == '\t' }
+
+// take returns buf[start:cut] as a chunk with its own copy of the bytes.
+func (s *splitter) take(cut int) (chunk, error) {
+	if cut-s.start > s.max {
+		return chunk{}, fmt.Errorf("document %d (line %d): larger than the %s document limit", s.index+1, s.line, formatSize(s.max))
+	}
+	data := append([]byte(nil), s.buf[s.start:cut]...)
+	c := chunk{index: s.index, line: s.line, data: data}
 	s.index++
+	s.line += bytes.Count(data, []byte{'\n'})
+	s.start = cut
 	return c, nil
 }
 
-// readLine returns one line including its newline, however long. The slice
-// is only valid until the next call.
-func (s *splitter) readLine() ([]byte, error) {
-	line, err := s.r.ReadSlice('\n')
-	if !errors.Is(err, bufio.ErrBufferFull) {
-		return line, err
+// fill reads another block, first moving the unread bytes to the front of
+// the buffer when that frees enough room; it returns how far they moved.
+func (s *splitter) fill() (shifted int, err error) {
+	if s.start > 0 && s.start >= len(s.buf)/2 {
+		shifted = s.start
+		s.end = copy(s.buf, s.buf[s.start:s.end])
+		s.start = 0
 	}
-	long := append([]byte(nil), line...)
-	for errors.Is(err, bufio.ErrBufferFull) {
-		if len(long) > s.max {
-			return nil, fmt.Errorf("line %d is longer than the %s document limit", s.line, formatSize(s.max))
-		}
-		line, err = s.r.ReadSlice('\n')
-		long = append(long, line...)
+	if len(s.buf)-s.end < readBlock {
+		grown := make([]byte, max(2*len(s.buf), s.end+readBlock))
+		copy(grown, s.buf[:s.end])
+		s.buf = grown
 	}
-	return long, err
+	n, err := io.ReadAtLeast(s.r, s.buf[s.end:], 1)
+	s.end += n
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		s.eof = true
+		return shifted, nil
+	}
+	return shifted, err
 }
 
 // isMarker reports whether a line is a document start marker: "---" alone or
 // followed by white space (which may carry content such as "--- |").
 func isMarker(line []byte) bool {
-	if !bytes.HasPrefix(line, []byte("---")) {
-		return false
-	}
-	rest := line[3:]
-	return len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == ' ' || rest[0] == '\t'
+	return bytes.HasPrefix(line, []byte("---")) && (len(line) == 3 || isMarkerEnd(line[3]))
 }
 
 // formatSize states a byte count in MiB when it is a whole number of them.
