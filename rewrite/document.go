@@ -212,16 +212,6 @@ func lookup(m *yaml.Node, key string) *yaml.Node {
 	return lookup(merged, key)
 }
 
-// keyNode returns the key node of key in a mapping's own pairs.
-func keyNode(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key && m.Content[i].Kind == yaml.ScalarNode {
-			return m.Content[i]
-		}
-	}
-	return nil
-}
-
 func scalarAt(m *yaml.Node, key string) string {
 	if v := lookup(m, key); v != nil && v.Kind == yaml.ScalarNode {
 		return v.Value
