@@ -157,6 +157,25 @@ func interruptible() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
+// prepareChange is what install and upgrade do first: load the config,
+// default and check --dry-run, and set up the action with the rewriter.
+func (h *helmOptions) prepareChange(cmd *cobra.Command, cfg *action.Configuration, dryRun *string) (*rewriter, error) {
+	rw, err := h.airgap.rewriter()
+	if err != nil {
+		return nil, err
+	}
+	if *dryRun == "" {
+		*dryRun = "none"
+	}
+	if err := checkDryRun(*dryRun); err != nil {
+		return nil, err
+	}
+	if err := h.initAction(cfg, rw, cmd.ErrOrStderr()); err != nil {
+		return nil, err
+	}
+	return rw, nil
+}
+
 // checkDryRun validates --dry-run's value as helm does.
 func checkDryRun(v string) error {
 	switch v {

@@ -27,17 +27,8 @@ CHART is a local path, repo/name or an oci:// reference, as for helm.`,
   helm-airgap install platform oci://registry.internal.example.com/charts/platform --version 3.1.0 -c airgap.yaml`,
 		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rw, err := h.airgap.rewriter()
+			rw, err := h.prepareChange(cmd, cfg, &client.DryRunOption)
 			if err != nil {
-				return err
-			}
-			if client.DryRunOption == "" {
-				client.DryRunOption = "none"
-			}
-			if err := checkDryRun(client.DryRunOption); err != nil {
-				return err
-			}
-			if err := h.initAction(cfg, rw, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
 			return runInstall(cmd, h, cfg, client, rw, devel, args[0], args[1])

@@ -26,17 +26,8 @@ With --install, a release that does not exist is installed.`,
   helm airgap upgrade platform ./platform --config airgap.yaml --reuse-values --set image.tag=3.1.1`,
 		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rw, err := h.airgap.rewriter()
+			rw, err := h.prepareChange(cmd, cfg, &client.DryRunOption)
 			if err != nil {
-				return err
-			}
-			if client.DryRunOption == "" {
-				client.DryRunOption = "none"
-			}
-			if err := checkDryRun(client.DryRunOption); err != nil {
-				return err
-			}
-			if err := h.initAction(cfg, rw, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
 			client.Namespace = h.settings.Namespace()
