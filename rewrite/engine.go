@@ -189,6 +189,7 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 	go func() {
 		defer close(jobs)
 		defer close(order)
+		largest := 0
 		for {
 			c, err := split.next()
 			if err != nil {
@@ -197,8 +198,9 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 				}
 				return
 			}
-			if opts.AdaptMemoryLimit {
-				fitMemoryLimit(len(c.data))
+			if opts.AdaptMemoryLimit && len(c.data) > largest {
+				largest = len(c.data) // only a new largest document can need a higher limit
+				fitMemoryLimit(largest)
 			}
 			res := make(chan docResult, 1)
 			select {
