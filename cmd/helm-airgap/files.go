@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
 	"github.com/spf13/cobra"
 )
 
@@ -53,20 +53,21 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 		flag = "--output-dir"
 	}
 	if len(args) == 0 {
-		return usageError{fmt.Errorf("%s needs FILE or DIR arguments; it cannot rewrite stdin", flag)}
+		return cli.Usage(fmt.Errorf("%s needs FILE or DIR arguments; it cannot rewrite stdin", flag))
 	}
 	for _, arg := range args {
 		if arg == "-" {
-			return usageError{fmt.Errorf("%s cannot rewrite stdin (\"-\"); give files or directories", flag)}
+			return cli.Usage(fmt.Errorf("%s cannot rewrite stdin (\"-\"); give files or directories", flag))
 		}
 	}
-	cfg, mapper, err := o.load()
+	session, err := o.load(cmd, false)
 	if err != nil {
 		return err
 	}
+	mapper := session.Policy().Mapper
 	jobs, err := f.plan(args)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	stage, err := f.newStage()
 	if err != nil {
@@ -80,10 +81,7 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 	}()
 
 	stderr := cmd.ErrOrStderr()
-	opts := o.engineOptions(cfg, mapper)
-	opts.Passes = append(opts.Passes, o.egress.filePasses(cfg, stderr)...) // egress.go: the issuer rewrite
-	var collisions rules.Collisions
-	opts.OnImage = func(occ rewrite.Occurrence) { collisions.Add(occ.Mapping) }
+	opts := o.tune(session.Options()) // one egress audit and collision tracker across the files
 	total := &rewrite.Report{}
 	var inputErr, policyErr error
 	failed := 0
@@ -116,18 +114,23 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 	}
 	// Collisions are counted across files: two files may send two sources
 	// to one destination.
-	if list := collisions.List(); len(list) > 0 {
+	if list := session.Collisions(); len(list) > 0 {
 		rewrite.WriteReport(stderr, &rewrite.Report{Collisions: list}, mapper)
 		if policyErr == nil {
 			policyErr = &rewrite.PolicyError{Report: &rewrite.Report{Collisions: list}}
 		}
 	}
+	if inputErr == nil && policyErr == nil {
+		policyErr = session.Egress() // a strict egress audit over every file
+	} else {
+		session.Egress() // the egress report too, for the record
+	}
 	if inputErr != nil || policyErr != nil {
 		fmt.Fprintf(stderr, "helm-airgap: no file was written or changed (%d of %d failed)\n", failed, len(jobs))
 		if inputErr != nil { // an input error is the more basic failure: exit 2
-			return reportedError{inputErr}
+			return cli.Reported(inputErr)
 		}
-		return reportedError{policyErr}
+		return cli.Reported(policyErr)
 	}
 	if err := stage.commit(jobs); err != nil {
 		return err

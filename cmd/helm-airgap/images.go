@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/plan"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
@@ -45,17 +46,17 @@ crane or skopeo scripts. --why adds every place each image was found.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			own, rest, err := inputs.SplitArgs(cmd.Flags(), args)
 			if err != nil {
-				return usageError{err}
+				return cli.Usage(err)
 			}
 			if err := cmd.Flags().Parse(own); err != nil {
-				return usageError{err}
+				return cli.Usage(err)
 			}
 			if help, _ := cmd.Flags().GetBool("help"); help {
 				return cmd.Help()
 			}
 			format, err := plan.ParseFormat(output)
 			if err != nil {
-				return usageError{fmt.Errorf("--output: %w", err)}
+				return cli.Usage(fmt.Errorf("--output: %w", err))
 			}
 			return runImages(cmd, &o, rest, format, why)
 		},
@@ -70,24 +71,24 @@ crane or skopeo scripts. --why adds every place each image was found.`,
 }
 
 func runImages(cmd *cobra.Command, o *options, args []string, format plan.Format, why bool) error {
-	cfg, mapper, err := o.load()
+	session, err := o.load(cmd, true)
 	if err != nil {
 		return err
 	}
-	opts := o.engineOptions(cfg, mapper)
+	opts := o.tune(session.Options())
 	var in io.Reader
 	var chart io.ReadCloser
 	if len(args) > 0 && inputs.IsChart(args[0]) {
 		chart, err = inputs.HelmTemplate(cmd.Context(), args[0], args[1:], cmd.ErrOrStderr())
 		if err != nil {
-			return usageError{err}
+			return cli.Usage(err)
 		}
 		defer chart.Close()
 		in = chart
 	} else {
 		for _, a := range args {
 			if strings.HasPrefix(a, "-") && a != "-" {
-				return usageError{fmt.Errorf("unknown flag: %s (helm flags are accepted only after a chart)", a)}
+				return cli.Usage(fmt.Errorf("unknown flag: %s (helm flags are accepted only after a chart)", a))
 			}
 		}
 		files, err := expandInputs(args)
@@ -101,13 +102,13 @@ func runImages(cmd *cobra.Command, o *options, args []string, format plan.Format
 		// helm's failure explains a short or broken stream better than
 		// whatever the engine made of it.
 		if cerr := chart.Close(); cerr != nil {
-			return usageError{cerr}
+			return cli.Usage(cerr)
 		}
 	}
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
-		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
-		return reportedError{err}
+		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, session.Policy().Mapper)
+		return cli.Reported(err)
 	}
 	if err != nil {
 		return err

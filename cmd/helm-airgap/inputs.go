@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/internal/cli"
 )
 
 // expandInputs turns FILE|DIR|- arguments into a list of files ("-" is
@@ -11,7 +12,7 @@ import (
 func expandInputs(args []string) ([]string, error) {
 	files, err := inputs.Expand(args)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, cli.Usage(err)
 	}
 	return files, nil
 }

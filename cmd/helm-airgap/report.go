@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -107,8 +108,7 @@ func (r *failureReport) finish(err error) error {
 		}
 		return nil
 	}
-	var reported reportedError
-	alreadyPrinted := errors.As(err, &reported)
+	alreadyPrinted := cli.IsReported(err)
 	text := r.captured.String()
 	if !alreadyPrinted {
 		text += "helm-airgap: " + err.Error() + "\n"

@@ -51,7 +51,7 @@ func TestReportFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			os.RemoveAll(filepath.Dir(flagPath))
 			os.RemoveAll(filepath.Dir(envPath))
-			r := cli(t, dir, tc.env, "", tc.args...)
+			r := runCLI(t, dir, tc.env, "", tc.args...)
 			r.want(t, tc.code)
 			last := lastLine(r.stderr)
 			if tc.report == "" {
@@ -89,7 +89,7 @@ func TestReportFileDefaultPath(t *testing.T) {
 	dir := t.TempDir()
 	cache := t.TempDir()
 	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
-	r := cli(t, dir, []string{"XDG_CACHE_HOME=" + cache}, cliPublic, "rewrite", "-c", "rules.yaml")
+	r := runCLI(t, dir, []string{"XDG_CACHE_HOME=" + cache}, cliPublic, "rewrite", "-c", "rules.yaml")
 	r.want(t, 1)
 	want := filepath.Join(cache, "helm-airgap", "report.txt")
 	if !strings.Contains(readFile(t, want), publicOffender) {
@@ -103,7 +103,7 @@ func TestReportFileDefaultPath(t *testing.T) {
 func TestReportFileNotOnSuccess(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "report.txt")
-	cli(t, dir, nil, cliPod, "rewrite", "--mirror", "registry.internal.example.com/m", "--report-file", path).want(t, 0)
+	runCLI(t, dir, nil, cliPod, "rewrite", "--mirror", "registry.internal.example.com/m", "--report-file", path).want(t, 0)
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("a successful run wrote %s (%v)", path, err)
 	}
@@ -113,7 +113,7 @@ func TestReportFileUnwritable(t *testing.T) {
 	dir := t.TempDir()
 	blocker := writeFile(t, filepath.Join(dir, "file"), "x")
 	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
-	r := cli(t, dir, nil, cliPublic, "rewrite", "-c", "rules.yaml", "--report-file", filepath.Join(blocker, "report.txt"))
+	r := runCLI(t, dir, nil, cliPublic, "rewrite", "-c", "rules.yaml", "--report-file", filepath.Join(blocker, "report.txt"))
 	r.want(t, 1, publicOffender, "could not write the report file")
 	if strings.Contains(r.stderr, "(report: ") {
 		t.Errorf("an unwritten report was announced:\n%s", r.stderr)

@@ -21,22 +21,23 @@ const (
 	ExitSignal = 128
 )
 
-// usageError marks a problem with flags, config, environment or input.
-type usageError struct{ err error }
+// UsageError marks a problem with flags, config, environment or input
+// (exit 2).
+type UsageError struct{ Err error }
 
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
 
-// Usage marks err as a usage, config or input error (exit 2). Nil stays nil.
+// Usage marks err as a usage, config or input error. Nil stays nil.
 func Usage(err error) error {
 	if err == nil {
 		return nil
 	}
-	return usageError{err}
+	return UsageError{err}
 }
 
 // Usagef is Usage(fmt.Errorf(...)).
-func Usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+func Usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
 
 // policyError marks a policy failure that is neither a rewrite nor an
 // egress PolicyError (the KRM function's results, say).
@@ -58,18 +59,19 @@ func (e failedError) Unwrap() error { return e.err }
 // Failed marks err as a failure of the tool helm-airgap drives (exit 1).
 func Failed(err error) error { return failedError{err} }
 
-// reportedError is a failure whose report was already printed.
-type reportedError struct{ err error }
+// ReportedError is a failure whose report was already printed: Run prints
+// nothing more.
+type ReportedError struct{ Err error }
 
-func (e reportedError) Error() string { return e.err.Error() }
-func (e reportedError) Unwrap() error { return e.err }
+func (e ReportedError) Error() string { return e.Err.Error() }
+func (e ReportedError) Unwrap() error { return e.Err }
 
-// Reported marks err as already printed: Run prints nothing more.
-func Reported(err error) error { return reportedError{err} }
+// Reported marks err as already printed.
+func Reported(err error) error { return ReportedError{err} }
 
 // IsReported reports whether err was marked by Reported.
 func IsReported(err error) bool {
-	var r reportedError
+	var r ReportedError
 	return errors.As(err, &r)
 }
 
@@ -93,7 +95,7 @@ func ExitCode(err error) int {
 	if errors.As(err, &interrupted) {
 		return interrupted.ExitCode()
 	}
-	var usage usageError
+	var usage UsageError
 	var input *rewrite.InputError
 	if errors.As(err, &usage) || errors.As(err, &input) {
 		return ExitUsage
