@@ -225,4 +225,3 @@ func FuzzArgoCDParameters(f *testing.F) {
 		_, _ = readArgoCDSettings([]string{"ARGOCD_APP_NAME=app", extra, "PARAM_RULES_0=" + params})
 	})
 }
-
