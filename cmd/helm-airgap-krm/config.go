@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rules"
@@ -41,7 +42,7 @@ func loadConfig(fc *yaml.RNode) (*rules.Config, error) {
 		return nil, errors.New("functionConfig: want an object")
 	}
 	kind := yamlnode.ScalarAt(fc.YNode(), "kind")
-	name := "functionConfig " + kind + "/" + yamlnode.ScalarAt(fc.YNode(), "metadata", "name")
+	name := "functionConfig " + cli.Name(kind+"/"+yamlnode.ScalarAt(fc.YNode(), "metadata", "name")) // quoted if it could forge a line
 	switch kind {
 	case configKind:
 		return configFromAirgapConfig(fc, name)

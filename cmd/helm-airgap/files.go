@@ -93,7 +93,7 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 		case errors.As(err, &policy):
 			failed++
 			if len(policy.Report.Offenders) > 0 {
-				fmt.Fprintf(stderr, "helm-airgap: %s:\n", job.src)
+				fmt.Fprintf(stderr, "helm-airgap: %s:\n", cli.Name(job.src))
 				rewrite.WriteReport(stderr, &rewrite.Report{Offenders: policy.Report.Offenders}, mapper)
 			}
 			if policyErr == nil {
@@ -101,7 +101,7 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 			}
 		case err != nil:
 			failed++
-			fmt.Fprintf(stderr, "helm-airgap: %s: %v\n", job.src, err)
+			fmt.Fprintf(stderr, "helm-airgap: %s: %v\n", cli.Name(job.src), err)
 			if inputErr == nil {
 				inputErr = err
 			}

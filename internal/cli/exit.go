@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/plexicus/helm-airgap/egress"
 	"github.com/plexicus/helm-airgap/rewrite"
@@ -129,4 +131,15 @@ func Args(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		return Usage(check(cmd, args))
 	}
+}
+
+// Name is a file name as messages show it: as it is when it is plain
+// printable text, quoted (Go syntax) when it holds a line break, a control
+// character, white space or a quote, so that a hostile file name can never
+// forge a line of output (file:line positions stay readable).
+func Name(name string) string {
+	if q := strconv.Quote(name); q[1:len(q)-1] != name || strings.ContainsAny(name, " \t'") || name == "" {
+		return q
+	}
+	return name
 }

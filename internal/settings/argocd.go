@@ -386,7 +386,7 @@ func insideAppDir(path, from string) (string, error) {
 	}
 	real, err := filepath.EvalSymlinks(filepath.Join(app, path))
 	if err != nil {
-		return "", fmt.Errorf("%s: reading config %q: %w", from, path, errors.Unwrap(err))
+		return "", fmt.Errorf("%s: reading config %q: %w", from, path, pathErr(err))
 	}
 	if rel, err := filepath.Rel(app, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return "", refuse("it lies outside the application directory")

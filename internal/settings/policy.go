@@ -103,13 +103,33 @@ func environMap(environ []string) map[string]string {
 func readConfig(flag string, argo ArgoCD, fromEnv string) (*rules.Config, error) {
 	switch {
 	case flag != "":
-		return rules.LoadFile(flag)
+		return loadConfig(flag)
 	case argo.config != "":
 		return loadArgoConfig(argo)
 	case fromEnv != "":
-		return rules.LoadFile(fromEnv)
+		return loadConfig(fromEnv)
 	}
 	return &rules.Config{}, nil
+}
+
+// loadConfig reads a config file; its name appears in messages quoted when
+// it holds anything but plain text (cli.Name), so it cannot forge a line.
+func loadConfig(path string) (*rules.Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config %q: %w", path, pathErr(err))
+	}
+	return rules.Parse(data, cli.Name(path))
+}
+
+// pathErr is an *os.PathError's cause without its raw path, which the
+// message quotes itself.
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
 // loadArgoConfig reads a config file an Application named. The parameter
@@ -123,12 +143,12 @@ func loadArgoConfig(argo ArgoCD) (*rules.Config, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading config %q: %w", argo.configFrom, argo.config, errors.Unwrap(err))
+		return nil, fmt.Errorf("%s: reading config %q: %w", argo.configFrom, argo.config, pathErr(err))
 	}
 	if !looksLikeConfig(data) {
 		return nil, fmt.Errorf("%s: %q is not a helm-airgap config (a YAML mapping of apiVersion, mirror, rules, ...); its content is not shown", argo.configFrom, argo.config)
 	}
-	return rules.Parse(data, argo.config)
+	return rules.Parse(data, cli.Name(argo.config))
 }
 
 // configKeys are the top-level keys of a config file.
