@@ -139,3 +139,80 @@ func TestArgoCDRefusesEmptyOutput(t *testing.T) {
 		t.Errorf("check: exit %d, want 1 (the input is public): %s", code, stderr)
 	}
 }
+
+// TestArgoCDParametersStayInTheApplication (issue 15, item 8): a config
+// file an Application names must lie inside the application directory (the
+// working directory), be a path and not a URL, not escape through a
+// symlink, and a file that is not a config is refused without a line of it
+// echoed.
+func TestArgoCDParametersStayInTheApplication(t *testing.T) {
+	root := t.TempDir()
+	app := filepath.Join(root, "app")
+	secret := "root:*:19000:0:99999:7:::"
+	writeFile(t, filepath.Join(root, "outside.yaml"), "mirror: evil.example.com/m\n")
+	writeFile(t, filepath.Join(root, "shadow"), secret+"\n")
+	writeFile(t, filepath.Join(app, "airgap.yaml"), "mirror: ok.example.com/m\n")
+	writeFile(t, filepath.Join(app, "shadow-copy"), secret+"\n")
+	if err := os.Symlink(filepath.Join(root, "outside.yaml"), filepath.Join(app, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "shadow"), filepath.Join(app, "shadow-link")); err != nil {
+		t.Fatal(err)
+	}
+	param := func(v string) string {
+		return `ARGOCD_APP_PARAMETERS=[{"name":"airgap-config","string":"` + v + `"}]`
+	}
+	for _, tc := range []struct {
+		name, env, want string
+	}{
+		{"inside", param("airgap.yaml"), ""},
+		{"a way out with ..", param("../outside.yaml"), "outside the application directory"},
+		{"an absolute path", param(filepath.Join(root, "outside.yaml")), "an absolute path"},
+		{"/etc/shadow", param("/etc/shadow"), "an absolute path"},
+		{"a URL", param("http://127.0.0.1:15409/airgap.yaml"), "a URL"},
+		{"a symlink out", param("link.yaml"), "outside the application directory"},
+		{"a symlink out to a secret", param("shadow-link"), "outside the application directory"},
+		{"plugin env, a way out", "ARGOCD_ENV_HELM_AIRGAP_CONFIG=../outside.yaml", "outside the application directory"},
+		{"not a config", param("shadow-copy"), "is not a helm-airgap config"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code := execAirgap(t, app, []string{"ARGOCD_APP_NAME=web", tc.env}, argoPod, "rewrite")
+			if strings.Contains(stderr, "root:") || strings.Contains(stdout, "evil.example.com") {
+				t.Fatalf("a file outside the application, or a line of a secret, got through:\nstdout %s\nstderr %s", stdout, stderr)
+			}
+			if tc.want == "" {
+				if code != 0 || !strings.Contains(stdout, "ok.example.com/m/library/nginx:1.27") {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				return
+			}
+			if code != 2 || stdout != "" || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 saying %q", code, stdout, stderr, tc.want)
+			}
+		})
+	}
+}
+
+// TestArgoCDVariablesIgnoredOutsideArgoCD: without ARGOCD_APP_NAME, stray
+// Argo CD variables do not change the policy, and a warning says so.
+func TestArgoCDVariablesIgnoredOutsideArgoCD(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "airgap.yaml"), "rules:\n  - {from: ghcr.io, to: r.example.com/ghcr}\n")
+	for _, stray := range []string{
+		"ARGOCD_ENV_HELM_AIRGAP_MIRROR=anything.example.com/m",
+		`ARGOCD_APP_PARAMETERS=[{"name":"mirror","string":"anything.example.com/m"}]`,
+		"ARGOCD_ENV_HELM_AIRGAP_CONFIG=loose.yaml",
+	} {
+		name, _, _ := strings.Cut(stray, "=")
+		t.Run(name, func(t *testing.T) {
+			writeFile(t, filepath.Join(dir, "loose.yaml"), "mirror: anything.example.com/m\n")
+			stdout, stderr, code := execAirgap(t, dir, []string{stray}, argoPod, "rewrite", "-c", "airgap.yaml")
+			if code != 1 || stdout != "" {
+				t.Errorf("exit %d, stdout %q: the stray variable changed the policy; stderr:\n%s", code, stdout, stderr)
+			}
+			if want := "warning: ignoring " + name + ": not running under Argo CD"; !strings.Contains(stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			}
+		})
+	}
+}

@@ -376,6 +376,8 @@ func insideAppDir(path, from string) (string, error) {
 		return "", refuse("a URL or scheme is not a file")
 	case filepath.IsAbs(path):
 		return "", refuse("an absolute path")
+	case escapes(filepath.Clean(path)):
+		return "", refuse("it lies outside the application directory")
 	}
 	app, err := os.Getwd()
 	if err == nil {
@@ -388,8 +390,13 @@ func insideAppDir(path, from string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: reading config %q: %w", from, path, pathErr(err))
 	}
-	if rel, err := filepath.Rel(app, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	if rel, err := filepath.Rel(app, real); err != nil || escapes(rel) {
 		return "", refuse("it lies outside the application directory")
 	}
 	return real, nil
+}
+
+// escapes reports whether a clean relative path leads out of its base.
+func escapes(rel string) bool {
+	return rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
