@@ -24,7 +24,7 @@ func TestLooksLikeConfig(t *testing.T) {
 	for text, want := range map[string]bool{
 		"mirror: r.example.com/m\n": true, "": true, "# only a comment\n": true,
 		"apiVersion: helm-airgap/v1\nrules: []\negress: {strict: true}\n": true,
-		"root:*:19000:0:99999:7:::\n": false, "password: hunter2\n": false, "- a\n- b\n": false, "{": false,
+		"root:*:19000:0:99999:7:::\n":                                     false, "password: hunter2\n": false, "- a\n- b\n": false, "{": false,
 	} {
 		if got := looksLikeConfig([]byte(text)); got != want {
 			t.Errorf("looksLikeConfig(%q) = %v, want %v", text, got, want)
