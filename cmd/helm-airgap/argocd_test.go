@@ -1,42 +1,21 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/internal/testtool"
 )
 
 // --- the real binary ------------------------------------------------------
 
-// execAirgap runs the built helm-airgap with a clean environment plus env.
+// execAirgap runs the built helm-airgap (runCLI) and returns its streams
+// and exit code.
 func execAirgap(t *testing.T, dir string, env []string, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(testtool.Command(t, "helm-airgap"), args...)
-	cmd.Dir = dir
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HELM_AIRGAP_") && !strings.HasPrefix(kv, "ARGOCD_") && !strings.HasPrefix(kv, "PARAM_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), code
+	r := runCLI(t, dir, env, stdin, args...)
+	return r.stdout, r.stderr, r.code
 }
 
 const argoPod = `apiVersion: v1

@@ -85,16 +85,24 @@ func runCleanups() {
 // says what the run leaves as it was at that moment. Call stop to restore
 // the default handling.
 func ExitOnSignal(prefix string, stderr io.Writer, left func() string) (stop func()) {
+	return onSignal(func(s os.Signal) {
+		runCleanups()
+		err := &InterruptedError{Signal: s, Left: left()}
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+		os.Exit(err.ExitCode())
+	})
+}
+
+// onSignal calls handle, once, with the first stop signal that arrives
+// before stop is called.
+func onSignal(handle func(os.Signal)) (stop func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, stopSignals...)
 	quit := make(chan struct{})
 	go func() {
 		select {
 		case s := <-ch:
-			runCleanups()
-			err := &InterruptedError{Signal: s, Left: left()}
-			fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
-			os.Exit(err.ExitCode())
+			handle(s)
 		case <-quit:
 		}
 	}()
@@ -120,20 +128,12 @@ type SignalContext struct {
 func NewSignalContext() *SignalContext {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &SignalContext{Context: ctx, cancel: cancel}
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, stopSignals...)
-	quit := make(chan struct{})
-	go func() {
-		select {
-		case sig := <-ch:
-			s.mu.Lock()
-			s.signal = sig
-			s.mu.Unlock()
-			cancel()
-		case <-quit:
-		}
-	}()
-	s.stop = func() { signal.Stop(ch); close(quit) }
+	s.stop = onSignal(func(sig os.Signal) {
+		s.mu.Lock()
+		s.signal = sig
+		s.mu.Unlock()
+		cancel()
+	})
 	return s
 }
 
