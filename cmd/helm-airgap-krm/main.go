@@ -25,7 +25,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 the mirror by the rules of its functionConfig, adds imagePullSecrets, and writes
 the ResourceList to stdout. A reference that would still be pulled from a public
 registry fails the function (exit 1) with one result per offender; a bad
-functionConfig or input exits 2. Nothing is rewritten on failure.
+functionConfig or input exits 2. On failure the ResourceList holds the results
+and no items, so that kustomize and kpt stop.
 
 functionConfig: kind AirgapConfig (apiVersion helm-airgap/v1) with the
 airgap.yaml keys at the top level, or a ConfigMap whose data has mirror, rules

@@ -45,6 +45,15 @@ func (f *Flags) Add(fs *pflag.FlagSet) {
 	fs.IntVar(&f.MaxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
 }
 
+// Path is the config file the flags or the environment name: --config,
+// else $HELM_AIRGAP_CONFIG, else "".
+func (f *Flags) Path() string {
+	if f.ConfigFile != "" {
+		return f.ConfigFile
+	}
+	return os.Getenv(ConfigEnv)
+}
+
 // Overrides are the flags as config overrides.
 func (f *Flags) Overrides() (rules.Overrides, error) {
 	o := rules.Overrides{Mirror: f.Mirror, PullSecrets: f.PullSecrets, Allow: f.Allow}
