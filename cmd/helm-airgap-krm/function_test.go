@@ -379,6 +379,15 @@ func TestStandalone(t *testing.T) {
 	if !strings.Contains(stdout.String(), "image: registry.internal.example.com/quay/a/b:1") || strings.Contains(stdout.String(), "ResourceList") {
 		t.Errorf("standalone output:\n%s", stdout.String())
 	}
+	// A failure (here an invalid reference): nothing on stdout, as every command.
+	public := filepath.Join(dir, "public.yaml")
+	if err := os.WriteFile(public, []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: \"Not A Ref\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	if code := run([]string{"fn", fn, res, public}, strings.NewReader(""), &stdout, &stderr); code != 2 || strings.TrimSpace(stdout.String()) != "" {
+		t.Errorf("exit %d, stdout:\n%s\nwant exit 2 and nothing written", code, stdout.String())
+	}
 }
 
 func FuzzLoadConfig(f *testing.F) {
