@@ -47,7 +47,7 @@ input error. stdout is empty on every non-zero exit.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if files.enabled() {
 				stop := cli.ExitOnSignal("helm-airgap", cmd.ErrOrStderr(), func() string {
-					return "input and output files are left as they were unless renaming the rewritten files into place had begun"
+					return "no input or output file was changed unless renaming the rewritten files into place had begun; temporary " + stagePrefix + "* files may remain beside them"
 				})
 				defer stop()
 				return runFiles(cmd, &o, &files, args, verbose)
