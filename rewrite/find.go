@@ -61,14 +61,16 @@ type finder struct {
 	budget    int // node visits left; aliases can make a small document huge
 	doc       *document
 
-	res      *resource
-	skip     bool // a CustomResourceDefinition: its schema mentions are not images
-	path     []step
-	sites    []site
-	pods     []podSpec
-	warnings []string
-	seen     map[*yaml.Node]bool // scalars already taken as a whole by a stricter rule
-	host     *hostText           // set while walking text embedded in a scalar
+	res       *resource
+	skip      bool // a CustomResourceDefinition: its schema mentions are not images
+	path      []step
+	sites     []site
+	pods      []podSpec
+	warnings  []string
+	seen      map[*yaml.Node]bool   // scalars already taken as a whole by a stricter rule
+	inside    map[*yaml.Node]string // container mappings -> the container's name
+	container string                // the container being walked, for messages
+	host      *hostText             // set while walking text embedded in a scalar
 }
 
 // step is one element of the path to the node being walked.
@@ -105,7 +107,7 @@ func (f *finder) fieldPath(extra ...string) string {
 // find walks the document and leaves the sites in stream order, which is
 // the order Options.OnImage promises.
 func (f *finder) find() error {
-	f.seen = map[*yaml.Node]bool{}
+	f.seen, f.inside = map[*yaml.Node]bool{}, map[*yaml.Node]string{}
 	if err := f.findAll(); err != nil {
 		return err
 	}
@@ -189,7 +191,7 @@ func (f *finder) follow(n *yaml.Node, steps []rules.PathStep) *yaml.Node {
 // be a string reference.
 func (f *finder) catalogued(n *yaml.Node, steps []rules.PathStep) error {
 	if len(steps) == 0 {
-		return f.imageSite(n, "", f.fieldPath())
+		return f.imageSite(n, "", f.fieldPath(), true)
 	}
 	v := lookup(n, steps[0].Key)
 	if v == nil {
@@ -269,14 +271,20 @@ func (f *finder) mapping(n *yaml.Node, name string, inTemplate, isTemplate bool)
 	if err := f.checkKeys(n); err != nil {
 		return err
 	}
-	holds, err := f.holdsContainers(n, name == keySpec && inTemplate)
+	templateSpec := name == keySpec && inTemplate
+	holds, err := f.holdsContainers(n, templateSpec)
 	if err != nil {
 		return err
 	}
 	if holds {
-		if err := f.containers(n); err != nil {
+		if err := f.containers(n, templateSpec); err != nil {
 			return err
 		}
+	}
+	if c, ok := f.inside[n]; ok {
+		saved := f.container
+		f.container = c
+		defer func() { f.container = saved }()
 	}
 	if !f.skip {
 		f.composites(n, name)
@@ -327,7 +335,7 @@ func (f *finder) holdsContainers(m *yaml.Node, templateSpec bool) (bool, error) 
 			holds = true
 		}
 	}
-	if holds && templateSpec && f.host == nil {
+	if holds && templateSpec && f.host == nil && !f.skip {
 		return true, f.addPodSpec(m)
 	}
 	return holds, nil
@@ -354,9 +362,13 @@ func isNull(n *yaml.Node) bool {
 // volume's image, a catalogued field. Anything but a string is an error: a
 // template left unquoted ("image: {{ .Values.x }}" parses as a mapping), a
 // list, null or a number would reach the cluster as something no runtime
-// can pull, and rewriting "1.0" or "true" would change its type.
-func (f *finder) imageSite(n *yaml.Node, container, field string) error {
+// can pull, and rewriting "1.0" or "true" would change its type. Null is
+// accepted only where the caller says a patch may leave the image out.
+func (f *finder) imageSite(n *yaml.Node, container, field string, nullOK bool) error {
 	n = resolve(n)
+	if nullOK && isNull(n) {
+		return nil
+	}
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
 		where := field
 		if container != "" {
@@ -365,18 +377,18 @@ func (f *finder) imageSite(n *yaml.Node, container, field string) error {
 		return inputErrorf("%s: %s: %s: an image reference must be a string, found %s (line %d)",
 			f.doc.where(), f.res, where, describe(n), f.doc.streamLine(n.Line))
 	}
-	if f.seen[n] || f.catalogue.IsPlaceholder(n.Value) {
-		f.seen[n] = true
+	f.seen[n] = true
+	if f.catalogue.IsPlaceholder(n.Value) {
 		return nil
 	}
-	f.seen[n] = true
 	f.add(site{node: n, end: len(n.Value), value: n.Value, container: container, field: field, strict: true})
 	return nil
 }
 
 // containers collects the images of a pod-spec shaped mapping. Their args,
-// command and env are found by the general walk.
-func (f *finder) containers(spec *yaml.Node) error {
+// command and env are found by the general walk. Outside pod templates (a
+// Prometheus CR's container patches) an image may be left out as null.
+func (f *finder) containers(spec *yaml.Node, templateSpec bool) error {
 	for _, listKey := range containerLists {
 		list := lookup(spec, listKey)
 		if list == nil || list.Kind != yaml.SequenceNode {
@@ -387,9 +399,10 @@ func (f *finder) containers(spec *yaml.Node) error {
 			if c.Kind != yaml.MappingNode {
 				continue
 			}
+			name := scalarAt(c, "name")
+			f.inside[c] = name
 			if img := lookup(c, keyImage); img != nil {
-				name := scalarAt(c, "name")
-				if err := f.containerImage(img, name, f.fieldPath(listKey+"["+strconv.Itoa(i)+"]", keyImage)); err != nil {
+				if err := f.containerImage(img, name, f.fieldPath(listKey+"["+strconv.Itoa(i)+"]", keyImage), !templateSpec); err != nil {
 					return err
 				}
 			}
@@ -399,7 +412,7 @@ func (f *finder) containers(spec *yaml.Node) error {
 		for i, v := range volumes.Content {
 			if ref := lookup(lookup(v, keyImage), "reference"); ref != nil {
 				field := f.fieldPath(keyVolumes+"["+strconv.Itoa(i)+"]", keyImage, "reference")
-				if err := f.containerImage(ref, "volume "+scalarAt(v, "name"), field); err != nil {
+				if err := f.containerImage(ref, "volume "+scalarAt(v, "name"), field, !templateSpec); err != nil {
 					return err
 				}
 			}
@@ -411,7 +424,7 @@ func (f *finder) containers(spec *yaml.Node) error {
 // containerImage takes a container's image; inside embedded text (a pod
 // template in a ConfigMap) it is found like any image-named value instead,
 // since the text may hold templates of its own.
-func (f *finder) containerImage(img *yaml.Node, container, field string) error {
+func (f *finder) containerImage(img *yaml.Node, container, field string, nullOK bool) error {
 	if f.host != nil {
 		img = resolve(img)
 		if img.Kind == yaml.ScalarNode && img.Tag == "!!str" && !f.seen[img] {
@@ -422,7 +435,7 @@ func (f *finder) containerImage(img *yaml.Node, container, field string) error {
 		}
 		return nil
 	}
-	return f.imageSite(img, container, field)
+	return f.imageSite(img, container, field, nullOK)
 }
 
 // checkKeys rejects duplicate keys with different values, which YAML

@@ -21,7 +21,7 @@ type edit struct {
 // parsed node says; any doubt (escapes, multi-line or block scalars, flow
 // collections it cannot extend) returns false and the caller re-encodes.
 type splicer struct {
-	data  []byte
+	data   []byte
 	lines  []int // byte offset of each line's start, built on first use
 	edits  []edit
 	blocks map[*yaml.Node][]int // literal block scalars' line starts (literalLines)

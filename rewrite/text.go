@@ -75,6 +75,9 @@ func (c *nameRoles) role(name string) rules.Role {
 // makeSite builds a site for the span [s, e) of n's value, n being a
 // document scalar or a node of the embedded text being walked.
 func (f *finder) makeSite(n *yaml.Node, s, e int, kind siteKind, container, field string) site {
+	if container == "" {
+		container = f.container
+	}
 	st := site{node: n, start: s, end: e, value: n.Value[s:e], kind: kind, container: container, field: field, res: f.res}
 	if f.host != nil {
 		st.node, st.enc = f.host.node, f.host.enc
@@ -306,6 +309,7 @@ func (f *finder) tokens(n *yaml.Node, name string, role rules.Role) {
 		listName = name
 	}
 	pending := "" // a name waiting for the token after it
+	weak := false // the name came from "key:" in text, which prose also writes
 	for i := 0; i < len(v); {
 		if !tokenByte(v[i]) {
 			i++
@@ -316,16 +320,16 @@ func (f *finder) tokens(n *yaml.Node, name string, role rules.Role) {
 			i++
 		}
 		tok, at := v[start:i], start
-		ctx := pending
-		pending = ""
+		ctx, ctxWeak := pending, weak
+		pending, weak = "", false
 		if k, val, ok := strings.Cut(tok, "="); ok {
 			if val == "" {
 				pending = k // NAME="REF": the quoted token after it
 				continue
 			}
-			ctx, tok, at = k, val, start+len(k)+1
+			ctx, ctxWeak, tok, at = k, false, val, start+len(k)+1
 		} else if strings.HasSuffix(tok, ":") && len(tok) > 1 && !strings.Contains(tok, "/") {
-			pending = tok[:len(tok)-1]
+			pending, weak = tok[:len(tok)-1], true
 			continue
 		} else if strings.HasPrefix(tok, "-") {
 			pending = tok
@@ -333,6 +337,9 @@ func (f *finder) tokens(n *yaml.Node, name string, role rules.Role) {
 		}
 		if ctx == "" {
 			ctx = listName
+		}
+		if ctxWeak && !strings.ContainsAny(tok, "/:@") {
+			continue // "image: to override" is prose; "image: nginx:1.25" names an image
 		}
 		tok, at = trimTransport(tok, at)
 		f.token(n, tok, at, ctx)
@@ -353,9 +360,6 @@ func (f *finder) token(n *yaml.Node, tok string, at int, ctx string) {
 		return
 	}
 	field := f.fieldPath()
-	if ctx != "" {
-		field += " > " + ctx
-	}
 	switch f.names.role(ctx) {
 	case rules.RoleRepository, rules.RoleHub:
 		if rules.ClassifyRepository(tok, false) {

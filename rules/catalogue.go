@@ -88,7 +88,17 @@ type Catalogue struct {
 
 // NewCatalogue compiles operators (already validated) and plain image fields.
 func NewCatalogue(operators []Operator, fields []ImageField) *Catalogue {
-	c := &Catalogue{placeholders: map[string]bool{}, fields: append([]ImageField(nil), fields...)}
+	c := &Catalogue{placeholders: map[string]bool{}}
+	have := map[ImageField]bool{}
+	addField := func(f ImageField) {
+		if !have[f] {
+			have[f] = true
+			c.fields = append(c.fields, f)
+		}
+	}
+	for _, f := range fields {
+		addField(f)
+	}
 	for _, op := range operators {
 		for _, p := range op.Placeholders {
 			c.placeholders[p] = true
@@ -96,7 +106,7 @@ func NewCatalogue(operators []Operator, fields []ImageField) *Catalogue {
 		for _, r := range op.Resources {
 			for _, kind := range r.Kinds {
 				for _, f := range r.ImageFields {
-					c.fields = append(c.fields, ImageField{APIVersion: r.APIVersion, Kind: kind, Path: f})
+					addField(ImageField{APIVersion: r.APIVersion, Kind: kind, Path: f})
 				}
 				if r.PullSecrets != "" {
 					c.pullSecrets = append(c.pullSecrets, ImageField{APIVersion: r.APIVersion, Kind: kind, Path: r.PullSecrets})

@@ -239,7 +239,7 @@ func normalizePrefix(s string) (string, error) {
 	if isDomain(s) || HasExplicitDomain(s) {
 		return parsePrefix(s)
 	}
-	if _, err := reference.ParseNamed("docker.io/" + s); err != nil {
+	if _, err := reference.ParseNamed("prefix.invalid/" + s); err != nil {
 		return "", err
 	}
 	return "docker.io/" + s, nil
