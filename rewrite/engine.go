@@ -364,7 +364,8 @@ func (p *processor) document(c chunk) docResult {
 			mapping = rules.Mapping{Source: rules.Ref{Written: s.value}, Dest: s.value, Status: rules.Unmapped}
 		}
 		o := occurrence(d, s, mapping)
-		public := mapping.Status == rules.Unmapped || s.refuse != "" || (p.opts.CheckOnly && mapping.Status != rules.Internal)
+		refused := s.refuse != "" && mapping.Status != rules.Internal
+		public := mapping.Status == rules.Unmapped || refused || (p.opts.CheckOnly && mapping.Status != rules.Internal)
 		if public && p.ignored(o) {
 			r.ignored = append(r.ignored, o)
 			continue
@@ -373,7 +374,7 @@ func (p *processor) document(c chunk) docResult {
 		if public {
 			r.offenders = append(r.offenders, o)
 		}
-		if p.opts.CheckOnly || mapping.Status != rules.Rewritten || s.refuse != "" {
+		if p.opts.CheckOnly || mapping.Status != rules.Rewritten || refused {
 			continue
 		}
 		if edits.add(s, mapping) {

@@ -177,6 +177,9 @@ func (f *finder) text(n *yaml.Node, name string, role rules.Role) error {
 	if !mayHoldReference(v, role) {
 		return nil
 	}
+	if strings.Contains(v, `\`) {
+		f.escaped(n, name, role)
+	}
 	if looksStructured(v) {
 		done, err := f.embedded(n)
 		if done || err != nil {
@@ -185,6 +188,40 @@ func (f *finder) text(n *yaml.Node, name string, role rules.Role) error {
 	}
 	f.tokens(n, name, role)
 	return nil
+}
+
+// escapes are the spellings of "/" that JSON and YAML text may use; a
+// reference spelt with one cannot be spliced, so it is refused.
+var escapes = strings.NewReplacer(`\/`, "/", `\u002f`, "/", `\u002F`, "/", `\x2f`, "/", `\x2F`, "/")
+
+// escaped scans text with its escaped slashes unescaped; whatever it finds
+// there that the plain scan cannot see is refused by name.
+func (f *finder) escaped(n *yaml.Node, name string, role rules.Role) {
+	plain := escapes.Replace(n.Value)
+	if plain == n.Value {
+		return
+	}
+	shadow := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: plain}
+	before := len(f.sites)
+	f.tokens(shadow, name, role)
+	for i := before; i < len(f.sites); i++ {
+		s := &f.sites[i]
+		if strings.Contains(n.Value, s.value) {
+			continue // spelt plainly too: the plain scan takes it
+		}
+		s.node, s.start, s.end, s.enc = n, 0, 0, plainText
+		if f.host != nil {
+			s.node, s.enc = f.host.node, f.host.enc
+		}
+		s.refuse = "it is spelt with escaped slashes, so it cannot be rewritten exactly"
+	}
+	kept := f.sites[:before]
+	for _, s := range f.sites[before:] {
+		if s.refuse != "" {
+			kept = append(kept, s)
+		}
+	}
+	f.sites = kept
 }
 
 // looksStructured reports whether a value may be a YAML or JSON document.
