@@ -320,7 +320,7 @@ func (f *finder) keySite(k *yaml.Node, parent string) {
 	if f.seen[k] {
 		return
 	}
-	if _, ok := rules.Classify(k.Value, parent, false, f.catalogue.IsPlaceholder); ok {
+	if _, ok := rules.Classify(k.Value, "", f.names.role(parent) == rules.RoleImage, f.catalogue.IsPlaceholder); ok {
 		f.seen[k] = true
 		f.textSite(k, 0, len(k.Value), siteImage, "", f.fieldPath()+" (key "+strconv.Quote(k.Value)+")")
 	}

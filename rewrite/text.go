@@ -133,7 +133,7 @@ func (f *finder) value(n *yaml.Node, name string) error {
 			return nil
 		}
 	}
-	if _, ok := rules.Classify(v, name, false, f.catalogue.IsPlaceholder); ok {
+	if _, ok := rules.Classify(v, "", role == rules.RoleImage, f.catalogue.IsPlaceholder); ok {
 		f.textSite(n, 0, len(v), siteImage, "", f.fieldPath())
 	}
 	return nil
@@ -397,14 +397,15 @@ func (f *finder) token(n *yaml.Node, tok string, at int, ctx string) {
 		return
 	}
 	field := f.fieldPath()
-	switch f.names.role(ctx) {
+	role := f.names.role(ctx)
+	switch role {
 	case rules.RoleRepository, rules.RoleHub:
 		if rules.ClassifyRepository(tok, false) {
 			f.textSite(n, at, at+len(tok), siteRepository, "", field)
 			return
 		}
 	}
-	if _, ok := rules.Classify(tok, ctx, false, f.catalogue.IsPlaceholder); ok {
+	if _, ok := rules.Classify(tok, "", role == rules.RoleImage, f.catalogue.IsPlaceholder); ok {
 		f.textSite(n, at, at+len(tok), siteImage, "", field)
 	}
 }

@@ -126,7 +126,8 @@ func Classify(value, name string, implicitOK bool, isPlaceholder func(string) bo
 		return Ref{}, false
 	}
 	explicit := HasExplicitDomain(value)
-	if !explicit && !implicitOK && !ImageNamed(name) {
+	imageNamed := implicitOK || ImageNamed(name)
+	if !imageNamed && (!explicit || !strings.ContainsAny(value[strings.IndexByte(value, '/'):], ":@")) {
 		return Ref{}, false // cheap rejection of most strings before parsing
 	}
 	ref, err := ParseRef(value)
@@ -139,7 +140,7 @@ func Classify(value, name string, implicitOK bool, isPlaceholder func(string) bo
 	switch {
 	case explicit && !plausibleRegistry(ref.Domain):
 		return Ref{}, false
-	case implicitOK || ImageNamed(name):
+	case imageNamed:
 		return ref, explicit || looksLikeImage(ref)
 	default:
 		return ref, ref.Suffix != ""
