@@ -42,8 +42,10 @@ func parseRef(s string) (r ref, ok bool) {
 			return ref{}, false
 		}
 	}
-	r.Domain, r.Path, ok = splitName(name)
-	return r, ok
+	if r.Domain, r.Path, ok = splitName(name); !ok {
+		return ref{}, false
+	}
+	return r, true
 }
 
 // splitName splits a name without tag or digest into its domain (empty

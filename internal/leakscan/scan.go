@@ -85,7 +85,7 @@ func Find(stream []byte, internal ...string) ([]Finding, error) {
 		}
 		w.walk(doc, place{})
 		if w.budget < 0 {
-			return nil, fmt.Errorf("scanning document %d (%s %s): more than %d nodes, aliases expanded", i+1, w.kind, w.name, maxVisits)
+			return nil, fmt.Errorf("scanning document %d (%s %s): more than %d nodes or %d levels, aliases expanded", i+1, w.kind, w.name, maxVisits, maxDepth)
 		}
 		all = append(all, w.findings...)
 	}
@@ -125,7 +125,10 @@ func Identity(doc *yaml.Node) (kind, namespace, name string) {
 }
 
 // maxVisits bounds the nodes walked in one document, aliases expanded.
-const maxVisits = 5_000_000
+const maxVisits = 2_000_000
+
+// maxDepth bounds how deep a walk goes (a recursive alias never ends).
+const maxDepth = 1000
 
 // maxNesting bounds text embedded in text embedded in text.
 const maxNesting = 8
@@ -136,6 +139,7 @@ type walker struct {
 	internal              []string
 	findings              []Finding
 	budget                int
+	depth                 int
 	nesting               int
 }
 
@@ -187,6 +191,11 @@ func (w *walker) walk(n *yaml.Node, p place) {
 	if w.budget--; w.budget < 0 {
 		return
 	}
+	if w.depth++; w.depth > maxDepth {
+		w.budget = -1 // a recursive alias: give up on the document
+		return
+	}
+	defer func() { w.depth-- }()
 	if p.line == 0 || !p.embedded {
 		p.line = n.Line
 	}
@@ -262,6 +271,7 @@ func (w *walker) sequence(n *yaml.Node, p place) {
 // scalar scans a string value: embedded YAML/JSON is parsed and walked,
 // anything else is tokenised.
 func (w *walker) scalar(s string, p place) {
+	w.budget -= len(s) / 16 // text is parsed and tokenised: it costs by its size
 	if p.base64 {
 		decoded, ok := decodeBase64(s)
 		if !ok {

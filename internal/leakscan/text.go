@@ -26,6 +26,9 @@ func (w *walker) text(s string, p place) {
 	tokens, names := tokenize(s)
 	siblings := append(append([]string(nil), p.siblings...), names...)
 	for _, t := range tokens {
+		if !t.whole && !strings.ContainsAny(t.text, "/:@") {
+			continue // a bare word inside text ("image: to override") is prose
+		}
 		switch judge(t.text, t.name, p.key, siblings) {
 		case reference:
 			w.add(w.inText(p, t), t.text, false, false)
