@@ -158,9 +158,9 @@ func (p place) child(key string) place {
 	c := p
 	c.base64 = false
 	if p.embedded {
-		c.inner = joinPath(p.inner, key)
+		c.inner = JoinPath(p.inner, key)
 	} else {
-		c.path = joinPath(p.path, key)
+		c.path = JoinPath(p.path, key)
 	}
 	return c
 }
@@ -176,8 +176,8 @@ func (p place) index(i int) place {
 	return c
 }
 
-// joinPath appends a key the way the corpus's images.json writes paths.
-func joinPath(path, key string) string {
+// JoinPath appends a key the way the corpus's images.json writes paths.
+func JoinPath(path, key string) string {
 	if strings.ContainsAny(key, "./ ") {
 		return path + "['" + key + "']"
 	}
