@@ -42,24 +42,37 @@ func assertSameExceptImages(t testing.TB, input, output string) []change {
 
 func compareStreams(t testing.TB, m *rules.Mapper, input, output string) []change {
 	t.Helper()
+	changes, diffs, err := diffStreams(m, input, output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("%d value(s) changed that are not image references:\n  %s", len(diffs), strings.Join(diffs, "\n  "))
+	}
+	return changes
+}
+
+// diffStreams lists the reference rewrites between input and output, and
+// every other difference.
+func diffStreams(m *rules.Mapper, input, output string) ([]change, []string, error) {
 	in, err := leakscan.Documents([]byte(input))
 	if err != nil {
-		t.Fatalf("input: %v", err)
+		return nil, nil, fmt.Errorf("input: %w", err)
 	}
 	out, err := leakscan.Documents([]byte(output))
 	if err != nil {
-		t.Fatalf("output does not parse as YAML: %v\n%s", err, output)
+		return nil, nil, fmt.Errorf("output does not parse as YAML: %w\n%s", err, output)
 	}
 	if len(in) != len(out) {
-		t.Fatalf("input has %d objects, output %d", len(in), len(out))
+		return nil, nil, fmt.Errorf("input has %d objects, output %d", len(in), len(out))
 	}
 	found, err := leakscan.Find([]byte(input))
 	if err != nil {
-		t.Fatalf("scanning the input for references: %v", err)
+		return nil, nil, fmt.Errorf("scanning the input for references: %w", err)
 	}
 	c := &comparer{m: m, refs: map[refSite][]string{}}
 	for _, f := range found {
-		site := refSite{f.Document, f.Path, f.Key}
+		site := refSite{f.Document, f.Path, f.Key && f.Inner == ""} // a key inside embedded text changes the text
 		c.refs[site] = append(c.refs[site], f.Value)
 	}
 	for i := range in {
@@ -67,11 +80,8 @@ func compareStreams(t testing.TB, m *rules.Mapper, input, output string) []chang
 		c.kind, c.namespace, c.name = leakscan.Identity(in[i])
 		c.node("", in[i], out[i])
 	}
-	if len(c.diffs) > 0 {
-		sort.Strings(c.diffs)
-		t.Fatalf("%d value(s) changed that are not image references:\n  %s", len(c.diffs), strings.Join(c.diffs, "\n  "))
-	}
-	return c.changes
+	sort.Strings(c.diffs)
+	return c.changes, c.diffs, nil
 }
 
 // refSite is a scalar (or, with key set, a mapping key) the oracle found
@@ -149,32 +159,36 @@ func nodeKind(n *yaml.Node) string {
 // mapping pairs the keys in order: the rewrite keeps key order, may rewrite
 // a key that is a reference, and may add imagePullSecrets.
 func (c *comparer) mapping(path string, a, b *yaml.Node) {
-	hadPullSecrets := false
+	inKeys := map[string]bool{}
 	for i := 0; i+1 < len(a.Content); i += 2 {
-		hadPullSecrets = hadPullSecrets || a.Content[i].Value == "imagePullSecrets"
+		inKeys[a.Content[i].Value] = true
 	}
 	i, j := 0, 0
 	for j+1 < len(b.Content) {
 		bk, bv := b.Content[j], b.Content[j+1]
-		if i+1 < len(a.Content) && a.Content[i].Value == bk.Value {
-			c.pair(path, a.Content[i].Value, a.Content[i+1], bv)
-			i, j = i+2, j+2
-			continue
+		ak := ""
+		if i+1 < len(a.Content) {
+			ak = a.Content[i].Value
 		}
-		if bk.Value == "imagePullSecrets" && !hadPullSecrets {
+		keySite := refSite{c.doc, leakscan.JoinPath(path, ak), true}
+		switch {
+		case i+1 < len(a.Content) && ak == bk.Value:
+			c.pair(path, ak, a.Content[i+1], bv)
+			i, j = i+2, j+2
+		case bk.Value == "imagePullSecrets" && !inKeys[bk.Value]:
 			c.pullSecrets(leakscan.JoinPath(path, bk.Value), nil, bv)
 			j += 2
-			continue
-		}
-		if i+1 >= len(a.Content) {
+		case i+1 < len(a.Content) && len(c.refs[keySite]) > 0:
+			c.scalar(leakscan.JoinPath(path, ak)+" (key)", keySite, ak, bk.Value) // a key that is a reference
+			c.pair(path, ak, a.Content[i+1], bv)
+			i, j = i+2, j+2
+		case i+1 >= len(a.Content) || !inKeys[bk.Value]:
 			c.fail(leakscan.JoinPath(path, bk.Value), "key added")
 			j += 2
-			continue
+		default:
+			c.fail(leakscan.JoinPath(path, ak), "key removed")
+			i += 2
 		}
-		ak := a.Content[i].Value
-		c.scalar(leakscan.JoinPath(path, ak)+" (key)", refSite{c.doc, leakscan.JoinPath(path, ak), true}, ak, bk.Value)
-		c.pair(path, ak, a.Content[i+1], bv)
-		i, j = i+2, j+2
 	}
 	for ; i+1 < len(a.Content); i += 2 {
 		c.fail(leakscan.JoinPath(path, a.Content[i].Value), "key removed")
@@ -239,7 +253,7 @@ func (c *comparer) replaceRefs(text string, refs []string) string {
 		replaced := false
 		for _, r := range order {
 			end := i + len(r)
-			if strings.HasPrefix(text[i:], r) && (i == 0 || !isRefChar(text[i-1])) && (end == len(text) || !isRefChar(text[end])) {
+			if strings.HasPrefix(text[i:], r) && (i == 0 || !isRefChar(text[i-1])) && endsToken(text, end) {
 				b.WriteString(dest[r])
 				i, replaced = end, true
 				break
@@ -251,6 +265,19 @@ func (c *comparer) replaceRefs(text string, refs []string) string {
 		}
 	}
 	return b.String()
+}
+
+// endsToken says whether a reference ending at end stands alone: nothing
+// follows, or no reference character, or a '.' or ':' that ends a sentence
+// or a key ("quay.io/x:1: helper").
+func endsToken(text string, end int) bool {
+	switch {
+	case end == len(text) || !isRefChar(text[end]):
+		return true
+	case text[end] == '.' || text[end] == ':':
+		return end+1 == len(text) || !isRefChar(text[end+1])
+	}
+	return false
 }
 
 func isRefChar(ch byte) bool {
@@ -334,4 +361,85 @@ func lookupPath(v any, path string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// TestDiffStreams holds the comparison itself to account: the rewrites it
+// must accept, and the changes it must refuse.
+func TestDiffStreams(t *testing.T) {
+	m := engineOptions(t, testConfig).Mapper
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	const script = "exec injector \\\n  -consul-image=\"hashicorp/consul:2.0.3\" \\\n  -log-level=info\n"
+	tests := []struct {
+		name, input, output string
+		diffs               int
+	}{
+		{
+			name:   "pod image, flag and pull secret",
+			input:  "kind: Pod\nspec:\n  containers:\n    - image: nginx:1\n      args: [--x-image=quay.io/x/y:1]\n",
+			output: "kind: Pod\nspec:\n  imagePullSecrets:\n    - name: my-registry-secret\n  containers:\n    - image: " + mirror + "/library/nginx:1\n      args: [--x-image=" + mirror + "/x/y:1]\n",
+		},
+		{
+			name:   "embedded JSON, script and base64 Secret data",
+			input:  "kind: Secret\ndata:\n  a: " + b64("image=quay.io/x/y:1\nreplicas=2\n") + "\nstringData:\n  values.json: '{\"imageK8S\": \"hashicorp/k8s:1\", \"other\": \"hashicorp/k8s:1x\"}'\n  run.sh: |\n    " + strings.ReplaceAll(script, "\n", "\n    ") + "\n",
+			output: "kind: Secret\ndata:\n  a: " + b64("image="+mirror+"/x/y:1\nreplicas=2\n") + "\nstringData:\n  values.json: '{\"imageK8S\": \"" + mirror + "/hashicorp/k8s:1\", \"other\": \"hashicorp/k8s:1x\"}'\n  run.sh: |\n    " + strings.ReplaceAll(strings.Replace(script, "hashicorp/", mirror+"/hashicorp/", 1), "\n", "\n    ") + "\n",
+		},
+		{
+			name:   "a key that is a reference",
+			input:  "kind: ConfigMap\ndata:\n  t.yaml: |\n    quay.io/x/y:1: helper\n",
+			output: "kind: ConfigMap\ndata:\n  t.yaml: |\n    " + mirror + "/x/y:1: helper\n",
+		},
+		{
+			name:   "a value that holds no reference",
+			input:  "kind: ConfigMap\ndata:\n  replicas: \"2\"\n",
+			output: "kind: ConfigMap\ndata:\n  replicas: \"3\"\n",
+			diffs:  1,
+		},
+		{
+			name:   "more than the reference changed in embedded text",
+			input:  "kind: ConfigMap\ndata:\n  x: |\n    image: vendor/x:1\n    replicas: 2\n",
+			output: "kind: ConfigMap\ndata:\n  x: |\n    image: " + mirror + "/vendor/x:1\n    replicas: 3\n",
+			diffs:  1,
+		},
+		{
+			name:   "a reference sent somewhere else than its mapping",
+			input:  "kind: Pod\nspec:\n  containers:\n    - image: nginx:1\n",
+			output: "kind: Pod\nspec:\n  containers:\n    - image: registry.internal.example.com/other/nginx:1\n",
+			diffs:  1,
+		},
+		{
+			name:   "a placeholder rewritten",
+			input:  "kind: Pod\nspec:\n  containers:\n    - image: auto\n",
+			output: "kind: Pod\nspec:\n  containers:\n    - image: " + mirror + "/library/auto\n",
+			diffs:  1,
+		},
+		{
+			name:   "a key renamed, an unknown pull secret",
+			input:  "kind: Pod\nmetadata: {name: p, labels: {a: b}}\nspec:\n  containers: []\n",
+			output: "kind: Pod\nmetadata: {name: p, annotations: {a: b}}\nspec:\n  imagePullSecrets: [{name: other}]\n  containers: []\n",
+			diffs:  3,
+		},
+		{
+			name:   "a key added, a key removed",
+			input:  "kind: Pod\nmetadata: {name: p, labels: {a: b}}\n",
+			output: "kind: Pod\nmetadata: {labels: {a: b}, extra: x}\n",
+			diffs:  2,
+		},
+		{
+			name:   "Secret data no longer base64",
+			input:  "kind: Secret\ndata:\n  a: " + b64("image=quay.io/x/y:1") + "\n",
+			output: "kind: Secret\ndata:\n  a: image=" + mirror + "/x/y:1\n",
+			diffs:  1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diffs, err := diffStreams(m, tt.input, tt.output)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(diffs) != tt.diffs {
+				t.Errorf("%d difference(s), want %d:\n  %s", len(diffs), tt.diffs, strings.Join(diffs, "\n  "))
+			}
+		})
+	}
 }

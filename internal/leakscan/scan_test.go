@@ -279,6 +279,8 @@ data:
   table.yaml: |
     quay.io/vendor/helper:1: helper
     ghcr.io/vendor/other:2: other
+  one: "quay.io/vendor/one:1: helper"
+  list: "quay.io/vendor/two:2=helper"
 base: &base
   image: vendor/base:1
 derived:
@@ -288,6 +290,8 @@ derived:
 			want: []string{
 				"data['table.yaml'] (['quay.io/vendor/helper:1']) = quay.io/vendor/helper:1 [key]",
 				"data['table.yaml'] (['ghcr.io/vendor/other:2']) = ghcr.io/vendor/other:2 [key]",
+				"data.one (line 1) = quay.io/vendor/one:1",
+				"data.list (line 1) = quay.io/vendor/two:2",
 				"base.image = vendor/base:1",
 				"derived.image = vendor/base:1",
 				"derived.again.image = vendor/base:1",

@@ -64,7 +64,12 @@ func tokenize(s string) (tokens []token, names []string) {
 			run := line[r[0]:r[1]]
 			after := line[r[1]:]
 			if isName(run, after) {
-				names = append(names, strings.TrimSuffix(run, ":"))
+				name := strings.TrimSuffix(run, ":")
+				names = append(names, name)
+				if r, ok := parseRef(name); ok && r.explicit() && r.pinned() {
+					// a reference as a key ("quay.io/x:1: helper", "quay.io/x:1=helper")
+					tokens = append(tokens, token{text: name, line: li, whole: name == trimmed})
+				}
 				continue
 			}
 			name := ""
