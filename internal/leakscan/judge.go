@@ -20,8 +20,10 @@ const (
 //
 //   - anywhere: an explicit registry and a tag or digest (quay.io/x/y:1);
 //   - under an image-named name: any reference with a path, tag or digest
-//     ("vendor/x", "redis:7"), and under a name that is just "image" even a
-//     bare "nginx" (placeholders such as "auto" aside);
+//     ("vendor/x", "redis:7"), and a bare "nginx" as the image of a
+//     container (a mapping with a name); placeholders such as "auto" aside.
+//     A bare word elsewhere (Istio's proxy.image: proxyv2, joined with a hub
+//     and tag) is only part of a reference;
 //   - under a repository/registry/hub name: a name with an explicit registry
 //     (mirror.gcr.io/aquasec/trivy-db), or any name when a tag sits next to
 //     it (repository: bitnami/redis + tag: 7): a composite.
@@ -41,8 +43,10 @@ func judge(token, local, outer string, siblings []string) verdict {
 			switch {
 			case placeholders[token]:
 				return notImage
-			case strongImageNamed(governing), strings.ContainsAny(token, "/:@"):
+			case strings.ContainsAny(token, "/:@"):
 				return reference
+			case strongImageNamed(governing) && (strings.HasPrefix(governing, "-") || hasSibling(governing, siblings, map[string]bool{"name": true})):
+				return reference // a container's image: nginx, or --image nginx
 			}
 		}
 	}

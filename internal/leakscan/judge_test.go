@@ -37,7 +37,8 @@ func TestJudge(t *testing.T) {
 		{"quay.io/strimzi/kafka:1.2.0-kafka-4.2.0", "4.2.0", "STRIMZI_KAFKA_IMAGES", nil, reference},
 		{"quay.io/strimzi/maven-builder:1.2.0", "", "STRIMZI_DEFAULT_MAVEN_BUILDER", nil, reference},
 		// image-named contexts: implicit Docker Hub too
-		{"nginx", "", "image", nil, reference},
+		{"nginx", "", "image", []string{"name", "image"}, reference},
+		{"proxyv2", "", "image", []string{"image", "autoInject"}, notImage}, // Istio: joined with hub and tag
 		{"nginx", "--image", "args", nil, reference},
 		{"hashicorp/vault:2.0.4", "", "AGENT_INJECT_VAULT_IMAGE", nil, reference},
 		{"hashicorp/consul:2.0.3", "-consul-image", "command", nil, reference},

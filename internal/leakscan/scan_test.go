@@ -319,6 +319,7 @@ metadata:
 data:
   readme: |
     Set image: to override the default; see https://quay.io/repository/x
+    Run the image: nginx:1.27 locally first.
     Listen on example.com:5000, version 1.2.3, at 10.0.0.1:8080/metrics.
   url: https://registry.k8s.io/healthz
   address: "redis-master.demo.svc.cluster.local:6379"

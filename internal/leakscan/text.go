@@ -75,7 +75,7 @@ func tokenize(s string) (tokens []token, names []string) {
 			name := ""
 			if i > 0 {
 				prev := line[runs[i-1][0]:runs[i-1][1]]
-				name = nameBefore(prev, line[runs[i-1][1]:r[0]], prevName)
+				name = nameBefore(prev, line[runs[i-1][1]:r[0]], prevName, i == 1)
 			}
 			prevName = name
 			text := strings.TrimRight(run, ".:") // sentence end, "key:" at the end of a line
@@ -95,13 +95,19 @@ func isName(run, after string) bool {
 }
 
 // nameBefore is the name governing a run, given the run before it, what
-// separates them and the name the run before had.
-func nameBefore(prev, sep, prevName string) string {
+// separates them, the name the run before had and whether the run before
+// starts its line. "key: value" counts only at the start of a line, as in
+// YAML or properties: in prose ("Run the image: nginx:1.27 first") it is
+// no name.
+func nameBefore(prev, sep, prevName string, prevStartsLine bool) string {
 	core := strings.Trim(sep, " \t\"'")
 	switch {
 	case core == "=":
 		return prev
 	case core == "" && strings.HasSuffix(prev, ":"):
+		if !prevStartsLine {
+			return ""
+		}
 		return strings.TrimSuffix(prev, ":")
 	case core == ",":
 		return prevName
