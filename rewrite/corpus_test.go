@@ -268,3 +268,53 @@ func engineOptionsFromFile(t testing.TB, path string) Options {
 	}
 	return engineOptions(t, string(data))
 }
+
+// embeddedGoldenCases are the golden cases for issue 10 whose expected.yaml
+// was written by hand, with how many public references (or composite
+// prefixes) the oracle must find in each input.
+var embeddedGoldenCases = map[string]int{
+	"embedded-yaml":      3,
+	"embedded-json":      4,
+	"secret-base64":      1,
+	"properties":         5,
+	"shell-script":       4,
+	"multi-ref":          7,
+	"placeholder":        1,
+	"dup-keys-identical": 1,
+}
+
+// TestGoldenExpectationsHold checks the hand-written expected.yaml of the
+// embedded-text golden cases without the engine: the oracle finds the
+// intended public references in the input and none in the expected output,
+// and the expected output differs from the input only by those references
+// replaced with their mappings.
+func TestGoldenExpectationsHold(t *testing.T) {
+	for name, public := range embeddedGoldenCases {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("../testdata", name)
+			input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			expected, err := os.ReadFile(filepath.Join(dir, "expected.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			leaks, err := leakscan.Leaks(input, corpusInternal...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(leaks) != public {
+				t.Errorf("the oracle finds %d public references in the input, want %d:\n%v", len(leaks), public, leaks)
+			}
+			assertNoLeaks(t, string(expected))
+			changes := compareStreams(t, goldenOptions(t, dir).Mapper, string(input), string(expected))
+			if len(changes) == 0 {
+				t.Error("expected.yaml changes nothing")
+			}
+			if !strings.HasPrefix(string(expected), "# "+name+": ") {
+				t.Errorf("expected.yaml does not keep the input's header comment")
+			}
+		})
+	}
+}

@@ -70,10 +70,10 @@ func diffStreams(m *rules.Mapper, input, output string) ([]change, []string, err
 	if err != nil {
 		return nil, nil, fmt.Errorf("scanning the input for references: %w", err)
 	}
-	c := &comparer{m: m, refs: map[refSite][]string{}}
+	c := &comparer{m: m, refs: map[refSite][]leakscan.Finding{}}
 	for _, f := range found {
 		site := refSite{f.Document, f.Path, f.Key && f.Inner == ""} // a key inside embedded text changes the text
-		c.refs[site] = append(c.refs[site], f.Value)
+		c.refs[site] = append(c.refs[site], f)
 	}
 	for i := range in {
 		c.doc = i + 1
@@ -94,7 +94,7 @@ type refSite struct {
 
 type comparer struct {
 	m                     *rules.Mapper
-	refs                  map[refSite][]string
+	refs                  map[refSite][]leakscan.Finding
 	doc                   int
 	kind, name, namespace string
 	changes               []change
@@ -225,7 +225,11 @@ func (c *comparer) scalar(path string, site refSite, old, new string) {
 	}
 	want := c.replaceRefs(old, refs)
 	if want != new {
-		c.fail(path, "%q became %q, want %q (only the references %q replaced)", old, new, want, refs)
+		var values []string
+		for _, f := range refs {
+			values = append(values, f.Value)
+		}
+		c.fail(path, "%q became %q, want %q (only the references %q replaced)", old, new, want, values)
 		return
 	}
 	c.changes = append(c.changes, change{doc: c.doc, path: path, from: old, to: new, kind: c.kind, name: c.name, namespace: c.namespace})
@@ -234,18 +238,18 @@ func (c *comparer) scalar(path string, site refSite, old, new string) {
 // replaceRefs replaces every occurrence of each reference in text that
 // stands alone (no reference character right before or after it) by its
 // mapping; references the mapper leaves where they are stay.
-func (c *comparer) replaceRefs(text string, refs []string) string {
+func (c *comparer) replaceRefs(text string, refs []leakscan.Finding) string {
 	dest := map[string]string{}
 	var order []string
-	for _, r := range refs {
-		mapping, err := c.m.Map(r)
-		if err != nil || mapping.Status != rules.Rewritten {
+	for _, f := range refs {
+		mapped, ok := c.mapFinding(f)
+		if !ok {
 			continue
 		}
-		if _, seen := dest[r]; !seen {
-			order = append(order, r)
+		if _, seen := dest[f.Value]; !seen {
+			order = append(order, f.Value)
 		}
-		dest[r] = mapping.Dest
+		dest[f.Value] = mapped
 	}
 	sort.Slice(order, func(i, j int) bool { return len(order[i]) > len(order[j]) }) // longest first
 	var b strings.Builder
@@ -265,6 +269,26 @@ func (c *comparer) replaceRefs(text string, refs []string) string {
 		}
 	}
 	return b.String()
+}
+
+// mapFinding is what the mapper makes of a finding: a reference or a
+// repository maps as it is; a registry or hub prefix (docker.io/istio) maps
+// as the prefix of the repositories under it, so Docker Hub's implicit
+// library/ never enters it.
+func (c *comparer) mapFinding(f leakscan.Finding) (string, bool) {
+	const probe = "/probe"
+	value := f.Value
+	if f.Registry {
+		value += probe
+	}
+	mapping, err := c.m.Map(value)
+	if err != nil || mapping.Status != rules.Rewritten {
+		return "", false
+	}
+	if f.Registry {
+		return strings.TrimSuffix(mapping.Dest, probe), true
+	}
+	return mapping.Dest, true
 }
 
 // endsToken says whether a reference ending at end stands alone: nothing

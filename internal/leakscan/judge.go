@@ -6,9 +6,10 @@ import "strings"
 type verdict int
 
 const (
-	notImage  verdict = iota
-	reference         // a whole image reference
-	composite         // a repository/registry prefix joined with a tag elsewhere
+	notImage       verdict = iota
+	reference              // a whole image reference
+	composite              // a repository joined with a tag elsewhere
+	registryPrefix         // a registry or hub that repositories are appended to
 )
 
 // judge decides whether token (a whole value, or one piece of a value) is
@@ -51,6 +52,9 @@ func judge(token, local, outer string, siblings []string) verdict {
 		}
 	}
 	if repositoryWords[lastWord(governing)] && judgeComposite(token, governing, siblings) {
+		if registryWords[lastWord(governing)] {
+			return registryPrefix
+		}
 		return composite
 	}
 	return notImage

@@ -53,8 +53,8 @@ func TestJudge(t *testing.T) {
 		{"mirror.gcr.io/aquasec/trivy", "", "trivy.repository", []string{"trivy.repository", "trivy.tag"}, composite},
 		{"mirror.gcr.io/aquasec/trivy-db", "", "TRIVY_DB_REPOSITORY", nil, composite},
 		{"bitnami/redis", "", "repository", []string{"repository", "tag"}, composite},
-		{"docker.io/istio", "", "hub", []string{"hub", "tag"}, composite},
-		{"quay.io", "", "registry", []string{"registry", "repository", "tag"}, composite},
+		{"docker.io/istio", "", "hub", []string{"hub", "tag"}, registryPrefix},
+		{"quay.io", "", "registry", []string{"registry", "repository", "tag"}, registryPrefix},
 		{"ghcr.io/y/db", "", "dbRepositories", nil, notImage}, // last word "repositories" is not a repository word
 		// rejected
 		{"auto", "", "image", nil, notImage},                                                     // placeholder

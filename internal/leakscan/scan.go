@@ -30,8 +30,12 @@ type Finding struct {
 	Inner string
 	// Value is the reference as written; for a composite, the
 	// repository/registry prefix.
-	Value     string
+	Value string
+	// Composite: Value is a repository joined at run time with a tag kept
+	// elsewhere (trivy.repository + trivy.tag), or, with Registry, a
+	// registry or hub that repositories are appended to (hub: docker.io/istio).
 	Composite bool
+	Registry  bool
 	Key       bool // the reference is a mapping key, not a value
 	Public    bool // under none of the internal prefixes Find was given
 }
@@ -50,8 +54,11 @@ func (f Finding) String() string {
 		at += " (" + f.Inner + ")"
 	}
 	what := "reference"
-	if f.Composite {
-		what = "composite prefix"
+	switch {
+	case f.Registry:
+		what = "registry prefix"
+	case f.Composite:
+		what = "composite repository"
 	}
 	return fmt.Sprintf("document %d (line %d) %s %s: %s %q", f.Document, f.Line, f.Resource(), at, what, f.Value)
 }
@@ -235,7 +242,7 @@ func (w *walker) mapping(n *yaml.Node, p place) {
 			c.line = k.Line
 		}
 		if judge(k.Value, "", "", nil) == reference {
-			w.add(c, k.Value, false, true)
+			w.add(c, k.Value, reference, true)
 		}
 		c.key, c.siblings = k.Value, keys
 		switch {
@@ -340,11 +347,12 @@ func joinInner(inner, more string) string {
 	return inner + " " + more
 }
 
-// add records a finding unless the value is on an internal prefix.
-func (w *walker) add(p place, value string, isComposite, isKey bool) {
+// add records a finding; Public says whether it is under no internal prefix.
+func (w *walker) add(p place, value string, v verdict, isKey bool) {
 	w.findings = append(w.findings, Finding{
 		Document: w.doc, Line: p.line, Kind: w.kind, Namespace: w.namespace, Name: w.name,
-		Path: p.path, Inner: p.inner, Value: value, Composite: isComposite, Key: isKey,
+		Path: p.path, Inner: p.inner, Value: value, Key: isKey,
+		Composite: v == composite || v == registryPrefix, Registry: v == registryPrefix,
 		Public: !w.isInternal(value),
 	})
 }

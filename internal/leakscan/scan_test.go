@@ -16,7 +16,10 @@ func describe(findings []Finding) []string {
 			s += " (" + f.Inner + ")"
 		}
 		s += " = " + f.Value
-		if f.Composite {
+		switch {
+		case f.Registry:
+			s += " [registry]"
+		case f.Composite:
 			s += " [composite]"
 		}
 		if f.Key {
@@ -184,7 +187,7 @@ data:
 				"data['agents.yaml'] (jenkins.clouds[0].kubernetes.templates[0].containers[0].image) = maven:3.9",
 				"data['values.json'] (global.image) = hashicorp/consul:2.0.3",
 				"data['values.json'] (global.imageK8S) = hashicorp/consul-k8s-control-plane:2.0.3",
-				"data['values.json'] (sidecar.hub) = docker.io/istio [composite]",
+				"data['values.json'] (sidecar.hub) = docker.io/istio [registry]",
 			},
 		},
 		{
@@ -238,8 +241,8 @@ spec:
 				"data['trivy.repository'] = mirror.gcr.io/aquasec/trivy [composite]",
 				"data['trivy.dbRepository'] = mirror.gcr.io/aquasec/trivy-db [composite]",
 				"data.TRIVY_JAVA_DB_REPOSITORY = mirror.gcr.io/aquasec/trivy-java-db [composite]",
-				"spec.hub = docker.io/istio [composite]",
-				"spec.values.image.registry = quay.io [composite]",
+				"spec.hub = docker.io/istio [registry]",
+				"spec.values.image.registry = quay.io [registry]",
 			},
 		},
 		{

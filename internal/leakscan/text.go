@@ -29,11 +29,8 @@ func (w *walker) text(s string, p place) {
 		if !t.whole && !strings.ContainsAny(t.text, "/:@") {
 			continue // a bare word inside text ("image: to override") is prose
 		}
-		switch judge(t.text, t.name, p.key, siblings) {
-		case reference:
-			w.add(w.inText(p, t), t.text, false, false)
-		case composite:
-			w.add(w.inText(p, t), t.text, true, false)
+		if v := judge(t.text, t.name, p.key, siblings); v != notImage {
+			w.add(w.inText(p, t), t.text, v, false)
 		}
 	}
 }
