@@ -20,10 +20,10 @@ type corpusHit struct {
 	Ref, Kind, Name, Path string
 }
 
-// corpusFiles lists the real renders in ../testdata/corpus (from
-// ../shared/corpus; images.json, their ground truth, validates the oracle
-// in internal/leakscan).
-func corpusFiles(t *testing.T) []string {
+// forEachRender runs test on every real render in ../testdata/corpus
+// (from ../shared/corpus; images.json, their ground truth, validates the
+// oracle in internal/leakscan), one subtest per file.
+func forEachRender(t *testing.T, test func(t *testing.T, render []byte)) {
 	t.Helper()
 	files, err := filepath.Glob("../testdata/corpus/*.yaml")
 	if err != nil {
@@ -38,7 +38,15 @@ func corpusFiles(t *testing.T) []string {
 	if len(renders) < 24 {
 		t.Fatalf("found %d renders in ../testdata/corpus, want the whole shared corpus (24)", len(renders))
 	}
-	return renders
+	for _, file := range renders {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			test(t, data)
+		})
+	}
 }
 
 // corpusInternal is what counts as internal in the corpus config
@@ -55,68 +63,53 @@ var corpusInternal = []string{"registry.internal.example.com"}
 //	(c) rewriting the output again changes no byte;
 //	(d) every document comes out, in order, and the comments stay.
 func TestCorpus(t *testing.T) {
-	renders := corpusFiles(t)
 	opts := engineOptionsFromFile(t, "../testdata/corpus/airgap.yaml")
-	for _, file := range renders {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if refs, err := leakscan.Find(data); err != nil || len(refs) == 0 {
-				t.Fatalf("the oracle finds no reference in the render (%v): it proves nothing", err)
-			}
-			input := string(data)
-			out, _, err := runOpts(t, opts, input)
-			if err != nil {
-				t.Fatalf("(a) Run: %v", err)
-			}
-			assertNoLeaks(t, out)                      // (a)
-			compareStreams(t, opts.Mapper, input, out) // (b)
-			again, _, err := runOpts(t, opts, out)     // (c)
-			if err != nil {
-				t.Fatalf("(c) rewriting the output: %v", err)
-			}
-			if again != out {
-				t.Fatalf("(c) not idempotent at byte %d", firstDiff([]byte(again), []byte(out)))
-			}
-			assertSameDocuments(t, input, out) // (d)
-			check := opts
-			check.CheckOnly = true
-			if _, _, err := runOpts(t, check, out); err != nil {
-				t.Fatalf("check fails on the output: %v", err)
-			}
-		})
-	}
+	forEachRender(t, func(t *testing.T, data []byte) {
+		if refs, err := leakscan.Find(data); err != nil || len(refs) == 0 {
+			t.Fatalf("the oracle finds no reference in the render (%v): it proves nothing", err)
+		}
+		input := string(data)
+		out, _, err := runOpts(t, opts, input)
+		if err != nil {
+			t.Fatalf("(a) Run: %v", err)
+		}
+		assertNoLeaks(t, out)                      // (a)
+		compareStreams(t, opts.Mapper, input, out) // (b)
+		again, _, err := runOpts(t, opts, out)     // (c)
+		if err != nil {
+			t.Fatalf("(c) rewriting the output: %v", err)
+		}
+		if again != out {
+			t.Fatalf("(c) not idempotent at byte %d", firstDiff([]byte(again), []byte(out)))
+		}
+		assertSameDocuments(t, input, out) // (d)
+		check := opts
+		check.CheckOnly = true
+		if _, _, err := runOpts(t, check, out); err != nil {
+			t.Fatalf("check fails on the output: %v", err)
+		}
+	})
 }
 
 // TestCorpusBinary runs the real binary over every render, as a user
-// would (`helm-airgap rewrite --mirror M` on stdin): exit 0, nothing on
-// stderr that is not a warning, the same bytes as the library, and no
-// public reference left.
+// would (`helm-airgap rewrite --mirror M` on stdin): exit 0, the same
+// bytes as the library, and no public reference left.
 func TestCorpusBinary(t *testing.T) {
-	renders := corpusFiles(t)
 	bin := testtool.Command(t, "helm-airgap")
 	opts := engineOptionsFromFile(t, "../testdata/corpus/airgap.yaml")
-	for _, file := range renders {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(bin, "rewrite", "--mirror", mirror, "--allow", corpusInternal[0])
-			cmd.Stdin = bytes.NewReader(data)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("helm-airgap rewrite --mirror %s: %v\nstderr:\n%s", mirror, err, stderr.String())
-			}
-			assertNoLeaks(t, stdout.String())
-			if lib, _, err := runOpts(t, opts, string(data)); err == nil && lib != stdout.String() {
-				t.Errorf("the binary's output differs from the library's at byte %d", firstDiff(stdout.Bytes(), []byte(lib)))
-			}
-		})
-	}
+	forEachRender(t, func(t *testing.T, data []byte) {
+		cmd := exec.Command(bin, "rewrite", "--mirror", mirror, "--allow", corpusInternal[0])
+		cmd.Stdin = bytes.NewReader(data)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("helm-airgap rewrite --mirror %s: %v\nstderr:\n%s", mirror, err, stderr.String())
+		}
+		assertNoLeaks(t, stdout.String())
+		if lib, _, err := runOpts(t, opts, string(data)); err == nil && lib != stdout.String() {
+			t.Errorf("the binary's output differs from the library's at byte %d", firstDiff(stdout.Bytes(), []byte(lib)))
+		}
+	})
 }
 
 // assertNoLeaks fails on every public image reference the oracle finds.
