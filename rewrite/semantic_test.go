@@ -214,7 +214,7 @@ func (c *comparer) scalar(path string, site refSite, old, new string) {
 		c.fail(path, "%q became %q, and the input holds no reference there", old, new)
 		return
 	}
-	if c.kind == "Secret" && strings.HasPrefix(site.path, "data") && !site.key {
+	if c.kind == "Secret" && (strings.HasPrefix(site.path, "data.") || strings.HasPrefix(site.path, "data['")) && !site.key {
 		oldText, err1 := base64.StdEncoding.DecodeString(old)
 		newText, err2 := base64.StdEncoding.DecodeString(new)
 		if err1 != nil || err2 != nil {
