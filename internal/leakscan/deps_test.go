@@ -2,7 +2,7 @@ package leakscan
 
 import (
 	"go/parser"
-	"go/token"
+	gotoken "go/token"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,7 +23,7 @@ func TestSharesNoCodeWithTheEngine(t *testing.T) {
 		t.Fatalf("no Go files (%v)", err)
 	}
 	for _, file := range files {
-		f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ImportsOnly)
+		f, err := parser.ParseFile(gotoken.NewFileSet(), file, nil, parser.ImportsOnly)
 		if err != nil {
 			t.Fatal(err)
 		}
