@@ -320,7 +320,7 @@ func (f *finder) keySite(k *yaml.Node, parent string) {
 	if f.seen[k] {
 		return
 	}
-	if _, ok := rules.Classify(k.Value, "", f.names.role(parent) == rules.RoleImage, f.catalogue.IsPlaceholder); ok {
+	if _, ok := rules.Classify(k.Value, rules.Context{Role: f.names.role(parent)}, f.catalogue.IsPlaceholder); ok {
 		f.seen[k] = true
 		f.textSite(k, 0, len(k.Value), siteImage, "", f.fieldPath()+" (key "+strconv.Quote(k.Value)+")")
 	}
@@ -429,7 +429,7 @@ func (f *finder) containerImage(img *yaml.Node, container, field string, nullOK 
 		img = resolve(img)
 		if img.Kind == yaml.ScalarNode && img.Tag == "!!str" && !f.seen[img] {
 			f.seen[img] = true
-			if _, ok := rules.Classify(img.Value, keyImage, true, f.catalogue.IsPlaceholder); ok {
+			if _, ok := rules.Classify(img.Value, rules.Context{Strict: true}, f.catalogue.IsPlaceholder); ok {
 				f.textSite(img, 0, len(img.Value), siteImage, container, field)
 			}
 		}

@@ -109,7 +109,6 @@ items:
           containers: [{name: c, image: redis}]
 `, []string{
 			"Pod a: container c (items[0].spec.containers[0].image): nginx",
-			"ConfigMap cm: (items[1].data.image): nginx",
 			"Deployment ns/b: container c (items[2].spec.template.spec.containers[0].image): redis",
 		}},
 		{"Argo Rollout", `apiVersion: argoproj.io/v1alpha1
@@ -542,7 +541,6 @@ data:
       - image: nginx
   json: '{"spec":{"containers":[{"image":"nginx"}]}}'
 `, []string{
-			"ConfigMap cm: (data.image): nginx",
 			"ConfigMap cm: (data.line): nginx:1.25",
 			"ConfigMap cm: container app (data.pod.yaml > spec.containers[0].image): quay.io/embedded/app:1",
 			"ConfigMap cm: (data.folded > containers[0].image): nginx",
@@ -568,7 +566,6 @@ spec:
 `, []string{
 			"Thing t: (metadata.annotations.image): quay.io/annotated:1",
 			"Thing t: (spec.image): quay.io/not/configured:1",
-			"Thing t: (spec.template.image): nginx",
 		}},
 	}
 	for _, tt := range tests {

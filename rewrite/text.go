@@ -133,7 +133,7 @@ func (f *finder) value(n *yaml.Node, name string) error {
 			return nil
 		}
 	}
-	if _, ok := rules.Classify(v, "", role == rules.RoleImage, f.catalogue.IsPlaceholder); ok {
+	if _, ok := rules.Classify(v, rules.Context{Role: role, Flag: strings.HasPrefix(name, "-")}, f.catalogue.IsPlaceholder); ok {
 		f.textSite(n, 0, len(v), siteImage, "", f.fieldPath())
 	}
 	return nil
@@ -342,7 +342,7 @@ func tokenByte(c byte) bool {
 func (f *finder) tokens(n *yaml.Node, name string, role rules.Role) {
 	v := n.Value
 	listName := ""
-	if role == rules.RoleImage && isReferenceList(v) {
+	if (role == rules.RoleImage || role == rules.RoleRepository || role == rules.RoleHub) && isReferenceList(v) {
 		listName = name
 	}
 	pending := "" // a name waiting for the token after it
@@ -405,7 +405,7 @@ func (f *finder) token(n *yaml.Node, tok string, at int, ctx string) {
 			return
 		}
 	}
-	if _, ok := rules.Classify(tok, "", role == rules.RoleImage, f.catalogue.IsPlaceholder); ok {
+	if _, ok := rules.Classify(tok, rules.Context{Role: role, Flag: strings.HasPrefix(ctx, "-")}, f.catalogue.IsPlaceholder); ok {
 		f.textSite(n, at, at+len(tok), siteImage, "", field)
 	}
 }

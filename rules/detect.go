@@ -116,17 +116,36 @@ var notImageWords = map[string]bool{
 	"never": true, "ifnotpresent": true, "enabled": true, "disabled": true,
 }
 
-// Classify reports whether value, found under name, is an image reference,
-// and returns it parsed. implicitOK says the surroundings make the value an
-// image whatever its name (a pod-spec container's image, a configured
-// field); isPlaceholder tells placeholders such as Istio's "image: auto".
-func Classify(value, name string, implicitOK bool, isPlaceholder func(string) bool) (Ref, bool) {
+// Context is where a string was found, as Classify needs it.
+type Context struct {
+	// Role is what the name the string sits under says it holds.
+	Role Role
+	// Flag says the name is a command-line flag ("--image"), where a bare
+	// word ("--image nginx") is an image as surely as in a container.
+	Flag bool
+	// Strict says the place holds an image whatever its name: a container's
+	// image, a catalogued field.
+	Strict bool
+}
+
+// ContextOf is the context of a string found under name.
+func ContextOf(name string) Context {
+	return Context{Role: NameRole(name), Flag: strings.HasPrefix(name, "-")}
+}
+
+// Classify reports whether value, found in context ctx, is an image
+// reference, and returns it parsed. Under an image-named name an implicit
+// Docker Hub name counts when it has a namespace or tag ("bitnami/redis",
+// "nginx:1.25"); a bare word ("nginx", Istio's "proxyv2" joined with a hub)
+// counts only in strict places and after a flag. isPlaceholder tells
+// placeholders such as Istio's "image: auto".
+func Classify(value string, ctx Context, isPlaceholder func(string) bool) (Ref, bool) {
 	if value == "" || len(value) > 512 || strings.ContainsAny(value, " \t\r\n\"'`$\\{}()[]<>|;,") ||
 		strings.Contains(value, "://") {
 		return Ref{}, false
 	}
 	explicit := HasExplicitDomain(value)
-	imageNamed := implicitOK || ImageNamed(name)
+	imageNamed := ctx.Strict || ctx.Role == RoleImage
 	if !imageNamed && (!explicit || !strings.ContainsAny(value[strings.IndexByte(value, '/'):], ":@")) {
 		return Ref{}, false // cheap rejection of most strings before parsing
 	}
@@ -140,10 +159,14 @@ func Classify(value, name string, implicitOK bool, isPlaceholder func(string) bo
 	switch {
 	case explicit && !plausibleRegistry(ref.Domain):
 		return Ref{}, false
-	case imageNamed:
-		return ref, explicit || looksLikeImage(ref)
+	case explicit:
+		return ref, imageNamed || ref.Suffix != ""
+	case !looksLikeImage(ref):
+		return Ref{}, false
+	case ctx.Strict || ctx.Flag:
+		return ref, true
 	default:
-		return ref, ref.Suffix != ""
+		return ref, strings.ContainsAny(value, "/:@")
 	}
 }
 

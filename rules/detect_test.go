@@ -56,7 +56,10 @@ func TestClassify(t *testing.T) {
 		want        bool
 	}{
 		// Image-named contexts take implicit Docker Hub names.
-		{"nginx", "image", false, true},
+		{"nginx", "image", false, false},
+		{"nginx", "--image", false, true},
+		{"nginx:1.25", "image", false, true},
+		{"bitnami/redis", "image", false, true},
 		{"vendor/engine:v1.6", "--engine-image", false, true},
 		{"hashicorp/vault:2.0.4", "AGENT_INJECT_VAULT_IMAGE", false, true},
 		{"busybox", "", true, true},
@@ -89,7 +92,9 @@ func TestClassify(t *testing.T) {
 		{"Nginx", "image", false, false},
 	}
 	for _, tt := range tests {
-		if _, got := Classify(tt.value, tt.name, tt.implicit, placeholder); got != tt.want {
+		ctx := ContextOf(tt.name)
+		ctx.Strict = tt.implicit
+		if _, got := Classify(tt.value, ctx, placeholder); got != tt.want {
 			t.Errorf("Classify(%q, %q, %v) = %v, want %v", tt.value, tt.name, tt.implicit, got, tt.want)
 		}
 	}
@@ -159,7 +164,7 @@ func FuzzClassify(f *testing.F) {
 		f.Add(s, "")
 	}
 	f.Fuzz(func(t *testing.T, value, name string) {
-		ref, ok := Classify(value, name, false, nil)
+		ref, ok := Classify(value, ContextOf(name), nil)
 		if !ok {
 			return
 		}
