@@ -28,10 +28,14 @@ func (p *processor) mayHoldImages(data []byte) bool {
 // the content of a block scalar ("key: |" or "- >-" followed by more-indented
 // lines), which is text whatever it says: a ConfigMap that embeds a pod
 // manifest, a script. from is the offset of the first trigger. It answers
-// false for anything it cannot vouch for: tabs in indentation, quotes or
+// false for anything it cannot vouch for: line breaks other than LF and
+// CRLF (see chunk.checkLineBreaks), tabs in indentation, quotes or
 // brackets left open at the end of a line (multi-line flow or quoted
 // scalars), explicit indentation indicators, or a trigger anywhere else.
 func triggersOnlyInBlockScalars(data []byte, from int, triggers [][]byte) bool {
+	if at, _ := foreignLineBreak(data); at >= 0 {
+		return false // lines here end at LF only; the splitter refuses these, but never guess
+	}
 	inBlock := false
 	parent, content := 0, -1 // block scalar: parent indentation, content indentation once known
 	for start := 0; start < len(data); {

@@ -101,10 +101,86 @@ func (s *splitter) take(cut int) (chunk, error) {
 	}
 	data := append([]byte(nil), s.buf[s.start:cut]...)
 	c := chunk{index: s.index, line: s.line, data: data}
+	if err := c.checkLineBreaks(); err != nil {
+		return chunk{}, err
+	}
 	s.index++
 	s.line += bytes.Count(data, []byte{'\n'})
 	s.start = cut
 	return c, nil
+}
+
+// checkLineBreaks refuses a chunk holding a line break other than LF and
+// CRLF. YAML parsers also break lines at a lone CR, NEL (U+0085), LS
+// (U+2028) and PS (U+2029) (go.yaml.in/yaml/v3, and so kustomize and
+// sigs.k8s.io/yaml, do), while the splitter and the prefilter cut at LF
+// only: "a: b\r---\rkind: Pod" would be one document here and two to
+// kubectl, and an image after "hello\r" in a block scalar would be skipped
+// unseen. Refusing such input keeps every reader of the stream in
+// agreement. A UTF-16 byte order mark is refused for the same reason: the
+// parser would decode UTF-16 that the splitter reads as bytes.
+func (c chunk) checkLineBreaks() error {
+	if bytes.HasPrefix(c.data, []byte("\xff\xfe")) || bytes.HasPrefix(c.data, []byte("\xfe\xff")) {
+		return fmt.Errorf("document %d (line %d): UTF-16 input (a byte order mark); convert it to UTF-8", c.index+1, c.line)
+	}
+	at, what := foreignLineBreak(c.data)
+	if at < 0 {
+		return nil
+	}
+	line := c.line + bytes.Count(c.data[:at], []byte{'\n'})
+	return fmt.Errorf("document %d (line %d): line %d ends in %s, which YAML parsers read as a line break and helm-airgap does not; use LF or CRLF line ends",
+		c.index+1, c.line, line, what)
+}
+
+// foreignLineBreak returns the offset of the first line break in data that
+// is not LF or CRLF, and what it is; -1 when there is none. Each kind is
+// found with bytes.IndexByte, which is fast enough for the splitter's
+// goroutine.
+func foreignLineBreak(data []byte) (int, string) {
+	at, what := -1, ""
+	found := func(i int, name string) {
+		if at < 0 || i < at {
+			at, what = i, name
+		}
+	}
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(data[i:], '\r')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+1 == len(data) || data[i+1] != '\n' {
+			found(i, "a lone carriage return (CR)")
+			break
+		}
+	}
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(data[i:], 0xc2)
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+1 < len(data) && data[i+1] == 0x85 {
+			found(i, "a next line character (NEL, U+0085)")
+			break
+		}
+	}
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(data[i:], 0xe2)
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xa8 || data[i+2] == 0xa9) {
+			if data[i+2] == 0xa8 {
+				found(i, "a line separator (LS, U+2028)")
+			} else {
+				found(i, "a paragraph separator (PS, U+2029)")
+			}
+			break
+		}
+	}
+	return at, what
 }
 
 // fill reads another block, first moving the unread bytes to the front of
