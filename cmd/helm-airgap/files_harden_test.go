@@ -293,3 +293,23 @@ func TestRewriteInPlacePermissions(t *testing.T) {
 		t.Errorf("not rewritten:\n%s", got)
 	}
 }
+
+// TestStreamErrorsNameTheFile: an error in a file read as part of the joined
+// stream (rewrite and check on files and directories) names the file, the
+// line in it, and the resource, not the line of the joined stream.
+func TestStreamErrorsNameTheFile(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"airgap.yaml": filesConfig,
+		"m/a.yaml":    filesPod("a", "nginx:1.27") + "---\n" + filesPod("a2", "nginx:1.27"),
+		"m/b.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" +
+			"apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n      image: nginx:1.28\n",
+	})
+	for _, command := range []string{"rewrite", "check"} {
+		_, stderr, code := execAirgap(t, dir, nil, "", command, "--config", "airgap.yaml", "m")
+		want := `"m/b.yaml": document at line 4: Pod bad: duplicate key "image" at line 12 (first at line 11)`
+		if code != 2 || !strings.Contains(stderr, want) {
+			t.Errorf("%s: exit %d, want 2 and %q:\n%s", command, code, want, stderr)
+		}
+	}
+}
