@@ -200,3 +200,31 @@ func namesImageField(n *yaml.Node, triggers [][]byte) bool {
 	}
 	return walk(n)
 }
+
+// BenchmarkLineBreakCheck measures what the line-break check adds to the
+// splitter's goroutine, next to splitting alone.
+func BenchmarkLineBreakCheck(b *testing.B) {
+	data := benchStream(b, 64<<20)
+	b.Run("check", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if at, _ := foreignLineBreak(data); at >= 0 {
+				b.Fatal("the corpus holds a foreign line break")
+			}
+		}
+	})
+	b.Run("split", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			split := newSplitter(bytes.NewReader(data), 0)
+			for {
+				if _, err := split.next(); err != nil {
+					if !errors.Is(err, io.EOF) {
+						b.Fatal(err)
+					}
+					break
+				}
+			}
+		}
+	})
+}
