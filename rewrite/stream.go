@@ -132,52 +132,57 @@ func (c chunk) checkLineBreaks() error {
 		c.index+1, c.line, line, what)
 }
 
+// foreignBreaks are the line breaks YAML knows besides LF and CRLF, by
+// their first byte: each names the break when the bytes after that first
+// byte complete one.
+var foreignBreaks = []struct {
+	lead byte
+	name func(rest []byte) string
+}{
+	{'\r', func(rest []byte) string {
+		if len(rest) == 0 || rest[0] != '\n' {
+			return "a lone carriage return (CR)"
+		}
+		return ""
+	}},
+	{0xc2, func(rest []byte) string {
+		if len(rest) > 0 && rest[0] == 0x85 {
+			return "a next line character (NEL, U+0085)"
+		}
+		return ""
+	}},
+	{0xe2, func(rest []byte) string {
+		switch {
+		case len(rest) < 2 || rest[0] != 0x80:
+		case rest[1] == 0xa8:
+			return "a line separator (LS, U+2028)"
+		case rest[1] == 0xa9:
+			return "a paragraph separator (PS, U+2029)"
+		}
+		return ""
+	}},
+}
+
 // foreignLineBreak returns the offset of the first line break in data that
 // is not LF or CRLF, and what it is; -1 when there is none. Each kind is
-// found with bytes.IndexByte, which is fast enough for the splitter's
-// goroutine.
+// found with bytes.IndexByte, fast enough for the splitter's goroutine.
 func foreignLineBreak(data []byte) (int, string) {
 	at, what := -1, ""
-	found := func(i int, name string) {
-		if at < 0 || i < at {
-			at, what = i, name
+	for _, b := range foreignBreaks {
+		end := len(data)
+		if at >= 0 {
+			end = at // only an earlier one matters now
 		}
-	}
-	for i := 0; ; i++ {
-		j := bytes.IndexByte(data[i:], '\r')
-		if j < 0 {
-			break
-		}
-		i += j
-		if i+1 == len(data) || data[i+1] != '\n' {
-			found(i, "a lone carriage return (CR)")
-			break
-		}
-	}
-	for i := 0; ; i++ {
-		j := bytes.IndexByte(data[i:], 0xc2)
-		if j < 0 {
-			break
-		}
-		i += j
-		if i+1 < len(data) && data[i+1] == 0x85 {
-			found(i, "a next line character (NEL, U+0085)")
-			break
-		}
-	}
-	for i := 0; ; i++ {
-		j := bytes.IndexByte(data[i:], 0xe2)
-		if j < 0 {
-			break
-		}
-		i += j
-		if i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xa8 || data[i+2] == 0xa9) {
-			if data[i+2] == 0xa8 {
-				found(i, "a line separator (LS, U+2028)")
-			} else {
-				found(i, "a paragraph separator (PS, U+2029)")
+		for i := 0; i < end; i++ {
+			j := bytes.IndexByte(data[i:end], b.lead)
+			if j < 0 {
+				break
 			}
-			break
+			i += j
+			if name := b.name(data[i+1:]); name != "" {
+				at, what = i, name
+				break
+			}
 		}
 	}
 	return at, what

@@ -10,6 +10,31 @@ import (
 	"testing"
 )
 
+// failsUnchanged runs the binary in dir, requires exit code and every want
+// on stderr, and that no file under dir changed, appeared or vanished.
+func failsUnchanged(t *testing.T, dir string, code int, want []string, args ...string) {
+	t.Helper()
+	before := snapshot(t, dir)
+	_, stderr, got := execAirgap(t, dir, nil, "", args...)
+	if got != code {
+		t.Errorf("%v: exit %d, want %d:\n%s", args, got, code, stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("%v: stderr lacks %q:\n%s", args, w, stderr)
+		}
+	}
+	after := snapshot(t, dir)
+	if got, want := strings.Join(sortedKeys(after), " "), strings.Join(sortedKeys(before), " "); got != want {
+		t.Errorf("%v: files after: %s\nbefore: %s", args, got, want)
+	}
+	for name, b := range before {
+		if a := after[name]; a.content != b.content || a.mode != b.mode || a.link != b.link {
+			t.Errorf("%v: %s changed: %q -> %q", args, name, b.content, a.content)
+		}
+	}
+}
+
 // TestRewriteFilesFollowSymlinkedManifests: a symlinked manifest inside a
 // directory argument is rewritten like the file it points to (stdin mode
 // reads it too), never skipped, and a link that leads nowhere is refused.
@@ -66,15 +91,8 @@ func TestRewriteFilesFollowSymlinkedManifests(t *testing.T) {
 	t.Run("a public image behind the link fails the run", func(t *testing.T) {
 		for _, mode := range [][]string{{"--in-place"}, {"-o", "out"}} {
 			dir := setup(t, "ghcr.io/evil/x:1")
-			before := snapshot(t, dir)
 			args := append(append([]string{"rewrite", "--config", "airgap.yaml"}, mode...), "t")
-			_, stderr, code := execAirgap(t, dir, nil, "", args...)
-			if code != 1 || !strings.Contains(stderr, "t/link.yaml") || !strings.Contains(stderr, "ghcr.io/evil/x:1") {
-				t.Errorf("%v: exit %d, want 1 naming t/link.yaml and its image:\n%s", mode, code, stderr)
-			}
-			if after := snapshot(t, dir); fmt.Sprint(after) != fmt.Sprint(before) {
-				t.Errorf("%v: files changed", mode)
-			}
+			failsUnchanged(t, dir, 1, []string{"t/link.yaml", "ghcr.io/evil/x:1"}, args...)
 		}
 	})
 	t.Run("a dangling link is refused", func(t *testing.T) {
@@ -84,10 +102,7 @@ func TestRewriteFilesFollowSymlinkedManifests(t *testing.T) {
 		}
 		for _, mode := range [][]string{{"--in-place"}, {"-o", "out"}} {
 			args := append(append([]string{"rewrite", "--config", "airgap.yaml"}, mode...), "t")
-			_, stderr, code := execAirgap(t, dir, nil, "", args...)
-			if code != 2 || !strings.Contains(stderr, `"t/gone.yaml" is a symlink that cannot be followed`) {
-				t.Errorf("%v: exit %d, want 2 refusing t/gone.yaml:\n%s", mode, code, stderr)
-			}
+			failsUnchanged(t, dir, 2, []string{`"t/gone.yaml" is a symlink that cannot be followed`}, args...)
 		}
 	})
 }
@@ -104,25 +119,8 @@ func TestRewriteFilesRenameFailureRestores(t *testing.T) {
 		"out/a.yaml":       "old output\n",
 		"out/b.yaml/x.txt": "a directory in the way\n",
 	})
-	before := snapshot(t, dir)
-	_, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "-o", "out", "in")
-	if code != 2 {
-		t.Fatalf("exit %d, want 2: %s", code, stderr)
-	}
-	for _, s := range []string{`writing "out/b.yaml"`, "the 1 file(s) already written were restored"} {
-		if !strings.Contains(stderr, s) {
-			t.Errorf("stderr lacks %q:\n%s", s, stderr)
-		}
-	}
-	after := snapshot(t, dir)
-	if got, want := strings.Join(sortedKeys(after), " "), strings.Join(sortedKeys(before), " "); got != want {
-		t.Errorf("files after: %s\nbefore: %s", got, want)
-	}
-	for name, b := range before {
-		if a := after[name]; a.content != b.content || a.mode != b.mode {
-			t.Errorf("%s changed: %q -> %q", name, b.content, a.content)
-		}
-	}
+	failsUnchanged(t, dir, 2, []string{`writing "out/b.yaml"`, "the 1 file(s) already written were restored"},
+		"rewrite", "--config", "airgap.yaml", "-o", "out", "in")
 	if _, err := os.Stat(filepath.Join(dir, "out/sub")); err == nil {
 		t.Error("the directory made for out/sub/c.yaml was left")
 	}
@@ -148,20 +146,7 @@ func TestRewriteInPlaceImmutableFile(t *testing.T) {
 		f.Close()
 		t.Skip("the file system ignores the immutable flag")
 	}
-	before := snapshot(t, dir)
-	_, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "--in-place", "in")
-	if code != 2 || !strings.Contains(stderr, "in/b.yaml") || !strings.Contains(stderr, "no file was written or changed") {
-		t.Fatalf("exit %d, want 2 naming in/b.yaml:\n%s", code, stderr)
-	}
-	after := snapshot(t, dir)
-	if got, want := strings.Join(sortedKeys(after), " "), strings.Join(sortedKeys(before), " "); got != want {
-		t.Errorf("files after: %s\nbefore: %s", got, want)
-	}
-	for name, b := range before {
-		if after[name] != b {
-			t.Errorf("%s changed", name)
-		}
-	}
+	failsUnchanged(t, dir, 2, []string{"in/b.yaml", "no file was written or changed"}, "rewrite", "--config", "airgap.yaml", "--in-place", "in")
 }
 
 // deadPid finds a process id that no process has.
@@ -232,14 +217,8 @@ func TestRewriteOutputInsideInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, out := range []string{"in/out", "in", "link/out", "link"} {
-		before := snapshot(t, dir)
-		_, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "-o", out, "in")
-		if code != 2 || !strings.Contains(stderr, fmt.Sprintf("the output directory %q is inside the input directory \"in\"", out)) {
-			t.Errorf("-o %s: exit %d, want 2 refusing it:\n%s", out, code, stderr)
-		}
-		if after := snapshot(t, dir); fmt.Sprint(after) != fmt.Sprint(before) {
-			t.Errorf("-o %s: files changed", out)
-		}
+		failsUnchanged(t, dir, 2, []string{fmt.Sprintf("the output directory %q is inside the input directory \"in\"", out)},
+			"rewrite", "--config", "airgap.yaml", "-o", out, "in")
 	}
 	// Beside the input is fine, also when its name starts like the input's.
 	if _, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "-o", "in-out", "in"); code != 0 {
@@ -260,14 +239,8 @@ func TestRewriteInPlacePermissions(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "k8s/ro.yaml"), 0o444); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, dir)
-	_, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "--in-place", "k8s")
-	if code != 2 || !strings.Contains(stderr, `refusing to rewrite "k8s/ro.yaml" in place: its permissions (-r--r--r--) do not let you write it`) {
-		t.Fatalf("exit %d, want 2 refusing k8s/ro.yaml:\n%s", code, stderr)
-	}
-	if after := snapshot(t, dir); fmt.Sprint(after) != fmt.Sprint(before) {
-		t.Error("files changed")
-	}
+	failsUnchanged(t, dir, 2, []string{`refusing to rewrite "k8s/ro.yaml" in place: its permissions (-r--r--r--) do not let you write it`},
+		"rewrite", "--config", "airgap.yaml", "--in-place", "k8s")
 
 	if os.Geteuid() != 0 {
 		t.Skip("giving a file to another user needs root")
