@@ -11,13 +11,13 @@ import (
 )
 
 // failsUnchanged runs the binary in dir, requires exit code and every want
-// on stderr, and that no file under dir changed, appeared or vanished.
+// on stderr, nothing on stdout, and that no file under dir changed, appeared or vanished.
 func failsUnchanged(t *testing.T, dir string, code int, want []string, args ...string) {
 	t.Helper()
 	before := snapshot(t, dir)
-	_, stderr, got := execAirgap(t, dir, nil, "", args...)
-	if got != code {
-		t.Errorf("%v: exit %d, want %d:\n%s", args, got, code, stderr)
+	stdout, stderr, got := execAirgap(t, dir, nil, "", args...)
+	if got != code || stdout != "" {
+		t.Errorf("%v: exit %d and %d bytes on stdout, want %d and none:\n%s", args, got, len(stdout), code, stderr)
 	}
 	for _, w := range want {
 		if !strings.Contains(stderr, w) {
@@ -283,6 +283,25 @@ func TestStreamErrorsNameTheFile(t *testing.T) {
 		want := `"m/b.yaml": document at line 4: Pod bad: duplicate key "image" at line 12 (first at line 11)`
 		if code != 2 || !strings.Contains(stderr, want) {
 			t.Errorf("%s: exit %d, want 2 and %q:\n%s", command, code, want, stderr)
+		}
+	}
+}
+
+// TestForeignLineBreaksRefused: the issue's two reproducers, a lone CR that
+// ends a block scalar early and one that hides a document marker, fail the
+// run (exit 2, nothing on stdout) in every mode instead of passing the image.
+func TestForeignLineBreaksRefused(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"airgap.yaml": filesConfig,
+		"m/block.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: |\n    hello\rspec:\n" +
+			"  containers:\n  - name: x\n    image: quay.io/evil/x\n",
+		"m/marker.yaml": "a: b\r---\rapiVersion: v1\rkind: Pod\rmetadata: {name: p}\rspec:\r  containers:\r  - name: x\r    image: quay.io/evil/x\r",
+	})
+	for _, file := range []string{"m/block.yaml", "m/marker.yaml"} {
+		for _, mode := range [][]string{{"rewrite"}, {"rewrite", "--skip-imageless"}, {"check"}, {"rewrite", "--in-place"}} {
+			args := append(append(append([]string(nil), mode...), "--config", "airgap.yaml"), file)
+			failsUnchanged(t, dir, 2, []string{"a lone carriage return (CR)"}, args...)
 		}
 	}
 }
