@@ -186,8 +186,10 @@ func namesImageField(n *yaml.Node, triggers [][]byte) bool {
 		seen[n] = true
 		if n.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				if hasAny([]byte(n.Content[i].Value), triggers) {
-					return true
+				for _, t := range triggers {
+					if bytes.Contains([]byte(n.Content[i].Value), t) {
+						return true
+					}
 				}
 			}
 		}

@@ -87,6 +87,7 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	if err != nil {
 		return err
 	}
+	rewrite.WriteNotes(cmd.ErrOrStderr(), report)
 	if report.InputBytes == 0 {
 		fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: warning: the input is empty; there was nothing to rewrite")
 	} else if report.Documents == 0 {
