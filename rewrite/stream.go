@@ -113,10 +113,9 @@ func (s *splitter) take(cut int) (chunk, error) {
 // checkLineBreaks refuses a chunk holding a line break other than LF and
 // CRLF. YAML parsers also break lines at a lone CR, NEL (U+0085), LS
 // (U+2028) and PS (U+2029) (go.yaml.in/yaml/v3, and so kustomize and
-// sigs.k8s.io/yaml, do), while the splitter and the prefilter cut at LF
-// only: "a: b\r---\rkind: Pod" would be one document here and two to
-// kubectl, and an image after "hello\r" in a block scalar would be skipped
-// unseen. Refusing such input keeps every reader of the stream in
+// sigs.k8s.io/yaml, do), while the splitter and every line-based step here
+// cut at LF only: "a: b\r---\rkind: Pod" would be one document here and two
+// to kubectl. Refusing such input keeps every reader of the stream in
 // agreement. A UTF-16 byte order mark is refused for the same reason: the
 // parser would decode UTF-16 that the splitter reads as bytes.
 func (c chunk) checkLineBreaks() error {
