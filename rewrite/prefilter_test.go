@@ -61,6 +61,9 @@ func FuzzPrefilter(f *testing.F) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
+	for _, s := range hiddenByLineBreaks {
+		f.Add([]byte(s))
+	}
 	cfg := &rules.Config{Mirror: "registry.internal.example.com/m", PullSecrets: []string{"regcred"}}
 	mapper, err := cfg.Compile()
 	if err != nil {

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"bytes"
+	"encoding/json"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -388,22 +389,49 @@ func (s *splicer) apply() []byte {
 	return append(out, s.data[pos:]...)
 }
 
-// quoteName writes a secret name as a YAML string: plain, unless plain would
-// read as a number, boolean or null.
+// quoteName writes a name as a YAML string: plain when every YAML reader
+// takes it for one, double-quoted otherwise. YAML 1.1 readers
+// (sigs.k8s.io/yaml, which kubectl and Helm use) read y, n, yes, no, on and
+// off as booleans where go.yaml.in/yaml/v3 reads strings, and both read
+// true, null, ~ and numbers as other types; so a plain name starts with a
+// letter, holds only letters, digits, '.', '-' and '_', and is none of
+// those words.
 func quoteName(name string) string {
-	var v any
-	if err := yaml.Unmarshal([]byte(name), &v); err == nil {
-		if _, isString := v.(string); isString {
-			return name
-		}
+	if readsAsString(name) {
+		return name
 	}
-	return `"` + name + `"`
+	return doubleQuoted(name)
 }
 
+func readsAsString(name string) bool {
+	switch strings.ToLower(name) {
+	case "y", "yes", "n", "no", "on", "off", "true", "false", "null":
+		return false
+	}
+	for i, c := range name {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_')) {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// doubleQuoted writes s as a JSON string, which is also a YAML
+// double-quoted scalar, whatever s holds.
+func doubleQuoted(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// flowItems writes names as the JSON items of a flow imagePullSecrets list.
 func flowItems(names []string) string {
 	items := make([]string, len(names))
 	for i, name := range names {
-		items[i] = `{"name": "` + name + `"}`
+		items[i] = `{"name": ` + doubleQuoted(name) + `}`
 	}
 	return strings.Join(items, ", ")
 }
