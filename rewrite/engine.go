@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/rules"
 )
 
@@ -27,6 +28,10 @@ type Options struct {
 	// Ignore acknowledges public references left on purpose: they are
 	// reported in Report.Ignored instead of failing the run.
 	Ignore []rules.Ignore
+	// Lock, when set, pins every rewritten reference to the digest that was
+	// mirrored ("DEST:tag@sha256:..."); a reference the lock does not hold
+	// is a policy failure. It is only read: the rewrite stays offline.
+	Lock *lock.File
 	// CheckOnly reports public references without changing anything and
 	// writes no output.
 	CheckOnly bool
@@ -363,6 +368,9 @@ func (p *processor) document(c chunk) docResult {
 			s.refuse = err.Error()
 			mapping = rules.Mapping{Source: rules.Ref{Written: s.value}, Dest: s.value, Status: rules.Unmapped}
 		}
+		if err == nil && p.opts.Lock != nil && s.refuse == "" {
+			mapping, s.refuse = pin(p.opts.Lock, s, mapping)
+		}
 		o := occurrence(d, s, mapping)
 		refused := s.refuse != "" && mapping.Status != rules.Internal
 		public := mapping.Status == rules.Unmapped || refused || (p.opts.CheckOnly && mapping.Status != rules.Internal)
@@ -408,6 +416,34 @@ func (p *processor) mapSite(s site) (rules.Mapping, error) {
 		return p.opts.Mapper.MapPrefix(s.value)
 	}
 	return p.opts.Mapper.Map(s.value)
+}
+
+// pin writes a rewritten reference as the lock recorded it. Composite parts
+// (a repository, a prefix) name no single image and stay as mapped.
+func pin(l *lock.File, s site, m rules.Mapping) (rules.Mapping, string) {
+	if m.Status != rules.Rewritten || s.kind != siteImage {
+		return m, ""
+	}
+	e, ok := l.Lookup(m.Source.Written)
+	if !ok {
+		return m, "it is not in the lock file: mirror it (helm-airgap mirror --lock) before pinning"
+	}
+	if want, _ := lock.Normalize(m.Dest); want != "" && !sameDestination(e.Destination, want) {
+		return m, fmt.Sprintf("the lock file mirrored it to %s, but the config maps it to %s", e.Destination, m.Dest)
+	}
+	m.Dest = e.Pinned()
+	return m, ""
+}
+
+// sameDestination compares destinations without the digest a lock adds.
+func sameDestination(a, b string) bool {
+	strip := func(s string) string {
+		if at := strings.LastIndexByte(s, '@'); at >= 0 {
+			return s[:at]
+		}
+		return s
+	}
+	return strip(a) == strip(b) || a == b
 }
 
 // ignored reports whether the config acknowledges a public reference.
