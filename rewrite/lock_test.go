@@ -72,4 +72,3 @@ func policyError(t *testing.T, err error, want ...string) {
 		}
 	}
 }
-
