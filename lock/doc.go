@@ -15,7 +15,9 @@
 //	    filteredDigest: sha256:bbb...  # the index written when --platform kept fewer platforms
 //	    platforms:                     # the platform manifests kept (indexes only)
 //	      - {platform: linux/amd64, digest: sha256:ccc...}
-//	    referrers: 2                   # signatures, attestations, SBOMs copied with it
+//	    referrers:                     # signatures, attestations, SBOMs copied with it
+//	      - {digest: sha256:ddd..., tag: sha256-aaa....sig}  # cosign's tag
+//	      - {digest: sha256:eee...}                          # an OCI 1.1 referrer
 //	    mirrored: 2026-11-29T15:04:05Z
 //
 // Entries are sorted by source; source is the normalized reference

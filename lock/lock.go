@@ -43,11 +43,20 @@ type Entry struct {
 	FilteredDigest string `yaml:"filteredDigest,omitempty"`
 	// Platforms are the platform manifests kept, for an index.
 	Platforms []Platform `yaml:"platforms,omitempty"`
-	// Referrers is how many signatures, attestations and SBOMs travelled
-	// with the image.
-	Referrers int `yaml:"referrers,omitempty"`
+	// Referrers are the signatures, attestations and SBOMs that travelled
+	// with the image: OCI 1.1 referrers (by digest) and cosign's tags.
+	Referrers []Referrer `yaml:"referrers,omitempty"`
 	// Mirrored is when the copy was made (UTC).
 	Mirrored time.Time `yaml:"mirrored"`
+}
+
+// Referrer is one manifest that refers to the image (or one of its
+// platform manifests) and was copied beside it.
+type Referrer struct {
+	Digest string `yaml:"digest"`
+	// Tag is the cosign tag it is found by ("sha256-<hex>.sig", ".att",
+	// ".sbom"); empty for an OCI 1.1 referrer, found by its subject.
+	Tag string `yaml:"tag,omitempty"`
 }
 
 // Platform is one platform manifest of an index.
@@ -202,6 +211,11 @@ func (f *File) check() error {
 		}
 		if e.FilteredDigest != "" && !validDigest(e.FilteredDigest) {
 			return fmt.Errorf("%s: filteredDigest %q is not sha256:<64 hex digits>", where, e.FilteredDigest)
+		}
+		for j, r := range e.Referrers {
+			if !validDigest(r.Digest) {
+				return fmt.Errorf("%s: referrers[%d]: digest %q is not sha256:<64 hex digits>", where, j, r.Digest)
+			}
 		}
 		for j, p := range e.Platforms {
 			if p.Platform == "" || !validDigest(p.Digest) {

@@ -20,7 +20,7 @@ func TestRoundTripAndLookup(t *testing.T) {
 	f := &File{}
 	f.Put(Entry{Source: "quay.io/team/app:1.0", Destination: "reg.internal/mirror/team/app:1.0", Digest: d1, Mirrored: when})
 	f.Put(Entry{Source: "docker.io/library/nginx:1.25", Destination: "reg.internal/mirror/library/nginx:1.25",
-		Digest: d2, FilteredDigest: d3, Platforms: []Platform{{Platform: "linux/amd64", Digest: d1}}, Referrers: 2, Mirrored: when})
+		Digest: d2, FilteredDigest: d3, Platforms: []Platform{{Platform: "linux/amd64", Digest: d1}}, Referrers: []Referrer{{Digest: d2, Tag: "sha256-" + strings.Repeat("b", 64) + ".sig"}, {Digest: d3}}, Mirrored: when})
 	path := filepath.Join(t.TempDir(), "airgap.lock")
 	if err := f.Write(path); err != nil {
 		t.Fatal(err)
@@ -36,7 +36,10 @@ images:
     platforms:
       - platform: linux/amd64
         digest: ` + d1 + `
-    referrers: 2
+    referrers:
+      - digest: ` + d2 + `
+        tag: sha256-` + strings.Repeat("b", 64) + `.sig
+      - digest: ` + d3 + `
     mirrored: 2026-11-29T15:04:05Z
   - source: quay.io/team/app:1.0
     destination: reg.internal/mirror/team/app:1.0

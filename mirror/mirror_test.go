@@ -264,7 +264,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 	bundle := filepath.Join(t.TempDir(), "bundle.tar")
 
 	c := newClient(t, Options{})
-	r, err := c.ToArchive(context.Background(), items, bundle)
+	r, err := c.ToArchive(context.Background(), items, bundle, ArchiveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 
 	// Outside again: nothing is downloaded, the archive keeps its entries.
 	f.src.Requests()
-	r, err = c.ToArchive(context.Background(), items, bundle)
+	r, err = c.ToArchive(context.Background(), items, bundle, ArchiveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 	}
 
 	// Inside: the archive alone says what goes where.
-	a, err := OpenArchive(bundle)
+	a, err := OpenArchive(context.Background(), bundle)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 // entrySummary lists an archive's entries: source, destination, digest.
 func entrySummary(t *testing.T, path string) string {
 	t.Helper()
-	a, err := OpenArchive(path)
+	a, err := OpenArchive(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,10 +354,10 @@ func TestArchiveRecomputedDestinations(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir() // an OCI layout directory rather than a tar
 	c := newClient(t, Options{})
-	if _, err := c.ToArchive(context.Background(), f.items[:1], dir); err != nil {
+	if _, err := c.ToArchive(context.Background(), f.items[:1], dir, ArchiveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := OpenArchive(dir)
+	a, err := OpenArchive(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +409,7 @@ func TestExtractTarRefusesEscapes(t *testing.T) {
 			if err := os.Mkdir(out, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := extractTar(tarPath, out); err == nil {
+			if _, err := extractInto(context.Background(), []string{tarPath}, out); err == nil {
 				t.Errorf("extracting %q succeeded", entry)
 			}
 			if _, err := os.Stat(filepath.Join(dir, "evil")); err == nil {

@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/spf13/cobra"
 )
@@ -21,7 +23,15 @@ digest is checked by that digest, as the runtime will pull it.
 
 --strict also checks that an image whose digest is known is at that exact
 digest under the reference it is pulled by (its tag included): a
-digest-pinned source, or, with --from-archive, every archived image.
+digest-pinned source, or, with --from-archive, every archived image (a
+platform-filtered index at the digest it was archived with). It also
+requires every signature, attestation and SBOM the archive records (or,
+without an archive, the source has, when the source can be reached) to be at
+the destination.
+
+--lock FILE checks each image against the digest and referrers the lock
+records (the filtered index's digest when --platform filtered it); an image
+the lock does not know fails.
 
 The plan comes from the same inputs and config as "helm-airgap images", from
 --plan, or from an archive (--from-archive) written by mirror --to-archive.
@@ -44,7 +54,8 @@ digest or could not be checked, 2 usage, config or input error.`,
 		},
 	}
 	o.addFlags(cmd)
-	cmd.Flags().BoolVar(&strict, "strict", false, "also require the exact digest of every digest-pinned (or archived) image")
+	cmd.Flags().BoolVar(&strict, "strict", false, "also require the exact digest of every digest-pinned (archived, locked) image and every referrer it had")
+	cmd.Flags().StringVar(&o.lockFile, "lock", "", "check every image against the digests and referrers this lock file records (implies --strict)")
 	return cmd
 }
 
@@ -54,12 +65,12 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool) error
 		if len(args) > 0 || o.planFile != "" {
 			return usageError{errors.New("--from-archive takes no manifests or plan: the archive records its images")}
 		}
-		a, err := mirror.OpenArchive(o.fromArchive)
+		a, err := openArchive(cmd, o)
 		if err != nil {
-			return usageError{err}
+			return err
 		}
 		defer a.Close()
-		entries, err := archiveEntries(o, a)
+		entries, _, err := archiveEntries(o, a)
 		if err != nil {
 			return err
 		}
@@ -73,15 +84,31 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool) error
 		}
 		items = mirror.Items(p, true)
 	}
+	var unlocked []mirror.Item
+	if o.lockFile != "" {
+		var err error
+		if items, unlocked, err = applyLock(o.lockFile, items); err != nil {
+			return err
+		}
+		strict = true
+	}
 	client, err := o.client(cmd)
 	if err != nil {
 		return err
 	}
 	r := client.Verify(cmd.Context(), items, strict)
 	w := cmd.ErrOrStderr()
-	bad := r.Count(mirror.Missing) + r.Count(mirror.Mismatch) + r.Count(mirror.Failed)
+	bad := r.Count(mirror.Missing) + r.Count(mirror.Mismatch) + r.Count(mirror.Failed) + r.Count(mirror.Unattached) + len(unlocked)
 	fmt.Fprintf(w, "helm-airgap: verified %d image(s): %d present, %d missing, %d with another digest, %d could not be checked\n",
 		len(r.Results), r.Count(mirror.Present), r.Count(mirror.Missing), r.Count(mirror.Mismatch), r.Count(mirror.Failed))
+	if n := r.Count(mirror.Unattached); n > 0 {
+		fmt.Fprintf(w, "helm-airgap: %d image(s) lack signatures, attestations or SBOMs their source had\n", n)
+	}
+	for _, res := range r.Results {
+		if res.Note != "" {
+			fmt.Fprintf(w, "helm-airgap: note: %s\n", res.Note)
+		}
+	}
 	if bad == 0 {
 		return nil
 	}
@@ -92,6 +119,8 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool) error
 			fmt.Fprintf(w, "  missing: %s (source %s)\n", res.Item.Destination, res.Item.Source)
 		case mirror.Mismatch:
 			fmt.Fprintf(w, "  wrong digest: %s is %s, want %s (source %s)\n", res.Item.CopyDestination(), res.Got, res.Digest, res.Item.Source)
+		case mirror.Unattached:
+			fmt.Fprintf(w, "  missing referrers: %s lacks %s (source %s)\n", res.Item.Destination, describe(res.Referrers), res.Item.Source)
 		case mirror.Failed:
 			fmt.Fprintf(w, "  could not check: %v\n", res.Err)
 		default:
@@ -99,5 +128,22 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool) error
 		}
 		writeOrigins(w, o, res.Item)
 	}
+	for _, it := range unlocked {
+		fmt.Fprintf(w, "  not in the lock %s: %s (destination %s)\n", o.lockFile, it.Source, it.Destination)
+		writeOrigins(w, o, it)
+	}
 	return failedError{fmt.Errorf("%d image(s) not ready", bad)}
+}
+
+// describe names referrers by cosign tag or digest.
+func describe(rs []lock.Referrer) string {
+	var parts []string
+	for _, r := range rs {
+		if r.Tag != "" {
+			parts = append(parts, r.Tag)
+		} else {
+			parts = append(parts, r.Digest)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
