@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/plexicus/helm-airgap/internal/registrytest"
 	"github.com/plexicus/helm-airgap/plan"
@@ -452,4 +453,13 @@ func TestProgressBarsKeepTheLog(t *testing.T) {
 	if !strings.Contains(log, "mirroring") || !strings.Contains(log, "3/3 images") {
 		t.Errorf("no overall bar drawn:\n%q", log)
 	}
+}
+
+func mustRepo(t *testing.T, s string) name.Repository {
+	t.Helper()
+	r, err := name.NewRepository(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
