@@ -1,7 +1,7 @@
 package mirror
 
 import (
-		"context"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"

@@ -31,7 +31,9 @@ type referrer struct {
 	tag  string // cosign tag, or "" for an OCI referrer
 }
 
-func (r referrer) lock() lock.Referrer { return lock.Referrer{Digest: r.desc.Digest.String(), Tag: r.tag} }
+func (r referrer) lock() lock.Referrer {
+	return lock.Referrer{Digest: r.desc.Digest.String(), Tag: r.tag}
+}
 
 // ref is where the referrer lives in repo.
 func (r referrer) ref(repo name.Repository) name.Reference {
@@ -195,7 +197,6 @@ func (c *Client) copyReferrers(ctx context.Context, src, dst name.Repository, su
 	}
 	return nil
 }
-
 
 // describeReferrers says "a.sig, sha256:..." for messages.
 func describeReferrers(rs []lock.Referrer) string {
