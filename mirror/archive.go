@@ -453,44 +453,6 @@ func mediaTypeOf(manifest []byte) types.MediaType {
 	return m.MediaType
 }
 
-// writeTaggable writes an index, image or other single manifest (a chart,
-// an SBOM artifact) with everything it references.
-func writeTaggable(lp layout.Path, t remote.Taggable) error {
-	raw, err := t.RawManifest()
-	if err != nil {
-		return err
-	}
-	mt := mediaTypeOf(raw)
-	switch {
-	case mt.IsIndex():
-		idx, ok := t.(v1.ImageIndex)
-		if !ok {
-			d, ok := t.(*remote.Descriptor)
-			if !ok {
-				return fmt.Errorf("cannot read index %s", mt)
-			}
-			if idx, err = d.ImageIndex(); err != nil {
-				return err
-			}
-		}
-		return lp.WriteIndex(idx)
-	case mt == types.OCIManifestSchema1 || mt == types.DockerManifestSchema2:
-		img, ok := t.(v1.Image)
-		if !ok {
-			d, ok := t.(*remote.Descriptor)
-			if !ok {
-				return fmt.Errorf("cannot read image %s", mt)
-			}
-			if img, err = d.Image(); err != nil {
-				return err
-			}
-		}
-		return lp.WriteImage(img)
-	default:
-		return permanent{fmt.Errorf("a %s, which an OCI layout cannot hold", mt)}
-	}
-}
-
 func annotations(item Item) map[string]string {
 	kind := kindImage
 	if item.Chart {
