@@ -373,6 +373,9 @@ func (c *Client) prepareLayout(ctx context.Context, target string) (string, func
 // archiveOne is one attempt to put an item and its referrers into the
 // layout; it returns their index.json descriptors.
 func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have map[string]Entry, res *Result) ([]v1.Descriptor, error) {
+	if item.Artifact != nil {
+		return archiveArtifact(lp, item, res)
+	}
 	src, err := c.ref(item.CopySource())
 	if err != nil {
 		return nil, permanent{err}
@@ -439,6 +442,21 @@ func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have
 		descs = append(descs, v1.Descriptor{MediaType: r.desc.MediaType, Size: r.desc.Size, Digest: r.desc.Digest, Annotations: ann})
 	}
 	return descs, nil
+}
+
+// archiveArtifact writes an item built here (a local chart).
+func archiveArtifact(lp layout.Path, item Item, res *Result) ([]v1.Descriptor, error) {
+	s, err := artifactSource(item)
+	if err != nil {
+		return nil, permanent{err}
+	}
+	res.Outcome, res.Digest = Copied, s.digest.String()
+	if hasBlob(lp, s.digest) {
+		res.Outcome = Present
+	} else if err := writeTaggable(lp, s.taggable); err != nil {
+		return nil, permanent{err}
+	}
+	return []v1.Descriptor{{MediaType: mediaTypeOf(s.manifest), Size: int64(len(s.manifest)), Digest: s.digest, Annotations: annotations(item)}}, nil
 }
 
 // mediaTypeOf reads the media type a manifest declares.

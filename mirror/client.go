@@ -69,6 +69,9 @@ type Item struct {
 	// asks the source.
 	Referrers      []lock.Referrer
 	ReferrersKnown bool
+	// SourceDigest is the source index a platform-filtered destination was
+	// made from, when known (a lock): its signature counts for verify --key.
+	SourceDigest string
 	// Artifact is the content of an item with no source registry (a chart
 	// packaged from a local directory or .tgz); nil for the others.
 	Artifact remote.Taggable
@@ -151,7 +154,7 @@ func (r *Report) Count(o Outcome) int {
 
 // OK reports whether nothing failed, is missing or mismatched.
 func (r *Report) OK() bool {
-	return r.Count(Failed)+r.Count(Missing)+r.Count(Mismatch)+r.Count(Unattached) == 0
+	return r.Count(Failed)+r.Count(Missing)+r.Count(Mismatch)+r.Count(Unattached)+r.Count(Unsigned) == 0
 }
 
 // Client talks to registries.

@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -25,6 +26,9 @@ func (c *Client) Copy(ctx context.Context, items []Item) *Report {
 
 func (c *Client) copyOne(ctx context.Context, item Item, d *display) Result {
 	res := Result{Item: item}
+	if item.Artifact != nil {
+		return c.copyArtifact(ctx, item, d)
+	}
 	src, err := c.ref(item.CopySource())
 	if err == nil {
 		var dst name.Reference
@@ -36,6 +40,48 @@ func (c *Client) copyOne(ctx context.Context, item Item, d *display) Result {
 		res.Outcome, res.Err = Failed, fmt.Errorf("copying %s to %s: %w", item.Source, item.Destination, err)
 	}
 	return res
+}
+
+// copyArtifact writes an item built here (a chart packaged from a local
+// directory or .tgz), unless the destination already holds it.
+func (c *Client) copyArtifact(ctx context.Context, item Item, d *display) Result {
+	res := Result{Item: item}
+	s, err := artifactSource(item)
+	var dst name.Reference
+	if err == nil {
+		dst, err = c.ref(item.CopyDestination())
+	}
+	if err == nil {
+		res.Digest = s.digest.String()
+		err = c.retry(ctx, func() error {
+			if c.holds(ctx, dst, res.Digest) {
+				res.Outcome = Present
+				return nil
+			}
+			t := d.track(item.Destination)
+			err := c.push(ctx, dst, s.taggable, t)
+			t.done(err == nil)
+			res.Outcome = Copied
+			return err
+		})
+	}
+	if err != nil {
+		res.Outcome, res.Err = Failed, fmt.Errorf("copying %s to %s: %w", item.Source, item.Destination, err)
+	}
+	return res
+}
+
+// artifactSource is the source of an item built here.
+func artifactSource(item Item) (*source, error) {
+	raw, err := item.Artifact.RawManifest()
+	if err != nil {
+		return nil, err
+	}
+	h, _, err := v1.SHA256(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	return &source{digest: h, taggable: item.Artifact, manifest: raw}, nil
 }
 
 // source is what an item's destination must hold once its source is known.

@@ -75,6 +75,9 @@ func applyLock(path string, items []mirror.Item) ([]mirror.Item, []mirror.Item, 
 			continue
 		}
 		it.Digest = e.PinnedDigest()
+		if e.FilteredDigest != "" {
+			it.SourceDigest = e.Digest
+		}
 		it.Referrers, it.ReferrersKnown = e.Referrers, true
 		locked = append(locked, it)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/plexicus/helm-airgap/mirror"
@@ -88,7 +89,8 @@ the end) or has no destination, 2 usage, config or input error.`,
 	cmd.Flags().StringVar(&o.lockFile, "lock", "", "write the digests mirrored to this lock file (entries for other sources are kept)")
 	cmd.Flags().StringVar(&splitSize, "split-size", "", "with --to-archive (a tar): write numbered volumes of at most this size (such as 4GiB, 700MiB)")
 	cmd.Flags().StringVar(&toArchive, "to-archive", "", "write the images to one OCI image layout archive (a .tar, or an existing directory) instead of the registry")
-	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart's OCI artifact (oci://REGISTRY/REPO/CHART:VERSION); repeatable")
+	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart: its OCI artifact (oci://REGISTRY/REPO/CHART:VERSION), a packaged .tgz (with its .prov) or a chart directory; repeatable")
+	cmd.Flags().StringVar(&o.chartTo, "chart-to", "", "repository prefix local charts (--chart DIR or .tgz) are pushed under, as REGISTRY/PATH/NAME:VERSION (default MIRROR/charts)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (SOURCE DESTINATION lines) and copy nothing")
 	return cmd
 }
@@ -118,7 +120,7 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		}
 		recorded = prefixes(cfg, mapper)
 		for _, c := range charts {
-			item, err := chartItem(c, mapper)
+			item, err := chartItem(c, mapper, o.chartTo)
 			if err != nil {
 				return usageError{err}
 			}
@@ -157,11 +159,15 @@ func verbFor(toArchive string) string {
 	return "mirrored"
 }
 
-// chartItem maps a chart's OCI reference by the rules, like an image.
-func chartItem(ref string, mapper *rules.Mapper) (mirror.Item, error) {
+// chartItem maps a chart's OCI reference by the rules, like an image; a
+// local chart (.tgz or directory) is packaged and goes under chartTo.
+func chartItem(ref string, mapper *rules.Mapper, chartTo string) (mirror.Item, error) {
 	raw := strings.TrimPrefix(ref, "oci://")
 	if raw == ref {
-		return mirror.Item{}, fmt.Errorf("--chart %q: give the chart's OCI reference, oci://REGISTRY/REPO/CHART:VERSION", ref)
+		if _, err := os.Stat(ref); err == nil {
+			return localChartItem(ref, mapper, chartTo)
+		}
+		return mirror.Item{}, fmt.Errorf("--chart %q: give the chart's OCI reference (oci://REGISTRY/REPO/CHART:VERSION), a packaged chart (.tgz) or a chart directory", ref)
 	}
 	m, err := mapper.Map(raw)
 	if err != nil {
@@ -251,6 +257,10 @@ func archiveEntries(o *options, a *mirror.Archive) ([]mirror.Entry, []string, er
 	var entries []mirror.Entry
 	var problems []string
 	for _, e := range a.Entries {
+		if e.Chart && isLocalChartSource(e.Source) {
+			entries = append(entries, e) // no source to map: keep where it was sent, under the config's prefixes
+			continue
+		}
 		m, err := mapper.Map(e.Source)
 		switch {
 		case err != nil:

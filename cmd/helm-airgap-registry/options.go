@@ -39,6 +39,7 @@ type options struct {
 	noReferrers bool
 	platforms   string
 	lockFile    string
+	chartTo     string
 }
 
 func (o *options) addFlags(cmd *cobra.Command) {

@@ -216,3 +216,29 @@ func reseal(t *testing.T, dir, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+func TestVerifyKeyChecksSignaturesOffline(t *testing.T) {
+	s := newSupply(t)
+	key := registrytest.NewSigningKey(t)
+	for repo, digest := range map[string]v1.Hash{"team/web": s.index, "team/migrate": s.pinned} {
+		payload, sig := key.Sign(t, digest)
+		s.src.PushSignedPayload(t, repo, digest, payload, sig)
+	}
+	s.write("cosign.pub", string(key.PubPEM))
+	s.write("other.pub", string(registrytest.NewSigningKey(t).PubPEM))
+	s.must(0, "", "mirror", "-c", s.config, "--platform", "linux/arm64", "--lock", "arm64.lock", s.manifests)
+	// The filtered index is accepted through the source index's signature,
+	// which the lock names.
+	_, stderr := s.must(0, "", "verify", "-c", s.config, "--lock", "arm64.lock", "--key", "cosign.pub", s.manifests)
+	if !strings.Contains(stderr, "checked 2 signature(s) offline: 2 valid, 0 missing or invalid") {
+		t.Errorf("verify --key:\n%s", stderr)
+	}
+	_, stderr = s.must(1, "", "verify", "-c", s.config, "--key", "other.pub", s.manifests)
+	if !strings.Contains(stderr, "not signed by other.pub: "+s.dst.Ref("mirror/team/migrate:3.0@"+s.pinned.String())) {
+		t.Errorf("verify with another key:\n%s", stderr)
+	}
+	_, stderr = s.must(2, "", "verify", "-c", s.config, "--key", "airgap.yaml", s.manifests)
+	if !strings.Contains(stderr, "reading the public key") {
+		t.Errorf("verify with a file that is not a key:\n%s", stderr)
+	}
+}

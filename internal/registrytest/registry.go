@@ -306,3 +306,21 @@ func (r *Registry) mustRef(t testing.TB, repoRef string) name.Reference {
 	}
 	return ref
 }
+
+// PushSignedPayload writes cosign's signature image for subject: one layer
+// holding payload (simple signing JSON) with the base64 signature in
+// cosign's annotation, under "sha256-<hex>.sig". It returns its digest.
+func (r *Registry) PushSignedPayload(t testing.TB, repo string, subject v1.Hash, payload []byte, signatureB64 string) v1.Hash {
+	t.Helper()
+	const mt = "application/vnd.dev.cosign.simplesigning.v1+json"
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	img, err := mutate.Append(img, mutate.Addendum{
+		Layer:       static.NewLayer(payload, mt),
+		MediaType:   mt,
+		Annotations: map[string]string{"dev.cosignproject.cosign/signature": signatureB64},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Push(t, repo+":"+subject.Algorithm+"-"+subject.Hex+".sig", img)
+}
