@@ -12,7 +12,7 @@ import (
 )
 
 // writeLock records, with --lock, the digests every image copied or found
-// present landed as. Entries of an existing lock for other sources are
+// present landed as (or, for resolve, would land as). Entries of an existing lock for other sources are
 // kept, so several runs (several charts) build one lock. Charts are not
 // locked: no manifest names them.
 func writeLock(cmd *cobra.Command, o *options, r *mirror.Report) error {
@@ -26,7 +26,7 @@ func writeLock(cmd *cobra.Command, o *options, r *mirror.Report) error {
 	now := time.Now().UTC()
 	n := 0
 	for _, res := range r.Results {
-		if res.Item.Chart || (res.Outcome != mirror.Copied && res.Outcome != mirror.Present) {
+		if res.Item.Chart || (res.Outcome != mirror.Copied && res.Outcome != mirror.Present && res.Outcome != mirror.Planned) {
 			continue
 		}
 		f.Put(lockEntry(res, now))

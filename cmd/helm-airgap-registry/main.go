@@ -83,6 +83,6 @@ every destination exists before anyone runs helm install. Run it as
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newMirrorCommand(), newVerifyCommand())
+	root.AddCommand(newMirrorCommand(), newVerifyCommand(), newResolveCommand())
 	return root
 }

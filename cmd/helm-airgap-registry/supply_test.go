@@ -1,17 +1,23 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/plexicus/helm-airgap/internal/registrytest"
+	"github.com/plexicus/helm-airgap/internal/testtool"
 	"github.com/plexicus/helm-airgap/lock"
 )
 
@@ -240,5 +246,72 @@ func TestVerifyKeyChecksSignaturesOffline(t *testing.T) {
 	_, stderr = s.must(2, "", "verify", "-c", s.config, "--key", "airgap.yaml", s.manifests)
 	if !strings.Contains(stderr, "reading the public key") {
 		t.Errorf("verify with a file that is not a key:\n%s", stderr)
+	}
+}
+
+// TestInterruptExits130 is issue 15 item 6 and issue 11's Ctrl-C: SIGINT
+// while pushing stops the run, exits 130 and says nothing was left
+// half-written.
+func TestInterruptExits130(t *testing.T) {
+	s := newSupply(t)
+	s.must(0, "", "mirror", "-c", s.config, "--to-archive", "bundle.tar", s.manifests)
+	hit, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	s.dst.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			once.Do(func() { close(hit) })
+			<-release // hold the first write until the interrupt is sent
+		}
+		return false
+	}
+	cmd := exec.Command(s.bin, "mirror", "--from-archive", "bundle.tar", "--jobs", "1")
+	cmd.Env, cmd.Dir = s.env, s.dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-hit
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
+
+// TestResolveWritesTheLockMirrorWrites: resolve (run on the companion
+// binary directly) asks the sources and writes the lock that mirror then
+// writes too, entry for entry; verify --lock accepts the mirror against it.
+func TestResolveWritesTheLockMirrorWrites(t *testing.T) {
+	s := newSupply(t)
+	registry := testtool.Command(t, "helm-airgap-registry")
+	cmd := exec.Command(registry, "resolve", "-c", s.config, "--lock", "resolved.lock", "--platform", "linux/arm64", s.manifests)
+	cmd.Env, cmd.Dir = s.env, s.dir
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "locked 2 image(s) in resolved.lock") {
+		t.Fatalf("resolve: %v\n%s", err, out)
+	}
+	if w := registrytest.Writes(s.dst.Requests()); len(w) > 0 {
+		t.Errorf("resolve wrote to the destination: %v", w)
+	}
+	s.must(0, "", "mirror", "-c", s.config, "--platform", "linux/arm64", "--lock", "mirrored.lock", s.manifests)
+	resolved, mirrored := s.readLock(t, "resolved.lock"), s.readLock(t, "mirrored.lock")
+	for i := range resolved.Images {
+		resolved.Images[i].Mirrored = mirrored.Images[i].Mirrored
+	}
+	if a, b := fmt.Sprintf("%+v", resolved.Images), fmt.Sprintf("%+v", mirrored.Images); a != b {
+		t.Errorf("resolved:\n%s\nmirrored:\n%s", a, b)
+	}
+	s.must(0, "", "verify", "-c", s.config, "--lock", "resolved.lock", s.manifests)
+	cmd = exec.Command(registry, "resolve", "-c", s.config, s.manifests)
+	cmd.Env, cmd.Dir = s.env, s.dir
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "give --lock FILE") {
+		t.Errorf("resolve without --lock: %v\n%s", err, out)
 	}
 }
