@@ -297,7 +297,7 @@ func patchTypeflag(t *testing.T, p string, n int, flag byte) {
 	}
 }
 
-func diskUsage(t *testing.T, dir string) int64 {
+func diskUsage(t testing.TB, dir string) int64 {
 	var n int64
 	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
 		if err == nil && info.Mode().IsRegular() {

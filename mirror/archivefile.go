@@ -60,14 +60,24 @@ type blobRef struct {
 	Size   int64  `json:"size"`
 }
 
-// readJSONFile reads a small JSON file, refusing one larger than limit.
-func readJSONFile(r io.Reader, limit int64, name string, v any) ([]byte, error) {
+// readLimited reads all of r, refusing more than limit bytes: an archive
+// or a registry must not make this process hold more than it allows.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than the %d MiB allowed", name, limit>>20)
+		return nil, fmt.Errorf("more than the %d bytes allowed", limit)
+	}
+	return data, nil
+}
+
+// readJSONFile reads a small JSON file, refusing one larger than limit.
+func readJSONFile(r io.Reader, limit int64, name string, v any) ([]byte, error) {
+	data, err := readLimited(r, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
@@ -191,14 +201,7 @@ func readBlob(p string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than the %d MiB allowed for a manifest", limit>>20)
-	}
-	return data, nil
+	return readLimited(f, limit)
 }
 
 // sealLayout writes helm-airgap-archive.json for a layout directory whose
@@ -217,7 +220,7 @@ func sealLayout(ctx context.Context, dir string, prefixes []string) (*archiveMan
 		return nil, err
 	}
 	for _, b := range blobs {
-		if err := checkBlobFile(ctx, dir, b); err != nil {
+		if err := checkBlobFile(ctx, dir, b, true); err != nil {
 			return nil, err
 		}
 	}
@@ -235,9 +238,10 @@ func sealLayout(ctx context.Context, dir string, prefixes []string) (*archiveMan
 	return m, writeFileAtomic(filepath.Join(dir, manifestFile), data)
 }
 
-// checkBlobFile hashes one blob file. A bad one is removed, so a re-run
-// fetches it again instead of carrying it.
-func checkBlobFile(ctx context.Context, dir string, b blobRef) error {
+// checkBlobFile hashes one blob file against its digest and size. Writing
+// (removeBad), a bad one is removed so a re-run fetches it again instead of
+// carrying it; reading an archive, nothing is ever deleted.
+func checkBlobFile(ctx context.Context, dir string, b blobRef, removeBad bool) error {
 	p := filepath.Join(dir, blobDir, strings.TrimPrefix(b.Digest, "sha256:"))
 	f, err := os.Open(p)
 	if err != nil {
@@ -245,15 +249,18 @@ func checkBlobFile(ctx context.Context, dir string, b blobRef) error {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, ctxReader{ctx, f})
+	n, err := io.Copy(h, ctxReader{ctx, io.LimitReader(f, b.Size+1)})
 	if err != nil {
 		return fmt.Errorf("blob %s: %w", b.Digest, err)
 	}
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != b.Digest || n != b.Size {
-		os.Remove(p)
-		return fmt.Errorf("blob %s is damaged (%d bytes hashing to %s, want %d bytes); it was removed, re-run to fetch it again", b.Digest, n, got, b.Size)
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got == b.Digest && n == b.Size {
+		return nil
 	}
-	return nil
+	if removeBad {
+		os.Remove(p)
+		return fmt.Errorf("blob %s is damaged (it does not match its digest and size); it was removed, re-run to fetch it again", b.Digest)
+	}
+	return fmt.Errorf("blob %s was altered: it does not match its digest and size; the archive is refused", b.Digest)
 }
 
 // verifyLayoutDir checks a layout directory against its manifest: the
@@ -285,7 +292,7 @@ func verifyLayoutDir(ctx context.Context, dir string) (*archiveManifest, error) 
 		return nil, err
 	}
 	for _, b := range m.Blobs {
-		if err := checkBlobFileKeep(ctx, dir, b); err != nil {
+		if err := checkBlobFile(ctx, dir, b, false); err != nil {
 			return nil, err
 		}
 	}
@@ -294,26 +301,6 @@ func verifyLayoutDir(ctx context.Context, dir string) (*archiveManifest, error) 
 		return nil, err
 	}
 	return &m, sameBlobs(m.Blobs, blobs)
-}
-
-// checkBlobFileKeep is checkBlobFile for an archive being read: it never
-// deletes anything.
-func checkBlobFileKeep(ctx context.Context, dir string, b blobRef) error {
-	p := filepath.Join(dir, blobDir, strings.TrimPrefix(b.Digest, "sha256:"))
-	f, err := os.Open(p)
-	if err != nil {
-		return fmt.Errorf("blob %s: %w", b.Digest, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, ctxReader{ctx, io.LimitReader(f, b.Size+1)})
-	if err != nil {
-		return fmt.Errorf("blob %s: %w", b.Digest, err)
-	}
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != b.Digest || n != b.Size {
-		return fmt.Errorf("blob %s was altered: it does not match its digest and size; the archive is refused", b.Digest)
-	}
-	return nil
 }
 
 func checkIndex(m *archiveManifest, indexData []byte) error {
@@ -517,7 +504,7 @@ func (x *extraction) read(name string, hdr *tar.Header, tr io.Reader, limit int6
 	if hdr.Size > limit {
 		return nil, fmt.Errorf("%s is %d bytes, more than the %d allowed", name, hdr.Size, limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(tr, limit))
+	data, err := readLimited(tr, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}

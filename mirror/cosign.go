@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -169,12 +168,5 @@ func readLayer(l v1.Layer) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxPayload+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxPayload {
-		return nil, errors.New("signature payload too large")
-	}
-	return data, nil
+	return readLimited(rc, maxPayload)
 }

@@ -198,8 +198,9 @@ func (c *Client) copyReferrers(ctx context.Context, src, dst name.Repository, su
 	return nil
 }
 
-// describeReferrers says "a.sig, sha256:..." for messages.
-func describeReferrers(rs []lock.Referrer) string {
+// DescribeReferrers names referrers for messages: by cosign tag, or by
+// digest for an OCI referrer.
+func DescribeReferrers(rs []lock.Referrer) string {
 	var parts []string
 	for _, r := range rs {
 		if r.Tag != "" {

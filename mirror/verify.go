@@ -28,7 +28,7 @@ func (c *Client) Verify(ctx context.Context, items []Item, strict bool) *Report 
 		case Mismatch:
 			d.printf("MISMATCH %s is %s, want %s", item.Destination, res.Got, res.Digest)
 		case Unattached:
-			d.printf("MISSING  referrers of %s: %s", item.Destination, describeReferrers(res.Referrers))
+			d.printf("MISSING  referrers of %s: %s", item.Destination, DescribeReferrers(res.Referrers))
 		case Failed:
 			d.printf("FAILED   %v", res.Err)
 		}

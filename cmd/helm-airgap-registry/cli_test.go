@@ -41,9 +41,7 @@ func newCLI(t *testing.T) *cli {
 // run returns stdout, stderr and the exit code.
 func (c *cli) run(stdin string, args ...string) (string, string, int) {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	cmd.Env = c.env
-	cmd.Dir = c.dir
+	cmd := c.command(c.bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -57,6 +55,14 @@ func (c *cli) run(stdin string, args ...string) (string, string, int) {
 	}
 	c.last = stderr.String()
 	return stdout.String(), stderr.String(), code
+}
+
+// command is bin with args, run in the test directory with the test
+// environment.
+func (c *cli) command(bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env, cmd.Dir = c.env, c.dir
+	return cmd
 }
 
 // must runs and requires an exit code.

@@ -66,14 +66,7 @@ the end) or has no destination, 2 usage, config or input error.`,
     --chart oci://registry.example.com/charts/app:1.2.3 rendered/
   helm-airgap mirror --from-archive bundle.tar            # inside, after carrying it`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rest, help, err := parseArgs(cmd, args)
-			if err != nil || help {
-				if help {
-					return cmd.Help()
-				}
-				return err
-			}
+		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
 			split, err := parseSize(splitSize)
 			if err != nil {
 				return usageError{fmt.Errorf("--split-size: %w", err)}
@@ -82,7 +75,7 @@ the end) or has no destination, 2 usage, config or input error.`,
 				return usageError{errors.New("--split-size is for --to-archive")}
 			}
 			return runMirror(cmd, &o, rest, toArchive, split, charts, dryRun)
-		},
+		}),
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVar(&o.platforms, "platform", "", "keep only these platforms of a multi-platform image (os/arch[/variant], comma-separated)")

@@ -72,6 +72,21 @@ func parseArgs(cmd *cobra.Command, args []string) (rest []string, help bool, err
 	return rest, help, nil
 }
 
+// withParsedArgs is a RunE that parses the flags itself (see parseArgs),
+// answers --help, and runs run with what is left.
+func withParsedArgs(run func(cmd *cobra.Command, rest []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		rest, help, err := parseArgs(cmd, args)
+		if err != nil {
+			return err
+		}
+		if help {
+			return cmd.Help()
+		}
+		return run(cmd, rest)
+	}
+}
+
 // configGiven reports whether a config was named: then archive entries go
 // where the current config sends them, not where the archive says.
 func (o *options) configGiven() bool {

@@ -24,16 +24,9 @@ Exit codes: 0 every image resolved, 1 an image could not be resolved (the
 lock is written for the others), 2 usage, config or input error.`,
 		Example:            `  helm-airgap-registry resolve -c airgap.yaml --lock airgap.lock --platform linux/amd64 rendered/`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rest, help, err := parseArgs(cmd, args)
-			if err != nil || help {
-				if help {
-					return cmd.Help()
-				}
-				return err
-			}
+		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
 			return runResolve(cmd, &o, rest)
-		},
+		}),
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVar(&o.platforms, "platform", "", "keep only these platforms of a multi-platform image (os/arch[/variant], comma-separated)")

@@ -264,8 +264,7 @@ func TestInterruptExits130(t *testing.T) {
 		}
 		return false
 	}
-	cmd := exec.Command(s.bin, "mirror", "--from-archive", "bundle.tar", "--jobs", "1")
-	cmd.Env, cmd.Dir = s.env, s.dir
+	cmd := s.command(s.bin, "mirror", "--from-archive", "bundle.tar", "--jobs", "1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -292,8 +291,7 @@ func TestInterruptExits130(t *testing.T) {
 func TestResolveWritesTheLockMirrorWrites(t *testing.T) {
 	s := newSupply(t)
 	registry := testtool.Command(t, "helm-airgap-registry")
-	cmd := exec.Command(registry, "resolve", "-c", s.config, "--lock", "resolved.lock", "--platform", "linux/arm64", s.manifests)
-	cmd.Env, cmd.Dir = s.env, s.dir
+	cmd := s.command(registry, "resolve", "-c", s.config, "--lock", "resolved.lock", "--platform", "linux/arm64", s.manifests)
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "locked 2 image(s) in resolved.lock") {
 		t.Fatalf("resolve: %v\n%s", err, out)
 	}
@@ -309,8 +307,7 @@ func TestResolveWritesTheLockMirrorWrites(t *testing.T) {
 		t.Errorf("resolved:\n%s\nmirrored:\n%s", a, b)
 	}
 	s.must(0, "", "verify", "-c", s.config, "--lock", "resolved.lock", s.manifests)
-	cmd = exec.Command(registry, "resolve", "-c", s.config, s.manifests)
-	cmd.Env, cmd.Dir = s.env, s.dir
+	cmd = s.command(registry, "resolve", "-c", s.config, s.manifests)
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "give --lock FILE") {
 		t.Errorf("resolve without --lock: %v\n%s", err, out)
 	}

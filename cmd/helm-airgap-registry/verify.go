@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
-	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/spf13/cobra"
@@ -52,16 +50,9 @@ digest or could not be checked, 2 usage, config or input error.`,
   helm airgap verify ./chart -f values-prod.yaml -c airgap.yaml --strict
   helm-airgap verify --from-archive bundle.tar --strict`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rest, help, err := parseArgs(cmd, args)
-			if err != nil || help {
-				if help {
-					return cmd.Help()
-				}
-				return err
-			}
+		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
 			return runVerify(cmd, &o, rest, strict, keyFile)
-		},
+		}),
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVar(&strict, "strict", false, "also require the exact digest of every digest-pinned (archived, locked) image and every referrer it had")
@@ -142,7 +133,7 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool, keyFi
 		case mirror.Mismatch:
 			fmt.Fprintf(w, "  wrong digest: %s is %s, want %s (source %s)\n", res.Item.CopyDestination(), res.Got, res.Digest, res.Item.Source)
 		case mirror.Unattached:
-			fmt.Fprintf(w, "  missing referrers: %s lacks %s (source %s)\n", res.Item.Destination, describe(res.Referrers), res.Item.Source)
+			fmt.Fprintf(w, "  missing referrers: %s lacks %s (source %s)\n", res.Item.Destination, mirror.DescribeReferrers(res.Referrers), res.Item.Source)
 		case mirror.Failed:
 			fmt.Fprintf(w, "  could not check: %v\n", res.Err)
 		default:
@@ -183,17 +174,4 @@ func checkSignatures(cmd *cobra.Command, client *mirror.Client, v signature.Veri
 		}
 	}
 	return bad
-}
-
-// describe names referrers by cosign tag or digest.
-func describe(rs []lock.Referrer) string {
-	var parts []string
-	for _, r := range rs {
-		if r.Tag != "" {
-			parts = append(parts, r.Tag)
-		} else {
-			parts = append(parts, r.Digest)
-		}
-	}
-	return strings.Join(parts, ", ")
 }
