@@ -20,6 +20,11 @@
 //	      - {digest: sha256:eee...}                          # an OCI 1.1 referrer
 //	    mirrored: 2026-11-29T15:04:05Z
 //
+// Read loads a file; (*File).Lookup finds a source as written or
+// normalized; (*File).Pin gives what rewrite --lock writes for a source and
+// the destination the config maps it to, or ErrNotLocked, or an error when
+// the lock has the source mirrored elsewhere.
+//
 // Entries are sorted by source; source is the normalized reference
 // (registry/path[:tag][@digest], as the mirror plan writes it). An
 // unknown version or field is an error, never ignored.

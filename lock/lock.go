@@ -77,13 +77,7 @@ func (e Entry) PinnedDigest() string {
 // Pinned is the destination pinned to what was mirrored: "repo:tag@digest"
 // (or "repo@digest" when the destination has no tag). A digest already in
 // the destination is replaced by the pinned one.
-func (e Entry) Pinned() string {
-	dest := e.Destination
-	if at := strings.LastIndexByte(dest, '@'); at >= 0 {
-		dest = dest[:at]
-	}
-	return dest + "@" + e.PinnedDigest()
-}
+func (e Entry) Pinned() string { return withoutDigest(e.Destination) + "@" + e.PinnedDigest() }
 
 // Normalize returns the key a source reference is looked up by: the
 // reference as the mirror plan writes it (lower-case registry host,
@@ -107,6 +101,32 @@ func (f *File) Lookup(sourceRef string) (Entry, bool) {
 		return Entry{}, false
 	}
 	return f.LookupExact(key)
+}
+
+// ErrNotLocked is returned by Pin for a source the lock does not know.
+var ErrNotLocked = errors.New("not in the lock file")
+
+// Pin is what rewrite --lock writes for a source reference that the
+// config maps to dest: dest pinned to the locked digest ("repo:tag@digest").
+// A source the lock does not know is ErrNotLocked; one the lock sends
+// elsewhere than dest (the config changed since mirroring) is an error
+// naming both.
+func (f *File) Pin(sourceRef, dest string) (string, error) {
+	e, ok := f.Lookup(sourceRef)
+	if !ok {
+		return "", fmt.Errorf("%s: %w", sourceRef, ErrNotLocked)
+	}
+	if withoutDigest(e.Destination) != withoutDigest(dest) {
+		return "", fmt.Errorf("%s: the lock file has it mirrored to %s, the config sends it to %s; mirror again to update the lock", sourceRef, e.Destination, dest)
+	}
+	return e.Pinned(), nil
+}
+
+func withoutDigest(ref string) string {
+	if at := strings.LastIndexByte(ref, '@'); at >= 0 {
+		return ref[:at]
+	}
+	return ref
 }
 
 // LookupExact finds the entry whose source is exactly sourceRef.

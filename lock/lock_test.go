@@ -1,6 +1,7 @@
 package lock
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,6 +74,27 @@ images:
 	}
 	if _, ok := got.LookupExact("nginx:1.25"); ok {
 		t.Error("LookupExact normalized the reference")
+	}
+}
+
+func TestPin(t *testing.T) {
+	f := &File{}
+	f.Put(Entry{Source: "docker.io/library/nginx:1.25", Destination: "r.example/m/library/nginx:1.25", Digest: d1, FilteredDigest: d2})
+	f.Put(Entry{Source: "quay.io/a/b@" + d3, Destination: "r.example/m/a/b@" + d3, Digest: d3})
+	tests := []struct{ src, dest, want, err string }{
+		{"nginx:1.25", "r.example/m/library/nginx:1.25", "r.example/m/library/nginx:1.25@" + d2, ""},
+		{"quay.io/a/b@" + d3, "r.example/m/a/b@" + d3, "r.example/m/a/b@" + d3, ""},
+		{"nginx:1.26", "r.example/m/library/nginx:1.26", "", "not in the lock file"},
+		{"nginx:1.25", "other.example/nginx:1.25", "", "the config sends it to other.example/nginx:1.25"},
+	}
+	for _, tt := range tests {
+		got, err := f.Pin(tt.src, tt.dest)
+		if got != tt.want || (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("Pin(%q, %q) = %q, %v; want %q, %q", tt.src, tt.dest, got, err, tt.want, tt.err)
+		}
+	}
+	if _, err := f.Pin("nginx:1.26", "x.example/y:1"); !errors.Is(err, ErrNotLocked) {
+		t.Errorf("an unlocked source: %v, want ErrNotLocked", err)
 	}
 }
 
