@@ -8,6 +8,7 @@ import (
 
 	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/mirror"
+	"github.com/plexicus/helm-airgap/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -61,7 +62,9 @@ func lockEntry(res mirror.Result, now time.Time) lock.Entry {
 }
 
 // applyLock gives each item the digest and referrers its lock entry
-// records; items the lock does not know are returned apart.
+// records; items the lock does not know are returned apart. Images already
+// internal were never mirrored, so they are not in a lock: they are kept
+// as they are.
 func applyLock(path string, items []mirror.Item) ([]mirror.Item, []mirror.Item, error) {
 	f, err := lock.Read(path)
 	if err != nil {
@@ -69,6 +72,10 @@ func applyLock(path string, items []mirror.Item) ([]mirror.Item, []mirror.Item, 
 	}
 	var locked, unlocked []mirror.Item
 	for _, it := range items {
+		if it.Status == plan.Internal {
+			locked = append(locked, it)
+			continue
+		}
 		e, ok := f.Lookup(it.Source)
 		if !ok {
 			unlocked = append(unlocked, it)
