@@ -75,6 +75,17 @@ func (c *cli) must(code int, stdin string, args ...string) (string, string) {
 	return stdout, stderr
 }
 
+// expect runs, requires an exit code and a line part on stderr, and
+// returns stderr.
+func (c *cli) expect(code int, want string, args ...string) string {
+	c.t.Helper()
+	_, stderr := c.must(code, "", args...)
+	if !strings.Contains(stderr, want) {
+		c.t.Errorf("helm-airgap %s: stderr lacks %q:\n%s", strings.Join(args, " "), want, stderr)
+	}
+	return stderr
+}
+
 func (c *cli) write(name, content string) string {
 	c.t.Helper()
 	path := filepath.Join(c.dir, name)
