@@ -121,6 +121,10 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		}
 	}
 	if dryRun {
+		if !o.noReferrers {
+			// Counting them means asking every source: resolve --lock does.
+			fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: each image's signatures, attestations and SBOMs would travel with it (--no-referrers to leave them; helm-airgap-registry resolve --lock lists them)")
+		}
 		return printPlan(cmd.OutOrStdout(), items)
 	}
 	client, err := o.client(cmd)
