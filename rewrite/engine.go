@@ -419,31 +419,21 @@ func (p *processor) mapSite(s site) (rules.Mapping, error) {
 }
 
 // pin writes a rewritten reference as the lock recorded it. Composite parts
-// (a repository, a prefix) name no single image and stay as mapped.
+// (a repository, a prefix) name no single image and stay as mapped;
+// internal references are never in a lock.
 func pin(l *lock.File, s site, m rules.Mapping) (rules.Mapping, string) {
 	if m.Status != rules.Rewritten || s.kind != siteImage {
 		return m, ""
 	}
-	e, ok := l.Lookup(m.Source.Written)
-	if !ok {
+	pinned, err := l.Pin(m.Source.Written, m.Dest)
+	if errors.Is(err, lock.ErrNotLocked) {
 		return m, "it is not in the lock file: mirror it (helm-airgap mirror --lock) before pinning"
 	}
-	if want, _ := lock.Normalize(m.Dest); want != "" && !sameDestination(e.Destination, want) {
-		return m, fmt.Sprintf("the lock file mirrored it to %s, but the config maps it to %s", e.Destination, m.Dest)
+	if err != nil {
+		return m, err.Error()
 	}
-	m.Dest = e.Pinned()
+	m.Dest = pinned
 	return m, ""
-}
-
-// sameDestination compares destinations without the digest a lock adds.
-func sameDestination(a, b string) bool {
-	strip := func(s string) string {
-		if at := strings.LastIndexByte(s, '@'); at >= 0 {
-			return s[:at]
-		}
-		return s
-	}
-	return strip(a) == strip(b) || a == b
 }
 
 // ignored reports whether the config acknowledges a public reference.

@@ -55,7 +55,7 @@ spec:
 	elsewhere := engineOptions(t, "mirror: registry.internal.example.com/other\n")
 	elsewhere.Lock = l
 	_, _, err = runOpts(t, elsewhere, "kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: quay.io/org/app:1}]\n")
-	policyError(t, err, "quay.io/org/app:1", "mirrored it to registry.internal.example.com/mirror/org/app:1")
+	policyError(t, err, "quay.io/org/app:1", "mirrored to registry.internal.example.com/mirror/org/app:1")
 }
 
 func policyError(t *testing.T, err error, want ...string) {
