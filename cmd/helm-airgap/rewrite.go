@@ -80,6 +80,7 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	}
 	in := newStreamReader(cmd.InOrStdin(), files)
 	report, err := rewrite.Run(in, stdout, o.tune(session.StreamOptions()))
+	err = in.Explain(err) // errors name the input file and its line, not the joined stream's
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
 		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, session.Policy().Mapper)
@@ -89,6 +90,7 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	if err != nil {
 		return err
 	}
+	rewrite.WriteNotes(cmd.ErrOrStderr(), report)
 	if report.InputBytes == 0 {
 		fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: warning: the input is empty; there was nothing to rewrite")
 	} else if report.Documents == 0 {

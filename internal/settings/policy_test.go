@@ -56,7 +56,7 @@ imageFields:
 	if p.egress == nil || !p.egress.Strict {
 		t.Error("egress: {strict: true} did not make a strict audit")
 	}
-	if got := opts.ImageFields[len(opts.ImageFields)-1]; got.Kind != "Widget" {
+	if got := opts.Catalogue.ImageFields("example.com/v1", "Widget"); len(got) != 1 {
 		t.Errorf("the configured image field is missing: %+v", got)
 	}
 	if opts.OnImage == nil {

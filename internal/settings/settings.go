@@ -86,12 +86,11 @@ func (f *Flags) EngineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.O
 }
 
 // EngineOptions turn a compiled config into the rewrite engine's options:
-// the mapper, the built-in and configured image fields, and the passes the
-// config asks for (the issuer rewrite). It is the only place that does, so
+// the mapper, the operator catalogue with the configured image fields, the
+// ignore list, and the passes the config asks for (the issuer rewrite). It is the only place that does, so
 // that every entry point rewrites by the same config the same way.
 func EngineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
-	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
-	return rewrite.Options{Mapper: mapper, ImageFields: fields, Passes: rewrite.ConfigPasses(cfg)}
+	return rewrite.Options{Mapper: mapper, Catalogue: cfg.Catalogue(), Ignore: cfg.Ignore, Passes: rewrite.ConfigPasses(cfg)}
 }
 
 // Compile validates the config, saying so in the error.
