@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"runtime"
 	"strings"
@@ -93,7 +95,7 @@ func TestHelm4UnmappedImageFailsVisibly(t *testing.T) {
 		append([]string{"template", release, f.chart}, postRender(f.strict)...),
 		append([]string{"install", release, f.chart, "--dry-run=client"}, postRender(f.strict)...),
 	} {
-		r := h.Run(f.dir, args...)
+		r := runWithoutTerminal(t, h, f.dir, args...)
 		if r.Code == 0 || r.Stdout != "" {
 			t.Fatalf("helm %s succeeded or printed with an unmapped image (exit %d):\n%s", args[0], r.Code, r.Stdout)
 		}
@@ -114,6 +116,25 @@ func TestHelm4UnmappedImageFailsVisibly(t *testing.T) {
 	if _, err := os.Stat(h.Report); !os.IsNotExist(err) {
 		t.Errorf("the report of the failed run outlived a successful one (%v)", err)
 	}
+}
+
+// runWithoutTerminal runs helm in a pipeline with no controlling terminal.
+func runWithoutTerminal(t *testing.T, h *helmtest.Helm, dir string, args ...string) helmtest.Result {
+	t.Helper()
+	cmd := h.Command(dir, args...)
+	detach(cmd)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := helmtest.Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.Code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return r
 }
 
 // TestHelm4FailureOnTheTerminal: with a terminal and Helm's stderr reached,
