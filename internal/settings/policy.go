@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/plexicus/helm-airgap/egress"
 	"github.com/plexicus/helm-airgap/internal/cli"
+	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/rules"
 	"go.yaml.in/yaml/v3"
 )
@@ -35,6 +38,8 @@ type Policy struct {
 	ArgoCD ArgoCD
 	// Warnings are for stderr: settings that were ignored, and why.
 	Warnings []string
+	// Lock pins rewritten references (--lock, or the config's lock:).
+	Lock *lock.File
 
 	checkOnly       bool
 	maxDocumentSize int
@@ -80,6 +85,9 @@ func load(req Request) (*Policy, error) {
 		return nil, err
 	}
 	p.Config = cfg
+	if p.Lock, err = readLock(req.Lock, cfg.Lock); err != nil {
+		return nil, err
+	}
 	if p.egress, err = req.Egress.options(cfg, p.Mapper, req.CheckOnly); err != nil {
 		return nil, err
 	}
@@ -119,7 +127,23 @@ func loadConfig(path string) (*rules.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading config %q: %w", path, pathErr(err))
 	}
-	return rules.Parse(data, cli.Name(path))
+	cfg, err := rules.Parse(data, cli.Name(path))
+	if err == nil && cfg.Lock != "" && !filepath.IsAbs(cfg.Lock) {
+		cfg.Lock = filepath.Join(filepath.Dir(path), cfg.Lock)
+	}
+	return cfg, err
+}
+
+// readLock reads the lock file --lock names, else the config's lock:.
+func readLock(flag, fromConfig string) (*lock.File, error) {
+	path := flag
+	if path == "" {
+		path = fromConfig
+	}
+	if path == "" {
+		return nil, nil
+	}
+	return lock.Read(path)
 }
 
 // pathErr is an *os.PathError's cause without its raw path, which the
@@ -148,14 +172,31 @@ func loadArgoConfig(argo ArgoCD) (*rules.Config, error) {
 	if !looksLikeConfig(data) {
 		return nil, fmt.Errorf("%s: %q is not a helm-airgap config (a YAML mapping of apiVersion, mirror, rules, ...); its content is not shown", argo.configFrom, argo.config)
 	}
-	return rules.Parse(data, cli.Name(argo.config))
+	cfg, err := rules.Parse(data, cli.Name(argo.config))
+	if err != nil || cfg.Lock == "" {
+		return cfg, err
+	}
+	// The lock file is read too: it must lie inside the application as well.
+	if !filepath.IsAbs(cfg.Lock) {
+		cfg.Lock = filepath.Join(filepath.Dir(argo.config), cfg.Lock)
+	}
+	if cfg.Lock, err = insideAppDir(cfg.Lock, argo.configFrom+" (the config's lock:)"); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
-// configKeys are the top-level keys of a config file.
-var configKeys = map[string]bool{
-	"apiVersion": true, "mirror": true, "rules": true, "pullSecrets": true, "allow": true,
-	"imageFields": true, "egress": true, "issuer": true,
-}
+// configKeys are the top-level keys of a config file, from the config type.
+var configKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeOf(rules.Config{})
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+			keys[name] = true
+		}
+	}
+	return keys
+}()
 
 // looksLikeConfig reports whether data is a YAML mapping whose keys are all
 // config keys (or empty), so that the config parser's messages, which quote

@@ -49,6 +49,7 @@ func (p *Policy) Start(stdout, stderr io.Writer) *Session {
 func (s *Session) Options() rewrite.Options {
 	p := s.policy
 	opts := EngineOptions(p.Config, p.Mapper)
+	opts.Lock = p.Lock
 	opts.MaxDocumentSize = p.maxDocumentSize
 	opts.CheckOnly = p.checkOnly
 	if p.checkOnly {

@@ -33,6 +33,7 @@ type Flags struct {
 	PullSecrets     []string
 	Allow           []string
 	MaxDocumentSize int
+	Lock            string
 }
 
 // Add registers the flags.
@@ -43,6 +44,7 @@ func (f *Flags) Add(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.PullSecrets, "pull-secret", nil, "imagePullSecrets name to add to every pod spec; repeatable")
 	fs.StringArrayVar(&f.Allow, "allow", nil, "registry domain that is already internal; repeatable")
 	fs.IntVar(&f.MaxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
+	fs.StringVar(&f.Lock, "lock", "", "lock file from mirror --lock: pin every rewritten reference to the mirrored digest (overrides the config's lock:)")
 }
 
 // Path is the config file the flags or the environment name: --config,
