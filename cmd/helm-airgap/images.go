@@ -36,11 +36,13 @@ an oci:// reference or a repo/chart name, it is rendered with
 and every other argument that is not one of this command's flags goes to helm.
 
 Output formats (-o): plain "SOURCE DESTINATION" lines, json, and ready-to-run
-crane or skopeo scripts. --why adds every place each image was found.`,
+crane or skopeo scripts, and flux: the spec.postRenderers block of a Flux
+HelmRelease (kustomize images: entries and JSON patches; docs/flux.md). --why adds every place each image was found.`,
 		Example: `  helm template app ./chart | helm-airgap images -c airgap.yaml
   helm-airgap images -c airgap.yaml --why rendered/
   helm airgap images ./chart -f values-prod.yaml -c airgap.yaml -o json > plan.json
-  helm-airgap images -c airgap.yaml -o crane rendered.yaml > mirror.sh`,
+  helm-airgap images -c airgap.yaml -o crane rendered.yaml > mirror.sh
+  helm airgap images ./chart -c airgap.yaml -o flux > post-renderer.yaml`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			own, rest, err := inputs.SplitArgs(cmd.Flags(), args)
@@ -63,7 +65,7 @@ crane or skopeo scripts. --why adds every place each image was found.`,
 	// The rewrite's flags, pull secrets included although they change
 	// nothing here, so one set of flags works for rewrite, images and mirror.
 	o.addFlags(cmd)
-	cmd.Flags().StringVarP(&output, "output", "o", "plain", "output format: plain, json, crane or skopeo")
+	cmd.Flags().StringVarP(&output, "output", "o", "plain", "output format: plain, json, crane, skopeo or flux (a HelmRelease spec.postRenderers block)")
 	cmd.Flags().BoolVar(&why, "why", false, "show every place each image was found (kind, namespace/name, container, field)")
 	cmd.Flags().BoolP("help", "h", false, "help for images")
 	return cmd
@@ -96,7 +98,7 @@ func runImages(cmd *cobra.Command, o *options, args []string, format plan.Format
 		}
 		in = newStreamReader(cmd.InOrStdin(), files)
 	}
-	p, report, err := plan.Build(in, opts, why)
+	p, report, err := plan.BuildFor(format, in, opts, why)
 	if chart != nil {
 		// helm's failure explains a short or broken stream better than
 		// whatever the engine made of it.

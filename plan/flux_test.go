@@ -1,0 +1,199 @@
+package plan
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/plexicus/helm-airgap/rewrite"
+	goyaml "go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+// TestFluxPostRendererMatchesRewrite applies the generated post-renderer
+// with the kustomize API, the way Flux's helm-controller does (an in-memory
+// kustomization of the rendered manifests with the HelmRelease's images and
+// patches), and requires every object to come out exactly as rewrite writes
+// it: images in containers, arguments, variables and custom-resource fields,
+// and the pull secrets.
+func TestFluxPostRendererMatchesRewrite(t *testing.T) {
+	type input struct{ config, manifests string }
+	cases := map[string]input{
+		"args-env":         {"../testdata/args-env/config.yaml", "../testdata/args-env/input.yaml"},
+		"custom-resources": {"../testdata/custom-resources/config.yaml", "../testdata/custom-resources/input.yaml"},
+		"list":             {"../testdata/list/config.yaml", "../testdata/list/input.yaml"},
+	}
+	corpus, err := filepath.Glob("../testdata/corpus/*.yaml")
+	if err != nil || len(corpus) == 0 {
+		t.Fatalf("no corpus renders (%v)", err)
+	}
+	for _, file := range corpus {
+		if filepath.Base(file) != "airgap.yaml" {
+			cases["corpus/"+strings.TrimSuffix(filepath.Base(file), ".yaml")] = input{"../testdata/charts/airgap.yaml", file}
+		}
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			config, err := os.ReadFile(in.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			manifests, err := os.ReadFile(in.manifests)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := engineOptions(t, string(config))
+			var rewritten bytes.Buffer
+			report, err := rewrite.Run(bytes.NewReader(manifests), &rewritten, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if report.Rewritten == 0 {
+				if strings.HasPrefix(name, "corpus/") {
+					t.Skip("every image of this render is already internal")
+				}
+				t.Fatal("the input has no reference to rewrite: the test would prove nothing")
+			}
+			p, _, err := BuildFor(Flux, bytes.NewReader(manifests), opts, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if err := Write(&out, p, Flux); err != nil {
+				t.Fatal(err)
+			}
+			got := postRender(t, manifests, out.Bytes())
+			want := objectsByID(t, rewritten.Bytes())
+			for id, w := range want {
+				if g, ok := got[id]; !ok {
+					t.Errorf("%s: missing after the post-renderer", id)
+				} else if !reflect.DeepEqual(g, w) {
+					gy, _ := yaml.Marshal(g)
+					wy, _ := yaml.Marshal(w)
+					t.Errorf("%s after the flux post-renderer:\n%s\nrewrite wrote:\n%s\npost-renderer:\n%s", id, gy, wy, out.String())
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("%d objects after the post-renderer, rewrite wrote %d", len(got), len(want))
+			}
+		})
+	}
+}
+
+// postRender runs kustomize over the manifests with the post-renderer
+// printed by Write, as helm-controller does.
+func postRender(t *testing.T, manifests, printed []byte) map[string]any {
+	t.Helper()
+	var release struct {
+		Spec struct {
+			PostRenderers []struct {
+				Kustomize map[string]any `yaml:"kustomize"`
+			} `yaml:"postRenderers"`
+		} `yaml:"spec"`
+	}
+	if err := goyaml.Unmarshal(printed, &release); err != nil {
+		t.Fatalf("the flux output is not YAML: %v\n%s", err, printed)
+	}
+	if len(release.Spec.PostRenderers) != 1 {
+		t.Fatalf("want one post-renderer, got:\n%s", printed)
+	}
+	kustomization := release.Spec.PostRenderers[0].Kustomize
+	kustomization["apiVersion"] = "kustomize.config.k8s.io/v1beta1"
+	kustomization["kind"] = "Kustomization"
+	kustomization["resources"] = []string{"resources.yaml"}
+	text, err := goyaml.Marshal(kustomization)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := filesys.MakeFsInMemory()
+	if err := fs.WriteFile("resources.yaml", manifests); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.WriteFile("kustomization.yaml", text); err != nil {
+		t.Fatal(err)
+	}
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, ".")
+	if err != nil {
+		t.Fatalf("kustomize build with the post-renderer: %v\n%s", err, text)
+	}
+	rendered, err := resources.AsYaml()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objectsByID(t, rendered)
+}
+
+// objectsByID decodes a stream into its objects by identity, the items of
+// a List each on their own (kustomize reads them so).
+func objectsByID(t *testing.T, stream []byte) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	dec := goyaml.NewDecoder(bytes.NewReader(stream))
+	for {
+		var doc map[string]any
+		if err := dec.Decode(&doc); err != nil {
+			if err.Error() == "EOF" {
+				return out
+			}
+			t.Fatal(err)
+		}
+		if doc == nil {
+			continue
+		}
+		// Round-trip through JSON so both sides have the same types.
+		data, err := yaml.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var obj map[string]any
+		if err := yaml.Unmarshal(data, &obj); err != nil {
+			t.Fatal(err)
+		}
+		dropNulls(obj)
+		if obj["kind"] == "List" {
+			items, _ := obj["items"].([]any)
+			for _, item := range items {
+				if m, ok := item.(map[string]any); ok {
+					out[identity(m)] = m
+				}
+			}
+			continue
+		}
+		out[identity(obj)] = obj
+	}
+}
+
+func identity(obj map[string]any) string {
+	meta, _ := obj["metadata"].(map[string]any)
+	return fmt.Sprintf("%v %v %v/%v", obj["apiVersion"], obj["kind"], meta["namespace"], meta["name"])
+}
+
+// dropNulls removes null map values, which kustomize drops on reading
+// ("annotations: null" in a chart), and empty lists, which its image
+// transformer adds to some pod specs (initContainers: []), and empty
+// annotations and labels, which it drops: an empty field either way, to
+// Kubernetes.
+func dropNulls(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			list, isList := e.([]any)
+			m, isMap := e.(map[string]any)
+			if e == nil || isList && len(list) == 0 || isMap && len(m) == 0 && (k == "annotations" || k == "labels") {
+				delete(v, k)
+			} else {
+				dropNulls(e)
+			}
+		}
+	case []any:
+		for _, e := range v {
+			dropNulls(e)
+		}
+	}
+}
