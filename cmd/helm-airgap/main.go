@@ -94,6 +94,7 @@ manifest stream.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRewriteCommand(), newCheckCommand(), newVersionCommand())
 	root.AddCommand(newImagesCommand())
+	root.AddCommand(newInitCommand())
 	for _, e := range externalCommands {
 		root.AddCommand(newExternalCommand(e))
 	}
