@@ -3,10 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
-	"github.com/plexicus/helm-airgap/inputs"
 	"github.com/plexicus/helm-airgap/plan"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
@@ -45,15 +42,9 @@ HelmRelease (kustomize images: entries and JSON patches; docs/flux.md). --why ad
   helm airgap images ./chart -c airgap.yaml -o flux > post-renderer.yaml`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: func(cmd *cobra.Command, args []string) error {
-			own, rest, err := inputs.SplitArgs(cmd.Flags(), args)
-			if err != nil {
-				return usageError{err}
-			}
-			if err := cmd.Flags().Parse(own); err != nil {
-				return usageError{err}
-			}
-			if help, _ := cmd.Flags().GetBool("help"); help {
-				return cmd.Help()
+			rest, help, err := parseChartModeArgs(cmd, args)
+			if err != nil || help {
+				return err
 			}
 			format, err := plan.ParseFormat(output)
 			if err != nil {
@@ -77,34 +68,15 @@ func runImages(cmd *cobra.Command, o *options, args []string, format plan.Format
 		return err
 	}
 	opts := o.engineOptions(cfg, mapper)
-	var in io.Reader
-	var chart io.ReadCloser
-	if len(args) > 0 && inputs.IsChart(args[0]) {
-		chart, err = inputs.HelmTemplate(cmd.Context(), args[0], args[1:], cmd.ErrOrStderr())
-		if err != nil {
-			return usageError{err}
-		}
-		defer chart.Close()
-		in = chart
-	} else {
-		for _, a := range args {
-			if strings.HasPrefix(a, "-") && a != "-" {
-				return usageError{fmt.Errorf("unknown flag: %s (helm flags are accepted only after a chart)", a)}
-			}
-		}
-		files, err := expandInputs(args)
-		if err != nil {
-			return err
-		}
-		in = newStreamReader(cmd.InOrStdin(), files)
+	in, closeInput, err := manifestInput(cmd, args)
+	if err != nil {
+		return err
 	}
 	p, report, err := plan.BuildFor(format, in, opts, why)
-	if chart != nil {
-		// helm's failure explains a short or broken stream better than
-		// whatever the engine made of it.
-		if cerr := chart.Close(); cerr != nil {
-			return usageError{cerr}
-		}
+	// helm's failure explains a short or broken stream better than
+	// whatever the engine made of it.
+	if cerr := closeInput(); cerr != nil {
+		return usageError{cerr}
 	}
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/plexicus/helm-airgap/inputs"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 	"github.com/spf13/cobra"
@@ -35,15 +34,9 @@ Check the destinations, save it (airgap.yaml), then list the mirror plan with
   helm airgap init ./chart -f values-prod.yaml --registry registry.corp.example.com > airgap.yaml`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: func(cmd *cobra.Command, args []string) error {
-			own, rest, err := inputs.SplitArgs(cmd.Flags(), args)
-			if err != nil {
-				return usageError{err}
-			}
-			if err := cmd.Flags().Parse(own); err != nil {
-				return usageError{err}
-			}
-			if help, _ := cmd.Flags().GetBool("help"); help {
-				return cmd.Help()
+			rest, help, err := parseChartModeArgs(cmd, args)
+			if err != nil || help {
+				return err
 			}
 			return runInit(cmd, rest, registry, pullSecret)
 		},
@@ -106,28 +99,6 @@ func runInit(cmd *cobra.Command, args []string, registry, pullSecret string) err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d image(s), %d source registry rule(s); review the destinations before use\n", total, len(sources))
 	return nil
-}
-
-// manifestInput opens the manifests named by the arguments: a rendered
-// chart, files and directories, or stdin.
-func manifestInput(cmd *cobra.Command, args []string) (io.Reader, func() error, error) {
-	if len(args) > 0 && inputs.IsChart(args[0]) {
-		chart, err := inputs.HelmTemplate(cmd.Context(), args[0], args[1:], cmd.ErrOrStderr())
-		if err != nil {
-			return nil, nil, usageError{err}
-		}
-		return chart, chart.Close, nil
-	}
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") && a != "-" {
-			return nil, nil, usageError{fmt.Errorf("unknown flag: %s (helm flags are accepted only after a chart)", a)}
-		}
-	}
-	files, err := expandInputs(args)
-	if err != nil {
-		return nil, nil, err
-	}
-	return newStreamReader(cmd.InOrStdin(), files), func() error { return nil }, nil
 }
 
 // findImages runs the engine, with no rules, over the stream (so it finds
