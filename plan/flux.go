@@ -358,7 +358,7 @@ func (obj indexedObject) lookup(field string) (string, *yaml.Node, error) {
 		if strings.HasPrefix(path, "[") {
 			end := strings.IndexByte(path, ']')
 			i, err := strconv.Atoi(path[1:max(end, 1)])
-			if end < 0 || err != nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
+			if end < 0 || err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
 				return "", nil, fmt.Errorf("%s not found in the rewritten output", field)
 			}
 			pointer.WriteString("/" + strconv.Itoa(i))

@@ -197,3 +197,45 @@ func dropNulls(v any) {
 		}
 	}
 }
+
+// FuzzFluxLookup: following an engine field path in any object never
+// panics, and a path found is a JSON pointer with one token per step that
+// leads back to the same node.
+func FuzzFluxLookup(f *testing.F) {
+	f.Add("spec:\n  containers:\n    - args: [a, b]\n", "spec.containers[0].args[1]")
+	f.Add("metadata:\n  annotations:\n    a.b/c~d: x\n", "metadata.annotations.a.b/c~d")
+	f.Add("items:\n  - spec: {image: x}\n", "items[0].spec.image")
+	f.Add("a: &x {b: c}\nd: *x\n", "d.b")
+	f.Add("a: [1]\n", "a[")
+	f.Add("a: [1]\n", "a[-1]")
+	f.Fuzz(func(t *testing.T, doc, field string) {
+		objects, err := indexObjects([]byte(doc))
+		if err != nil {
+			return
+		}
+		for _, obj := range objects {
+			pointer, n, err := obj.lookup(field)
+			if err != nil {
+				continue
+			}
+			if n == nil {
+				t.Fatalf("lookup(%q) found no node and no error", field)
+			}
+			back := obj.node
+			for _, token := range strings.Split(pointer, "/")[1:] {
+				token = strings.NewReplacer("~1", "/", "~0", "~").Replace(token)
+				back = deref(back)
+				if back.Kind == goyaml.SequenceNode {
+					i := 0
+					fmt.Sscan(token, &i)
+					back = back.Content[i]
+				} else {
+					back = lookupKey(back, token)
+				}
+			}
+			if deref(back) != n {
+				t.Fatalf("lookup(%q) = %q, which leads elsewhere", field, pointer)
+			}
+		}
+	})
+}
