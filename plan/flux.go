@@ -29,6 +29,10 @@ import (
 type FluxPostRenderer struct {
 	Images  []KustomizeImage `yaml:"images,omitempty"`
 	Patches []KustomizePatch `yaml:"patches,omitempty"`
+
+	// Hooks are the Helm hooks with rewritten images ("Job ns/name"):
+	// helm-controller built on the Helm 3 SDK does not post-render hooks.
+	Hooks []string `yaml:"-"`
 }
 
 // KustomizeImage is one entry of a kustomize images: list.
@@ -118,6 +122,8 @@ func NewFluxPostRenderer(found []rewrite.Occurrence, rewritten []byte, pullSecre
 	images, byName := kustomizeImages(found)
 	patches := newPatchSet()
 	podSpecs := map[string]bool{}
+	var hooks []string
+	hookSeen := map[string]bool{}
 	for _, o := range found {
 		if o.Mapping.Status != rules.Rewritten {
 			continue
@@ -125,6 +131,10 @@ func NewFluxPostRenderer(found []rewrite.Occurrence, rewritten []byte, pullSecre
 		obj, ok := objects[objectKey(o.APIVersion, o.Kind, o.Namespace, o.Name)]
 		if !ok {
 			return nil, fmt.Errorf("building the flux post-renderer: %s is not in the rewritten output", o.Resource())
+		}
+		if isHook(obj.node) && !hookSeen[o.Resource()] {
+			hookSeen[o.Resource()] = true
+			hooks = append(hooks, o.Resource())
 		}
 		if pullSecrets {
 			if m := podSpecOf.FindStringSubmatch(o.Field); m != nil && !podSpecs[o.Resource()+"\x00"+m[1]] {
@@ -141,7 +151,12 @@ func NewFluxPostRenderer(found []rewrite.Occurrence, rewritten []byte, pullSecre
 			return nil, err
 		}
 	}
-	return &FluxPostRenderer{Images: images, Patches: patches.list()}, nil
+	return &FluxPostRenderer{Images: images, Patches: patches.list(), Hooks: hooks}, nil
+}
+
+// isHook reports a Helm hook (a helm.sh/hook annotation).
+func isHook(obj *yaml.Node) bool {
+	return lookupKey(lookupKey(lookupKey(obj, "metadata"), "annotations"), "helm.sh/hook") != nil
 }
 
 // imageName is a reference as written without its tag or digest: the name
@@ -438,6 +453,13 @@ func writeFlux(w *bufio.Writer, p *Plan) error {
 	fmt.Fprintf(w, "# Flux HelmRelease post-renderer written by helm-airgap (%d images: entries, %d patches).\n", len(p.flux.Images), len(p.flux.Patches))
 	fmt.Fprintf(w, "# Mirror the %d image(s) of the plan first; merge this under the HelmRelease's spec\n", len(p.Copies()))
 	fmt.Fprintf(w, "# (helm.toolkit.fluxcd.io/v2). Regenerate it whenever the chart or its values change.\n")
+	if len(p.flux.Hooks) > 0 {
+		fmt.Fprintf(w, "# Helm hooks: helm-controller built on the Helm 3 SDK does not post-render them, so\n")
+		fmt.Fprintf(w, "# these keep their images unless the chart's values move them (docs/flux.md):\n")
+		for _, h := range p.flux.Hooks {
+			fmt.Fprintf(w, "#   %s\n", commentSafe(h))
+		}
+	}
 	doc := map[string]any{"spec": map[string]any{"postRenderers": []any{map[string]any{"kustomize": p.flux}}}}
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)

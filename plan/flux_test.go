@@ -239,3 +239,72 @@ func FuzzFluxLookup(f *testing.F) {
 		}
 	})
 }
+
+// TestFluxPostRendererShape pins what goes to images: and what to patches,
+// and that hooks, which a Helm 3 helm-controller does not post-render, are
+// named in the output.
+func TestFluxPostRendererShape(t *testing.T) {
+	const manifests = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: demo}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          args: ["--helper-image=quay.io/org/helper:2"]
+        - name: cache
+          image: registry.internal.example.com/mirror/cache:1
+      ephemeralContainers:
+        - name: debug
+          image: busybox:1.36
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  namespace: demo
+  annotations: {helm.sh/hook: pre-install}
+spec:
+  template:
+    spec:
+      containers:
+        - name: migrate
+          image: nginx:1.27
+`
+	opts := engineOptions(t, testConfig)
+	p, _, err := BuildFor(Flux, strings.NewReader(manifests), opts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.flux
+	wantImages := []KustomizeImage{{Name: "nginx", NewName: "registry.internal.example.com/mirror/library/nginx"}}
+	if !reflect.DeepEqual(r.Images, wantImages) {
+		t.Errorf("images: %+v, want %+v", r.Images, wantImages)
+	}
+	if len(r.Patches) != 1 || r.Patches[0].Target != (PatchTarget{Group: "apps", Version: "v1", Kind: "Deployment", Name: "web", Namespace: "demo"}) {
+		t.Fatalf("patches: %+v, want one for the Deployment", r.Patches)
+	}
+	for _, want := range []string{
+		"path: /spec/template/spec/containers/0/args/0\n  value: --helper-image=registry.internal.example.com/mirror/org/helper:2\n",
+		"path: /spec/template/spec/ephemeralContainers/0/image\n  value: registry.internal.example.com/mirror/library/busybox:1.36\n",
+	} {
+		if !strings.Contains(r.Patches[0].Patch, want) {
+			t.Errorf("patch lacks\n%s\ngot:\n%s", want, r.Patches[0].Patch)
+		}
+	}
+	if strings.Contains(r.Patches[0].Patch, "containers/0/image") || strings.Contains(r.Patches[0].Patch, "cache") {
+		t.Errorf("the images: entry's and the internal image's fields are patched too:\n%s", r.Patches[0].Patch)
+	}
+	if !reflect.DeepEqual(r.Hooks, []string{"Job demo/migrate"}) {
+		t.Errorf("hooks: %q", r.Hooks)
+	}
+	var out strings.Builder
+	if err := Write(&out, p, Flux); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "does not post-render them") || !strings.Contains(out.String(), "#   Job demo/migrate\n") {
+		t.Errorf("the output does not name the hook:\n%s", out.String())
+	}
+}
