@@ -17,12 +17,12 @@ import (
 // segment of a dotted or slashed name) whose whole value names endpoints
 // that are not called.
 var notCalledSettings = []*regexp.Regexp{
-	regexp.MustCompile(`cors|origins?$|accesscontrolallow`),              // CORS
-	regexp.MustCompile(`contentsecuritypolicy|(^|[^a-z])csp$|^csp`),      // CSP
-	regexp.MustCompile(`useragent`),                                      // User-Agent
-	regexp.MustCompile(`(public|external|root|site|self|canonical)url$`), // the app's own URL
-	regexp.MustCompile(`nextauthurl$`),                                   // NextAuth's own URL
-	regexp.MustCompile(`noproxy|nonproxyhosts`),                          // proxy exemptions
+	regexp.MustCompile(`cors|(allow|allowed|trusted)origins?$|accesscontrolallow`), // CORS
+	regexp.MustCompile(`contentsecuritypolicy|(^|[^a-z])csp$|^csp`),                // CSP
+	regexp.MustCompile(`useragent`),                                                // User-Agent
+	regexp.MustCompile(`(public|external|serverroot|site|self|canonical)url$`),     // the app's own URL
+	regexp.MustCompile(`nextauthurl$`),                                             // NextAuth's own URL
+	regexp.MustCompile(`noproxy|nonproxyhosts`),                                    // proxy exemptions
 }
 
 // proxySetting matches proxy settings (HTTP_PROXY, https_proxy,
