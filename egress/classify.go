@@ -59,7 +59,7 @@ func called(setting, v string, endpoints []Endpoint) (kept []Endpoint, proxy []b
 	if notCalledValue.MatchString(v) {
 		return nil, nil
 	}
-	quiet := append(promQLSelector.FindAllStringIndex(v, -1), javaNonProxyHosts.FindAllStringIndex(v, -1)...)
+	quiet := append(promQLSelectors(v), javaNonProxyHosts.FindAllStringIndex(v, -1)...)
 	proxies := javaProxies(v)
 	isProxy := proxySetting.MatchString(name)
 	for _, e := range endpoints {
@@ -74,6 +74,18 @@ func called(setting, v string, endpoints []Endpoint) (kept []Endpoint, proxy []b
 		kept, proxy = append(kept, e), append(proxy, isProxy)
 	}
 	return kept, proxy
+}
+
+// promQLSelectors finds the label-matcher blocks of a value; a shell
+// parameter expansion (${URL="https://..."}) is not one.
+func promQLSelectors(v string) [][]int {
+	var out [][]int
+	for _, span := range promQLSelector.FindAllStringIndex(v, -1) {
+		if span[0] == 0 || v[span[0]-1] != '$' {
+			out = append(out, span)
+		}
+	}
+	return out
 }
 
 // settingName is the last segment of a setting, normalized:

@@ -110,6 +110,7 @@ spec:
 `, []string{"PrometheusRule probes: spec.groups[g].rules[0].annotations.webhook: https://hooks.slack.com/services/x"}},
 		{"an API root URL is called", env("API_ROOT_URL", "https://api.mycompany.com/v2"), []string{envField + "API_ROOT_URL].value: https://api.mycompany.com/v2"}},
 		{"a git origin is called", env("GIT_ORIGIN", "https://github.com/org/config.git"), []string{envField + "GIT_ORIGIN].value: https://github.com/org/config.git"}},
+		{"a shell default is not PromQL", env("START", `exec app --api "${API_URL="https://api.mycompany.com"}"`), []string{envField + "START].value: https://api.mycompany.com"}},
 		// Proxies: reported.
 		{"HTTPS_PROXY URL", env("HTTPS_PROXY", "http://proxy.mycompany.com:3128"), []string{envField + "HTTPS_PROXY].value: http://proxy.mycompany.com:3128"}},
 		{"HTTP_PROXY host:port", env("HTTP_PROXY", "proxy.mycompany.com:3128"), []string{envField + "HTTP_PROXY].value: proxy.mycompany.com:3128"}},
