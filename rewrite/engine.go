@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/rules"
 )
 
@@ -27,6 +28,10 @@ type Options struct {
 	// Ignore acknowledges public references left on purpose: they are
 	// reported in Report.Ignored instead of failing the run.
 	Ignore []rules.Ignore
+	// Lock, when set, pins every rewritten reference to the digest that was
+	// mirrored ("DEST:tag@sha256:..."); a reference the lock does not hold
+	// is a policy failure. It is only read: the rewrite stays offline.
+	Lock *lock.File
 	// CheckOnly reports public references without changing anything and
 	// writes no output.
 	CheckOnly bool
@@ -363,6 +368,9 @@ func (p *processor) document(c chunk) docResult {
 			s.refuse = err.Error()
 			mapping = rules.Mapping{Source: rules.Ref{Written: s.value}, Dest: s.value, Status: rules.Unmapped}
 		}
+		if err == nil && p.opts.Lock != nil && s.refuse == "" {
+			mapping, s.refuse = pin(p.opts.Lock, s, mapping)
+		}
 		o := occurrence(d, s, mapping)
 		refused := s.refuse != "" && mapping.Status != rules.Internal
 		public := mapping.Status == rules.Unmapped || refused || (p.opts.CheckOnly && mapping.Status != rules.Internal)
@@ -408,6 +416,24 @@ func (p *processor) mapSite(s site) (rules.Mapping, error) {
 		return p.opts.Mapper.MapPrefix(s.value)
 	}
 	return p.opts.Mapper.Map(s.value)
+}
+
+// pin writes a rewritten reference as the lock recorded it. Composite parts
+// (a repository, a prefix) name no single image and stay as mapped;
+// internal references are never in a lock.
+func pin(l *lock.File, s site, m rules.Mapping) (rules.Mapping, string) {
+	if m.Status != rules.Rewritten || s.kind != siteImage {
+		return m, ""
+	}
+	pinned, err := l.Pin(m.Source.Written, m.Dest)
+	if errors.Is(err, lock.ErrNotLocked) {
+		return m, "it is not in the lock file: mirror it (helm-airgap mirror --lock) before pinning"
+	}
+	if err != nil {
+		return m, err.Error()
+	}
+	m.Dest = pinned
+	return m, ""
 }
 
 // ignored reports whether the config acknowledges a public reference.

@@ -276,7 +276,7 @@ func (f *finder) mapping(n *yaml.Node, name string, inTemplate, isTemplate bool)
 	if err != nil {
 		return err
 	}
-	if holds {
+	if holds && !f.skip {
 		if err := f.containers(n, templateSpec); err != nil {
 			return err
 		}
@@ -444,7 +444,9 @@ func (f *finder) containerImage(img *yaml.Node, container, field string, nullOK 
 // label Helm renders twice) means the same to every parser: a warning.
 func (f *finder) checkKeys(m *yaml.Node) error {
 	n := len(m.Content) / 2
-	if n < 2 {
+	if n < 2 || f.host != nil {
+		// Embedded text is the application's, not a manifest: every value of
+		// a repeated key is searched, so nothing hides behind the repeat.
 		return nil
 	}
 	if n <= 12 {

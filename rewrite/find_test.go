@@ -546,6 +546,23 @@ data:
 			"ConfigMap cm: (data.folded > containers[0].image): nginx",
 			"ConfigMap cm: (data.json > spec.containers[0].image): nginx",
 		}},
+		{"Argo CD Application parameters and embedded text with repeated keys", `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: app}
+spec:
+  source:
+    helm:
+      parameters:
+        - {name: image.repository, value: myorg/app}
+        - {name: image.tag, value: "1.2"}
+      values: |
+        image: quay.io/org/a:1
+        image: quay.io/org/b:1
+`, []string{
+			"Application app: (spec.source.helm.parameters[0].value): myorg/app (repository, joined with image names at run time)",
+			"Application app: (spec.source.helm.values > image): quay.io/org/a:1",
+			"Application app: (spec.source.helm.values > image): quay.io/org/b:1",
+		}},
 		{"Secret stringData", `apiVersion: v1
 kind: Secret
 metadata: {name: s}

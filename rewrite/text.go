@@ -119,7 +119,7 @@ func (f *finder) value(n *yaml.Node, name string) error {
 	}
 	switch role {
 	case rules.RoleRepository, rules.RoleHub:
-		if rules.ClassifyRepository(v, false) {
+		if rules.ClassifyRepository(v, hasImageWord(name)) {
 			kind := siteRepository
 			if role == rules.RoleHub {
 				kind = sitePrefix
