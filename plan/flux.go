@@ -20,19 +20,23 @@ import (
 // only kustomize, with an images: list and patches. The Flux format
 // expresses the rewrite in those terms: one images: entry per rewritten
 // repository whose container images kustomize's image transformer reaches,
-// and a JSON 6902 patch per object for every other reference (arguments,
-// environment values, custom-resource fields, ephemeral containers, image
-// volumes) and for the pull secrets. The values come from the rewrite's own
-// output, so applying the post-renderer gives the images rewrite gives.
+// and, per object, a JSON 6902 patch of every other change the rewrite made
+// (images in arguments, environment values, embedded files and
+// custom-resource fields, pull secrets, issuer references): the difference
+// between each object as it came in and as rewrite wrote it, so applying
+// the post-renderer gives what rewrite gives.
 
 // FluxPostRenderer is the kustomize post-renderer of a HelmRelease.
 type FluxPostRenderer struct {
 	Images  []KustomizeImage `yaml:"images,omitempty"`
 	Patches []KustomizePatch `yaml:"patches,omitempty"`
 
-	// Hooks are the Helm hooks with rewritten images ("Job ns/name"):
+	// Hooks are the Helm hooks the post-renderer changes ("Job ns/name"):
 	// helm-controller built on the Helm 3 SDK does not post-render hooks.
 	Hooks []string `yaml:"-"`
+	// NoImages says why there is no images: list (kustomize's image
+	// transformer would fail on an object of the stream), or is empty.
+	NoImages string `yaml:"-"`
 }
 
 // KustomizeImage is one entry of a kustomize images: list.
@@ -71,14 +75,10 @@ type patchOp struct {
 // initContainers list (its legacy filter walks the whole object).
 var kustomizeContainerImage = regexp.MustCompile(`(^|\.)(containers|initContainers)\[\d+\]\.image$`)
 
-// podSpecOf finds the pod spec a container image belongs to, for its pull
-// secrets.
-var podSpecOf = regexp.MustCompile(`^(.*)\.(containers|initContainers|ephemeralContainers)\[\d+\]\.image$`)
-
 // BuildFor builds the plan a format needs. Every format but Flux is Build;
-// Flux runs the rewrite itself (not CheckOnly) and keeps its output, since
-// a patch must carry the whole rewritten value of an argument or variable,
-// and builds the post-renderer from the engine's findings and that output.
+// Flux runs the rewrite itself (not CheckOnly), keeping its input and its
+// output, and builds the post-renderer from the engine's findings and the
+// difference between the two.
 func BuildFor(f Format, in io.Reader, opts rewrite.Options, origins bool) (*Plan, *rewrite.Report, error) {
 	if f != Flux {
 		return Build(in, opts, origins)
@@ -93,16 +93,12 @@ func BuildFor(f Format, in io.Reader, opts rewrite.Options, origins bool) (*Plan
 		found = append(found, o)
 		mu.Unlock()
 	}
-	var out bytes.Buffer
-	report, err := rewrite.Run(in, &out, opts)
+	var input, output bytes.Buffer
+	report, err := rewrite.Run(io.TeeReader(in, &input), &output, opts)
 	if err != nil {
 		return nil, report, err
 	}
-	var secrets []string
-	if opts.Mapper != nil {
-		secrets = opts.Mapper.PullSecrets()
-	}
-	renderer, err := NewFluxPostRenderer(found, out.Bytes(), len(secrets) > 0)
+	renderer, err := NewFluxPostRenderer(found, input.Bytes(), output.Bytes())
 	if err != nil {
 		return nil, report, err
 	}
@@ -111,48 +107,228 @@ func BuildFor(f Format, in io.Reader, opts rewrite.Options, origins bool) (*Plan
 	return p, report, nil
 }
 
-// NewFluxPostRenderer turns the engine's findings and the rewritten stream
-// into a post-renderer. pullSecrets adds each pod spec's pull secrets as
-// the rewrite wrote them.
-func NewFluxPostRenderer(found []rewrite.Occurrence, rewritten []byte, pullSecrets bool) (*FluxPostRenderer, error) {
-	objects, err := indexObjects(rewritten)
+// NewFluxPostRenderer turns the engine's findings, the stream it read and
+// the stream it wrote into a post-renderer.
+func NewFluxPostRenderer(found []rewrite.Occurrence, input, rewritten []byte) (*FluxPostRenderer, error) {
+	before, _, err := indexObjects(input)
 	if err != nil {
 		return nil, err
 	}
-	images, byName := kustomizeImages(found)
-	patches := newPatchSet()
-	podSpecs := map[string]bool{}
-	var hooks []string
-	hookSeen := map[string]bool{}
+	after, order, err := indexObjects(rewritten)
+	if err != nil {
+		return nil, err
+	}
+	r := &FluxPostRenderer{}
+	var byName map[string]bool
+	if r.NoImages = imageTransformerBreaksOn(before); r.NoImages == "" {
+		r.Images, byName = kustomizeImages(found)
+	}
+	// The fields the images: entries rewrite need no patch.
+	covered := map[string]bool{}
+	changedByImages := map[string]bool{} // objects an images: entry changes
 	for _, o := range found {
-		if o.Mapping.Status != rules.Rewritten {
+		if !byName[imageName(o.Mapping.Source)] || !kustomizeContainerImage.MatchString(o.Field) || o.Kind == "CustomResourceDefinition" {
 			continue
 		}
-		obj, ok := objects[objectKey(o.APIVersion, o.Kind, o.Namespace, o.Name)]
-		if !ok {
-			return nil, fmt.Errorf("building the flux post-renderer: %s is not in the rewritten output", o.Resource())
-		}
-		if isHook(obj.node) && !hookSeen[o.Resource()] {
-			hookSeen[o.Resource()] = true
-			hooks = append(hooks, o.Resource())
-		}
-		if pullSecrets {
-			if m := podSpecOf.FindStringSubmatch(o.Field); m != nil && !podSpecs[o.Resource()+"\x00"+m[1]] {
-				podSpecs[o.Resource()+"\x00"+m[1]] = true
-				if err := patches.addPullSecrets(o, obj, m[1]); err != nil {
-					return nil, err
-				}
+		key := objectKey(o.APIVersion, o.Kind, o.Namespace, o.Name)
+		if obj, ok := after[key]; ok {
+			if pointer, _, err := obj.lookup(o.Field); err == nil {
+				covered[key+"\x00"+pointer] = true
+				changedByImages[key] = true
 			}
 		}
-		if byName[imageName(o.Mapping.Source)] && kustomizeContainerImage.MatchString(o.Field) && o.Kind != "CustomResourceDefinition" {
-			continue // the images: entry rewrites it
+	}
+	for _, key := range order {
+		obj, was := after[key], before[key]
+		if obj.list || was.node == nil {
+			continue // a List's items are objects of their own; a new object has nothing to patch
 		}
-		if err := patches.replace(o, obj); err != nil {
-			return nil, err
+		var ops []patchOp
+		for _, op := range diffNodes(was.node, obj.node, "") {
+			if !covered[key+"\x00"+op.Path] {
+				ops = append(ops, op)
+			}
+		}
+		id := identify(obj.node)
+		if isHook(obj.node) && (len(ops) > 0 || changedByImages[key]) {
+			r.Hooks = append(r.Hooks, id.String())
+		}
+		if len(ops) == 0 {
+			continue
+		}
+		text, err := patchText(ops)
+		if err != nil {
+			return nil, fmt.Errorf("building the flux post-renderer: %s: %w", id, err)
+		}
+		r.Patches = append(r.Patches, KustomizePatch{Target: id.target(), Patch: string(text)})
+	}
+	return r, nil
+}
+
+// patchText writes operations as YAML. Multi-line strings are written
+// double-quoted: kustomize trims a patch's white space, which would take
+// the final line break of a block scalar at its end with it.
+func patchText(ops []patchOp) (string, error) {
+	var doc yaml.Node
+	if err := doc.Encode(ops); err != nil {
+		return "", err
+	}
+	quoteMultiline(&doc)
+	text, err := yaml.Marshal(&doc)
+	return string(text), err
+}
+
+func quoteMultiline(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && strings.Contains(n.Value, "\n") {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		quoteMultiline(c)
+	}
+}
+
+// diffNodes lists the JSON 6902 operations that turn a into b, at pointer.
+func diffNodes(a, b *yaml.Node, pointer string) []patchOp {
+	a, b = deref(a), deref(b)
+	if a == nil || b == nil {
+		return nil
+	}
+	if a.Kind != b.Kind {
+		return []patchOp{{Op: "replace", Path: pointer, Value: decoded(b)}}
+	}
+	var ops []patchOp
+	switch b.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(b.Content); i += 2 {
+			key := b.Content[i].Value
+			at := pointer + "/" + escapePointer(key)
+			if old := lookupKey(a, key); old == nil {
+				ops = append(ops, patchOp{Op: "add", Path: at, Value: decoded(b.Content[i+1])})
+			} else {
+				ops = append(ops, diffNodes(old, b.Content[i+1], at)...)
+			}
+		}
+		for i := 0; i+1 < len(a.Content); i += 2 {
+			if lookupKey(b, a.Content[i].Value) == nil {
+				ops = append(ops, patchOp{Op: "remove", Path: pointer + "/" + escapePointer(a.Content[i].Value)})
+			}
+		}
+	case yaml.SequenceNode:
+		if len(a.Content) != len(b.Content) {
+			return []patchOp{{Op: "replace", Path: pointer, Value: decoded(b)}}
+		}
+		for i := range b.Content {
+			ops = append(ops, diffNodes(a.Content[i], b.Content[i], pointer+"/"+strconv.Itoa(i))...)
+		}
+	default:
+		if a.Value != b.Value || a.ShortTag() != b.ShortTag() {
+			ops = append(ops, patchOp{Op: "replace", Path: pointer, Value: decoded(b)})
 		}
 	}
-	return &FluxPostRenderer{Images: images, Patches: patches.list(), Hooks: hooks}, nil
+	return ops
 }
+
+// decoded is a node as a plain value, for marshalling into a patch.
+func decoded(n *yaml.Node) any {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return n.Value
+	}
+	return v
+}
+
+func escapePointer(key string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
+}
+
+// imageTransformerBreaksOn names an object kustomize's image transformer
+// would fail on (an images: list applies to every object), or returns "".
+// It walks every containers and initContainers list, and the fixed paths
+// of its field specs, and fails where a value there has the wrong shape:
+// a CloudNativePG Database's "spec.template: template1" is a string where
+// it expects a pod template.
+func imageTransformerBreaksOn(objects map[string]indexedObject) string {
+	var names []string
+	for _, obj := range objects {
+		if obj.list || scalarAt(obj.node, "kind") == "CustomResourceDefinition" {
+			continue
+		}
+		if where := transformerMisfit(obj.node); where != "" {
+			names = append(names, identify(obj.node).String()+" ("+where+")")
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	sort.Strings(names)
+	return names[0]
+}
+
+// imageFieldSpecs are the paths of kustomize's images field specs, up to
+// their list (api/internal/konfig/builtinpluginconsts/images.go).
+var imageFieldSpecs = [][]string{
+	{"spec", "containers"}, {"spec", "initContainers"}, {"spec", "volumes"},
+	{"spec", "template", "spec", "containers"}, {"spec", "template", "spec", "initContainers"},
+	{"spec", "template", "spec", "volumes"}, {"spec", "jobTemplate", "spec", "template", "spec", "volumes"},
+}
+
+func transformerMisfit(obj *yaml.Node) string {
+	for _, path := range imageFieldSpecs {
+		n := obj
+		for i, key := range path {
+			if n = lookupKey(n, key); n == nil {
+				break
+			}
+			last := i == len(path)-1
+			if !last && n.Kind != yaml.MappingNode {
+				return strings.Join(path[:i+1], ".") + " is not an object"
+			}
+			if last && n.Kind != yaml.SequenceNode && !isNullNode(n) {
+				return strings.Join(path, ".") + " is not a list"
+			}
+		}
+	}
+	return containersMisfit(obj, "")
+}
+
+// containersMisfit finds a containers or initContainers list below n whose
+// items are not objects or whose image is not a string.
+func containersMisfit(n *yaml.Node, path string) string {
+	n = deref(n)
+	if n == nil {
+		return ""
+	}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for _, item := range n.Content {
+			if where := containersMisfit(item, path); where != "" {
+				return where
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, value := n.Content[i].Value, deref(n.Content[i+1])
+			at := strings.TrimPrefix(path+"."+key, ".")
+			if (key == "containers" || key == "initContainers") && value != nil && value.Kind == yaml.SequenceNode {
+				for _, item := range value.Content {
+					item = deref(item)
+					if item == nil || item.Kind != yaml.MappingNode {
+						return at + " holds an item that is not an object"
+					}
+					if image := lookupKey(item, "image"); image != nil && image.Kind != yaml.ScalarNode {
+						return at + " holds an image that is not a string"
+					}
+				}
+			}
+			if where := containersMisfit(value, at); where != "" {
+				return where
+			}
+		}
+	}
+	return ""
+}
+
+func isNullNode(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
 
 // isHook reports a Helm hook (a helm.sh/hook annotation).
 func isHook(obj *yaml.Node) bool {
@@ -223,86 +399,32 @@ func only(set map[string]bool) string {
 	return ""
 }
 
-// patchSet gathers JSON 6902 operations per object, in stream order.
-type patchSet struct {
-	order []string
-	by    map[string]*objectPatch
+// objectID is an object's identity in a stream.
+type objectID struct{ apiVersion, kind, namespace, name string }
+
+func identify(obj *yaml.Node) objectID {
+	meta := lookupKey(obj, "metadata")
+	return objectID{scalarAt(obj, "apiVersion"), scalarAt(obj, "kind"), scalarAt(meta, "namespace"), scalarAt(meta, "name")}
 }
 
-type objectPatch struct {
-	target PatchTarget
-	ops    []patchOp
-	paths  map[string]bool
+// String reads "Kind namespace/name".
+func (id objectID) String() string {
+	name := id.name
+	if id.namespace != "" {
+		name = id.namespace + "/" + name
+	}
+	return id.kind + " " + name
 }
 
-func newPatchSet() *patchSet { return &patchSet{by: map[string]*objectPatch{}} }
-
-func (s *patchSet) object(o rewrite.Occurrence) *objectPatch {
-	key := objectKey(o.APIVersion, o.Kind, o.Namespace, o.Name)
-	p, ok := s.by[key]
-	if !ok {
-		group, version := splitAPIVersion(o.APIVersion)
-		target := PatchTarget{Group: group, Version: version, Kind: o.Kind, Name: regexp.QuoteMeta(o.Name)}
-		if o.Namespace != "" {
-			target.Namespace = regexp.QuoteMeta(o.Namespace)
-		}
-		p = &objectPatch{target: target, paths: map[string]bool{}}
-		s.by[key] = p
-		s.order = append(s.order, key)
+// target selects the object in a patch. Kustomize reads the name and
+// namespace as regular expressions, so they are quoted.
+func (id objectID) target() PatchTarget {
+	group, version := splitAPIVersion(id.apiVersion)
+	t := PatchTarget{Group: group, Version: version, Kind: id.kind, Name: regexp.QuoteMeta(id.name)}
+	if id.namespace != "" {
+		t.Namespace = regexp.QuoteMeta(id.namespace)
 	}
-	return p
-}
-
-// replace sets the field to the value the rewrite wrote there.
-func (s *patchSet) replace(o rewrite.Occurrence, obj indexedObject) error {
-	pointer, value, err := obj.lookup(o.Field)
-	if err != nil {
-		return fmt.Errorf("building the flux post-renderer: %s: %w", o.Resource(), err)
-	}
-	if value.Kind != yaml.ScalarNode {
-		return fmt.Errorf("building the flux post-renderer: %s: %s is not a string in the rewritten output", o.Resource(), o.Field)
-	}
-	p := s.object(o)
-	if !p.paths[pointer] {
-		p.paths[pointer] = true
-		p.ops = append(p.ops, patchOp{Op: "replace", Path: pointer, Value: value.Value})
-	}
-	return nil
-}
-
-// addPullSecrets sets a pod spec's imagePullSecrets to the rewrite's list
-// ("add" replaces a member that exists).
-func (s *patchSet) addPullSecrets(o rewrite.Occurrence, obj indexedObject, podSpec string) error {
-	pointer, spec, err := obj.lookup(podSpec)
-	if err != nil {
-		return fmt.Errorf("building the flux post-renderer: %s: %w", o.Resource(), err)
-	}
-	secrets := lookupKey(spec, "imagePullSecrets")
-	if secrets == nil || secrets.Kind != yaml.SequenceNode {
-		return nil // not a pod template: the rewrite gave it no secrets
-	}
-	var list []map[string]string
-	if err := secrets.Decode(&list); err != nil {
-		return fmt.Errorf("building the flux post-renderer: %s: %s.imagePullSecrets: %w", o.Resource(), podSpec, err)
-	}
-	s.object(o).ops = append(s.object(o).ops, patchOp{Op: "add", Path: pointer + "/imagePullSecrets", Value: list})
-	return nil
-}
-
-func (s *patchSet) list() []KustomizePatch {
-	var out []KustomizePatch
-	for _, key := range s.order {
-		p := s.by[key]
-		if len(p.ops) == 0 {
-			continue
-		}
-		text, err := yaml.Marshal(p.ops)
-		if err != nil {
-			panic(err) // strings, lists and maps of strings always marshal
-		}
-		out = append(out, KustomizePatch{Target: p.target, Patch: string(text)})
-	}
-	return out
+	return t
 }
 
 func splitAPIVersion(v string) (group, version string) {
@@ -316,39 +438,49 @@ func objectKey(apiVersion, kind, namespace, name string) string {
 	return apiVersion + "\x00" + kind + "\x00" + namespace + "\x00" + name
 }
 
-// indexedObject is one object of the rewritten stream; prefix is the path
-// of a List item ("items[3]"), which kustomize sees as an object of its own.
+// indexedObject is one object of a stream; prefix is the path of a List
+// item ("items[3]"), which kustomize sees as an object of its own, and list
+// marks the List itself.
 type indexedObject struct {
 	node   *yaml.Node
 	prefix string
+	list   bool
 }
 
-// indexObjects reads the rewritten stream into its objects by identity.
-func indexObjects(stream []byte) (map[string]indexedObject, error) {
+// indexObjects reads a stream into its objects by identity, and their keys
+// in stream order.
+func indexObjects(stream []byte) (map[string]indexedObject, []string, error) {
 	objects := map[string]indexedObject{}
+	var order []string
+	add := func(n *yaml.Node, prefix string, list bool) {
+		id := identify(n)
+		key := objectKey(id.apiVersion, id.kind, id.namespace, id.name)
+		if _, dup := objects[key]; !dup {
+			order = append(order, key)
+		}
+		objects[key] = indexedObject{node: n, prefix: prefix, list: list}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(stream))
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
 		if err == io.EOF {
-			return objects, nil
+			return objects, order, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("building the flux post-renderer: reading the rewritten manifests: %w", err)
+			return nil, nil, fmt.Errorf("building the flux post-renderer: reading the manifests: %w", err)
 		}
 		root := deref(&doc)
 		if root == nil || root.Kind != yaml.MappingNode {
 			continue
 		}
-		add := func(n *yaml.Node, prefix string) {
-			key := objectKey(scalarAt(n, "apiVersion"), scalarAt(n, "kind"), scalarAt(lookupKey(n, "metadata"), "namespace"), scalarAt(lookupKey(n, "metadata"), "name"))
-			objects[key] = indexedObject{node: n, prefix: prefix}
-		}
-		add(root, "")
-		if items := lookupKey(root, "items"); scalarAt(root, "kind") == "List" && items != nil && items.Kind == yaml.SequenceNode {
+		items := lookupKey(root, "items")
+		isList := scalarAt(root, "kind") == "List" && items != nil && items.Kind == yaml.SequenceNode
+		add(root, "", isList)
+		if isList {
 			for i, item := range items.Content {
 				if item = deref(item); item != nil && item.Kind == yaml.MappingNode {
-					add(item, "items["+strconv.Itoa(i)+"]")
+					add(item, "items["+strconv.Itoa(i)+"]", false)
 				}
 			}
 		}
@@ -384,7 +516,7 @@ func (obj indexedObject) lookup(field string) (string, *yaml.Node, error) {
 		if value == nil {
 			return "", nil, fmt.Errorf("%s not found in the rewritten output", field)
 		}
-		pointer.WriteString("/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(key))
+		pointer.WriteString("/" + escapePointer(key))
 		n, path = value, strings.TrimPrefix(path[len(key):], ".")
 	}
 	if n = deref(n); n == nil {
@@ -453,6 +585,10 @@ func writeFlux(w *bufio.Writer, p *Plan) error {
 	fmt.Fprintf(w, "# Flux HelmRelease post-renderer written by helm-airgap (%d images: entries, %d patches).\n", len(p.flux.Images), len(p.flux.Patches))
 	fmt.Fprintf(w, "# Mirror the %d image(s) of the plan first; merge this under the HelmRelease's spec\n", len(p.Copies()))
 	fmt.Fprintf(w, "# (helm.toolkit.fluxcd.io/v2). Regenerate it whenever the chart or its values change.\n")
+	if p.flux.NoImages != "" {
+		fmt.Fprintf(w, "# No images: list: kustomize's image transformer fails on %s,\n", commentSafe(p.flux.NoImages))
+		fmt.Fprintf(w, "# so every image is patched.\n")
+	}
 	if len(p.flux.Hooks) > 0 {
 		fmt.Fprintf(w, "# Helm hooks: helm-controller built on the Helm 3 SDK does not post-render them, so\n")
 		fmt.Fprintf(w, "# these keep their images unless the chart's values move them (docs/flux.md):\n")

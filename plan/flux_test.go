@@ -69,7 +69,9 @@ func TestFluxPostRendererMatchesRewrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := postRender(t, manifests, out.Bytes())
-			want := objectsByID(t, rewritten.Bytes())
+			// rewrite's output goes through kustomize too, with nothing
+			// to do, so that both sides carry its own re-encoding.
+			want := kustomizeBuild(t, rewritten.Bytes(), map[string]any{})
 			for id, w := range want {
 				if g, ok := got[id]; !ok {
 					t.Errorf("%s: missing after the post-renderer", id)
@@ -103,7 +105,12 @@ func postRender(t *testing.T, manifests, printed []byte) map[string]any {
 	if len(release.Spec.PostRenderers) != 1 {
 		t.Fatalf("want one post-renderer, got:\n%s", printed)
 	}
-	kustomization := release.Spec.PostRenderers[0].Kustomize
+	return kustomizeBuild(t, manifests, release.Spec.PostRenderers[0].Kustomize)
+}
+
+// kustomizeBuild runs a kustomization over the manifests in memory.
+func kustomizeBuild(t *testing.T, manifests []byte, kustomization map[string]any) map[string]any {
+	t.Helper()
 	kustomization["apiVersion"] = "kustomize.config.k8s.io/v1beta1"
 	kustomization["kind"] = "Kustomization"
 	kustomization["resources"] = []string{"resources.yaml"}
@@ -209,7 +216,7 @@ func FuzzFluxLookup(f *testing.F) {
 	f.Add("a: [1]\n", "a[")
 	f.Add("a: [1]\n", "a[-1]")
 	f.Fuzz(func(t *testing.T, doc, field string) {
-		objects, err := indexObjects([]byte(doc))
+		objects, _, err := indexObjects([]byte(doc))
 		if err != nil {
 			return
 		}
@@ -306,5 +313,43 @@ spec:
 	}
 	if !strings.Contains(out.String(), "does not post-render them") || !strings.Contains(out.String(), "#   Job demo/migrate\n") {
 		t.Errorf("the output does not name the hook:\n%s", out.String())
+	}
+}
+
+// TestFluxWithoutImagesList: when kustomize's image transformer would fail
+// on an object of the stream (a string where it expects a pod template),
+// there is no images: list and every image is patched.
+func TestFluxWithoutImagesList(t *testing.T) {
+	const manifests = `apiVersion: postgresql.cnpg.io/v1
+kind: Database
+metadata: {name: appdb, namespace: demo}
+spec: {name: appdb, template: template1}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: demo}
+spec:
+  template:
+    spec:
+      containers:
+        - {name: web, image: "nginx:1.27"}
+`
+	p, _, err := BuildFor(Flux, strings.NewReader(manifests), engineOptions(t, testConfig), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.flux
+	if len(r.Images) != 0 || !strings.Contains(r.NoImages, "Database demo/appdb (spec.template is not an object)") {
+		t.Errorf("images %+v, reason %q", r.Images, r.NoImages)
+	}
+	if len(r.Patches) != 1 || !strings.Contains(r.Patches[0].Patch, "path: /spec/template/spec/containers/0/image\n  value: registry.internal.example.com/mirror/library/nginx:1.27\n") {
+		t.Errorf("patches: %+v", r.Patches)
+	}
+	var out strings.Builder
+	if err := Write(&out, p, Flux); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "# No images: list: kustomize's image transformer fails on Database demo/appdb") {
+		t.Errorf("the output does not say why:\n%s", out.String())
 	}
 }
