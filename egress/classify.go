@@ -23,7 +23,16 @@ var notCalledSettings = []*regexp.Regexp{
 	regexp.MustCompile(`(public|external|serverroot|site|self|canonical)url$`),     // the app's own URL
 	regexp.MustCompile(`nextauthurl$`),                                             // NextAuth's own URL
 	regexp.MustCompile(`noproxy|nonproxyhosts`),                                    // proxy exemptions
+	regexp.MustCompile(`^relatedresources$`),                                       // compliance reports' reading lists
 }
+
+// notCalledAnnotations are annotations, by their whole name, that link to
+// documentation: a CRD's API-review approval.
+var notCalledAnnotations = map[string]bool{"api-approved.kubernetes.io": true}
+
+// printedLine matches a script line that prints text (echo, printf) without
+// running anything in it: a URL there is shown to a person, not called.
+var printedLine = regexp.MustCompile("^\\s*(echo|printf)\\s[^$`|;&]*$")
 
 // proxySetting matches proxy settings (HTTP_PROXY, https_proxy,
 // ALL_PROXY, proxyUrl), not their exemptions.
@@ -51,6 +60,9 @@ var (
 // proxy[i] says endpoints[i] is a proxy, reported even as a bare name.
 func called(setting, v string, endpoints []Endpoint) (kept []Endpoint, proxy []bool) {
 	name := settingName(setting)
+	if notCalledAnnotations[strings.ToLower(setting)] || printedLine.MatchString(v) {
+		return nil, nil
+	}
 	for _, re := range notCalledSettings {
 		if re.MatchString(name) {
 			return nil, nil

@@ -93,7 +93,25 @@ data:
 		{"NextAuth URL", env("NEXTAUTH_URL", "https://app.mycompany.com"), nil},
 		{"no-proxy list", env("NO_PROXY", "localhost,.svc,api.mycompany.com,github.com"), nil},
 		{"java non-proxy hosts", env("JAVA_OPTS", "-Dhttp.nonProxyHosts=localhost|*.mycompany.com|github.com"), nil},
+		{"a CRD's API approval link", `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gateways.gateway.networking.k8s.io
+  annotations:
+    api-approved.kubernetes.io: https://github.com/kubernetes-sigs/gateway-api/pull/1538
+spec: {}
+`, nil},
+		{"a compliance report's reading list", `apiVersion: aquasecurity.github.io/v1alpha1
+kind: ClusterComplianceReport
+metadata: {name: k8s-cis}
+spec:
+  compliance:
+    relatedResources:
+      - https://www.cisecurity.org/benchmark/kubernetes
+`, nil},
+		{"a URL a script prints", args("-c", "echo 'ready'\necho -e \"\\nSee https://github.com/org/charts/blob/main/docs/Console.md for examples.\"\nsleep infinity"), nil},
 		// Still reported: these are called.
+		{"a URL a script fetches and prints", args("-c", "echo \"$(curl -s https://api.mycompany.com/status)\""), []string{"Deployment app: spec.template.spec.containers[app].args[1]: https://api.mycompany.com/status"}},
 		{"a base URL is called", env("OPENAI_BASE_URL", "https://api.openai.com/v1"), []string{envField + "OPENAI_BASE_URL].value: https://api.openai.com/v1"}},
 		{"URL next to a PromQL matcher", `apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
