@@ -16,31 +16,47 @@ const ID = "https://raw.githubusercontent.com/plexicus/helm-airgap/main/docs/con
 // module is the import path the Go doc comments are keyed by.
 const module = "github.com/plexicus/helm-airgap"
 
-// descriptions document the keys whose Go fields carry no doc comment, by
-// "Type.key".
+// descriptions are the user-facing text of keys, by "Type.key"; they win
+// over doc comments, which are written for the code's readers.
 var descriptions = map[string]string{
-	"Config.apiVersion":  "The config format; helm-airgap/v1 (the default when absent).",
-	"Config.mirror":      "Catch-all destination: every public image no rule matches goes to MIRROR/PATH (docker.io/library/nginx -> MIRROR/library/nginx). A registry host with an optional path, no scheme, lower case.",
-	"Config.rules":       "Move every repository under from to the same path under to; the longest matching from wins.",
-	"Config.pullSecrets": "Secret names added to imagePullSecrets of every pod template.",
-	"Config.allow":       "Registry hosts that are already internal: images there are left as they are. A public registry is refused.",
-	"Config.imageFields": "Custom-resource fields that hold an image reference, besides the built-in ones.",
-	"Config.egress":      "The phone-home (egress) audit.",
-	"Config.issuer":      "The internal cert-manager issuer that public ACME issuers are replaced with: a ClusterIssuer name, or {name, kind}.",
-	"Rule.from":          "Source prefix: a registry host with an optional path (docker.io/bitnami, quay.io).",
-	"Rule.to":            "Destination prefix on the internal registry (registry.example.com/bitnami).",
-	"ImageField.kind":    "Kind of the resources the field is in.",
-	"EgressAllow.host":   "Host name, \"*\" matches any run of characters.",
-	"EgressAllow.kind":   "Kind of the resource.",
-	"EgressAllow.name":   "Name of the resource.",
-	"EgressAllow.field":  "Field path of the value, as the audit prints it.",
-	"IssuerConfig.name":  "Name of the issuer.",
-	"IssuerConfig.kind":  "ClusterIssuer (the default) or Issuer.",
+	"Config.apiVersion":            "The config format; helm-airgap/v1 (the default when absent).",
+	"Config.mirror":                "Catch-all destination: every public image no rule matches goes to MIRROR/PATH (docker.io/library/nginx -> MIRROR/library/nginx). A registry host with an optional path, no scheme, lower case.",
+	"Config.rules":                 "Move every repository under from to the same path under to; the longest matching from wins.",
+	"Config.pullSecrets":           "Secret names added to imagePullSecrets of every pod template.",
+	"Config.allow":                 "Registry hosts that are already internal: images there are left as they are. A public registry is refused.",
+	"Config.imageFields":           "Custom-resource fields that hold an image reference, besides the built-in ones.",
+	"Config.egress":                "The phone-home (egress) audit (docs/egress.md).",
+	"Config.catalogue":             "Operators whose custom resources hold images in fields context cannot tell, in the shape of the built-in catalogue (docs/images.md).",
+	"Config.ignore":                "Public references left on purpose, each with a reason: they pass instead of failing the run.",
+	"EgressAllow.namespace":        "Namespace of the resource.",
+	"Ignore.kind":                  "Kind of the resource (empty matches all).",
+	"Ignore.namespace":             "Namespace of the resource (empty matches all).",
+	"Ignore.name":                  "Name of the resource (empty matches all).",
+	"Ignore.field":                 "Field path pattern; \"*\" matches within one step (empty matches all).",
+	"Ignore.image":                 "The reference as written (empty matches all).",
+	"Ignore.reason":                "Why the reference is left public (required).",
+	"Operator.name":                "Name of the operator.",
+	"Operator.description":         "What the entry is for.",
+	"Operator.resources":           "The operator's resources and their image fields.",
+	"Operator.placeholders":        "Values that stand for \"fill this in\" and are not images (image: auto).",
+	"OperatorResource.apiVersion":  "A group (any version) or group/version; empty matches all.",
+	"OperatorResource.kinds":       "Kinds of the resources.",
+	"OperatorResource.imageFields": "Field paths that must hold an image reference (\"spec.workers[].image\").",
+	"Config.issuer":                "The internal cert-manager issuer that public ACME issuers are replaced with: a ClusterIssuer name, or {name, kind}.",
+	"Rule.from":                    "Source prefix: a registry host with an optional path (docker.io/bitnami, quay.io).",
+	"Rule.to":                      "Destination prefix on the internal registry (registry.example.com/bitnami).",
+	"ImageField.kind":              "Kind of the resources the field is in.",
+	"EgressAllow.host":             "Host name, \"*\" matches any run of characters.",
+	"EgressAllow.kind":             "Kind of the resource.",
+	"EgressAllow.name":             "Name of the resource.",
+	"EgressAllow.field":            "Field path of the value, as the audit prints it.",
+	"IssuerConfig.name":            "Name of the issuer.",
+	"IssuerConfig.kind":            "ClusterIssuer (the default) or Issuer.",
 }
 
-// Generate returns the schema, indented, with a final newline. sourceDir is
-// the module root, whose rules/ sources give the descriptions.
-func Generate(sourceDir string) ([]byte, error) {
+// Generate returns the schema, indented, with a final newline. It must run
+// in the module root: the doc comments of rules/*.go give the descriptions.
+func Generate() ([]byte, error) {
 	r := &jsonschema.Reflector{
 		// The config is read strictly: unknown keys are errors.
 		AllowAdditionalProperties: false,
@@ -48,8 +64,8 @@ func Generate(sourceDir string) ([]byte, error) {
 		RequiredFromJSONSchemaTags: false,
 		Mapper:                     issuerShorthand,
 	}
-	if err := r.AddGoComments(module, sourceDir+"/rules"); err != nil {
-		return nil, fmt.Errorf("reading the doc comments of %s/rules: %w", sourceDir, err)
+	if err := r.AddGoComments(module, "./rules"); err != nil {
+		return nil, fmt.Errorf("reading the doc comments of rules/: %w", err)
 	}
 	s := r.Reflect(&rules.Config{})
 	s.ID = ID
@@ -67,13 +83,14 @@ func Generate(sourceDir string) ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
-// describe adds the descriptions of keys that have no doc comment.
+// describe sets the user-facing descriptions; a doc comment stays where
+// there is none.
 func describe(typeName string, s *jsonschema.Schema) {
 	if s.Properties == nil {
 		return
 	}
 	for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
-		if text, ok := descriptions[typeName+"."+pair.Key]; ok && pair.Value.Description == "" {
+		if text, ok := descriptions[typeName+"."+pair.Key]; ok {
 			pair.Value.Description = text
 		}
 	}

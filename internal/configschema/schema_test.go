@@ -15,13 +15,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite docs/config.schema.json")
 
-const committed = "../../docs/config.schema.json"
+const committed = "docs/config.schema.json"
 
 // TestSchemaIsCurrent regenerates the schema from the Go types and compares
 // it with the committed docs/config.schema.json
 // (go test ./internal/configschema -update refreshes it).
 func TestSchemaIsCurrent(t *testing.T) {
-	got, err := Generate("../..")
+	t.Chdir("../..") // Generate reads rules/*.go from the module root
+	got, err := Generate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +44,10 @@ func TestSchemaIsCurrent(t *testing.T) {
 // accepts the schema accepts, and the mistakes Parse refuses for their
 // shape (unknown keys, wrong types) the schema refuses too.
 func TestSchemaAgreesWithParse(t *testing.T) {
+	t.Chdir("../..")
 	schema := compile(t)
-	samples, _ := filepath.Glob("../../testdata/*/config.yaml")
-	samples = append(samples, "../../testdata/charts/airgap.yaml", "../../argocd/airgap.yaml")
+	samples, _ := filepath.Glob("testdata/*/config.yaml")
+	samples = append(samples, "testdata/charts/airgap.yaml", "argocd/airgap.yaml")
 	for _, file := range samples {
 		data, err := os.ReadFile(file)
 		if err != nil {
