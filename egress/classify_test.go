@@ -2,6 +2,7 @@ package egress
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -159,4 +160,24 @@ func quote(s string) string {
 		out = append(out, s[i])
 	}
 	return string(append(out, '"'))
+}
+
+// FuzzCalled: classifying any value never panics, keeps only endpoints it
+// was given or proxies found in the value, and marks each one.
+func FuzzCalled(f *testing.F) {
+	f.Add("JAVA_OPTS", "-Dhttp.proxyHost=proxy.example.org -Dhttp.proxyPort=3128")
+	f.Add("expr", `up{instance="https://a.example.org"} == 0`)
+	f.Add("HTTPS_PROXY", "http://proxy.example.org:3128")
+	f.Add("x", "-DsocksProxyHost=[::1 -Dhttps.proxyHost=")
+	f.Fuzz(func(t *testing.T, setting, v string) {
+		kept, proxy := called(setting, v, Extract(v))
+		if len(kept) != len(proxy) {
+			t.Fatalf("%d endpoints, %d marks", len(kept), len(proxy))
+		}
+		for _, e := range kept {
+			if e.Start < 0 || e.End > len(v) || e.Start > e.End || !strings.HasPrefix(e.Text, v[e.Start:e.End]) {
+				t.Fatalf("endpoint %+v is not in %q", e, v)
+			}
+		}
+	})
 }
