@@ -346,9 +346,10 @@ func (s *docScan) value(v string, ctx walkCtx, line int) {
 	if len(endpoints) == 0 {
 		return
 	}
+	endpoints, proxy := called(ctx.setting, v, endpoints) // classify.go
 	hostList := !ctx.noBare && !ctx.served && isHostKey(ctx.setting) && isHostList(v)
-	for _, e := range endpoints {
-		s.endpoint(e, ctx, line, hostList)
+	for i, e := range endpoints {
+		s.endpoint(e, ctx, line, hostList || proxy[i])
 	}
 }
 

@@ -80,6 +80,9 @@ func Parse(data []byte, source string) (*Config, error) {
 	if len(root.Content) > 0 {
 		cfg.lines = map[string]int{}
 		recordLines(root.Content[0], "", cfg.lines)
+		if err := cfg.commonMistakes(root.Content[0]); err != nil { // hints.go
+			return nil, err
+		}
 		if err := cfg.checkKeys(root.Content[0], reflect.TypeOf(*cfg), ""); err != nil {
 			return nil, err
 		}

@@ -47,6 +47,7 @@ manifest stream.`,
 	}
 	root.AddCommand(newRewriteCommand(), newCheckCommand(), newVersionCommand())
 	root.AddCommand(newImagesCommand())
+	root.AddCommand(newInitCommand())
 	for _, e := range externalCommands {
 		root.AddCommand(newExternalCommand(e))
 	}
