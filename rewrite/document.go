@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -66,10 +67,10 @@ func parse(c chunk) (*document, error) {
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return d, nil
 	}
-	if resolve(root).Kind != yaml.MappingNode {
+	if yamlnode.Resolve(root).Kind != yaml.MappingNode {
 		return nil, inputErrorf("%s: expected a Kubernetes object (a mapping), found %s", c.where(), describe(root))
 	}
-	d.root, d.doc = resolve(root), &node
+	d.root, d.doc = yamlnode.Resolve(root), &node
 	return d, nil
 }
 
@@ -123,16 +124,12 @@ func (c chunk) absoluteLines(msg string) string {
 	})
 }
 
-// resolve follows an alias to the node it names.
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
+// resource identifies a Kubernetes object for messages; the YAML node
+// helpers are internal/yamlnode's, shared with egress and the KRM function.
+type resource = yamlnode.Resource
 
 func describe(n *yaml.Node) string {
-	switch resolve(n).Kind {
+	switch yamlnode.Resolve(n).Kind {
 	case yaml.SequenceNode:
 		return "a sequence"
 	case yaml.MappingNode:
@@ -149,74 +146,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
-}
-
-// resource identifies a Kubernetes object for messages.
-type resource struct {
-	APIVersion, Kind, Namespace, Name string
-}
-
-func (r resource) String() string {
-	kind := r.Kind
-	if kind == "" {
-		kind = "(no kind)"
-	}
-	name := r.Name
-	if name == "" {
-		name = "(unnamed)"
-	}
-	if r.Namespace != "" {
-		name = r.Namespace + "/" + name
-	}
-	return kind + " " + name
-}
-
-// identify reads apiVersion, kind and metadata of an object mapping.
-func identify(obj *yaml.Node) resource {
-	r := resource{
-		APIVersion: scalarAt(obj, "apiVersion"),
-		Kind:       scalarAt(obj, "kind"),
-	}
-	if meta := lookup(obj, "metadata"); meta != nil {
-		r.Name = scalarAt(meta, "name")
-		r.Namespace = scalarAt(meta, "namespace")
-	}
-	return r
-}
-
-// lookup returns the value of key in a mapping, following aliases and merge
-// keys ("<<") the way Kubernetes' YAML decoder does.
-func lookup(m *yaml.Node, key string) *yaml.Node {
-	m = resolve(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	var merged *yaml.Node
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		switch k := m.Content[i]; {
-		case k.Value == key && k.Kind == yaml.ScalarNode:
-			return resolve(m.Content[i+1])
-		case k.Value == "<<" && k.Tag == "!!merge" && merged == nil:
-			merged = m.Content[i+1]
-		}
-	}
-	if merged == nil {
-		return nil
-	}
-	if merged = resolve(merged); merged.Kind == yaml.SequenceNode {
-		for _, item := range merged.Content {
-			if v := lookup(item, key); v != nil {
-				return v
-			}
-		}
-		return nil
-	}
-	return lookup(merged, key)
-}
-
-func scalarAt(m *yaml.Node, key string) string {
-	if v := lookup(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		return v.Value
-	}
-	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rules"
 	"go.yaml.in/yaml/v3"
 )
@@ -128,17 +129,17 @@ func (f *finder) find() error {
 // resource for naming and for kind-specific fields.
 func (f *finder) findAll() error {
 	root := f.doc.root
-	if identify(root).Kind == "List" {
-		if items := lookup(root, "items"); items != nil && items.Kind == yaml.SequenceNode {
+	if yamlnode.Identify(root).Kind == "List" {
+		if items := yamlnode.Lookup(root, "items"); items != nil && items.Kind == yaml.SequenceNode {
 			f.path = []step{{key: "items", index: -1}}
 			for i, item := range items.Content {
 				f.path = append(f.path[:1], step{index: i})
-				if err := f.object(resolve(item)); err != nil {
+				if err := f.object(yamlnode.Resolve(item)); err != nil {
 					return err
 				}
 			}
 			f.path = nil
-			list := identify(root)
+			list := yamlnode.Identify(root)
 			f.res = &list
 			return f.checkKeys(root)
 		}
@@ -152,7 +153,7 @@ func (f *finder) object(obj *yaml.Node) error {
 	if obj == nil || obj.Kind != yaml.MappingNode {
 		return nil
 	}
-	res := identify(obj)
+	res := yamlnode.Identify(obj)
 	f.res = &res
 	f.skip = res.Kind == "CustomResourceDefinition"
 	base := len(f.path)
@@ -179,7 +180,7 @@ func (f *finder) object(obj *yaml.Node) error {
 // pointing at it.
 func (f *finder) follow(n *yaml.Node, steps []rules.PathStep) *yaml.Node {
 	for _, s := range steps {
-		if n = lookup(n, s.Key); n == nil || s.Each {
+		if n = yamlnode.Lookup(n, s.Key); n == nil || s.Each {
 			return nil
 		}
 		f.path = append(f.path, step{key: s.Key, index: -1})
@@ -193,7 +194,7 @@ func (f *finder) catalogued(n *yaml.Node, steps []rules.PathStep) error {
 	if len(steps) == 0 {
 		return f.imageSite(n, "", f.fieldPath(), true)
 	}
-	v := lookup(n, steps[0].Key)
+	v := yamlnode.Lookup(n, steps[0].Key)
 	if v == nil {
 		return nil
 	}
@@ -207,7 +208,7 @@ func (f *finder) catalogued(n *yaml.Node, steps []rules.PathStep) error {
 	}
 	for i, item := range v.Content {
 		f.path = append(f.path, step{index: i})
-		err := f.catalogued(resolve(item), steps[1:])
+		err := f.catalogued(yamlnode.Resolve(item), steps[1:])
 		f.path = f.path[:len(f.path)-1]
 		if err != nil {
 			return err
@@ -252,7 +253,7 @@ func (f *finder) sequence(n *yaml.Node, name string) error {
 			itemName = flag
 		}
 		flag = ""
-		if v := resolve(item); v.Kind == yaml.ScalarNode && strings.HasPrefix(v.Value, "-") && !strings.ContainsAny(v.Value, "= \n") {
+		if v := yamlnode.Resolve(item); v.Kind == yaml.ScalarNode && strings.HasPrefix(v.Value, "-") && !strings.ContainsAny(v.Value, "= \n") {
 			flag = v.Value
 		}
 		f.path = append(f.path, step{index: i})
@@ -291,7 +292,7 @@ func (f *finder) mapping(n *yaml.Node, name string, inTemplate, isTemplate bool)
 	}
 	// {name: X, value: V}: an env variable or a parameter; V sits under X.
 	valueName := ""
-	if v := lookup(n, "name"); v != nil && v.Kind == yaml.ScalarNode && lookup(n, "value") != nil {
+	if v := yamlnode.Lookup(n, "name"); v != nil && v.Kind == yaml.ScalarNode && yamlnode.Lookup(n, "value") != nil {
 		valueName = v.Value
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -331,7 +332,7 @@ func (f *finder) keySite(k *yaml.Node, parent string) {
 func (f *finder) holdsContainers(m *yaml.Node, templateSpec bool) (bool, error) {
 	holds := false
 	for _, key := range containerLists {
-		if list := lookup(m, key); list != nil && list.Kind == yaml.SequenceNode {
+		if list := yamlnode.Lookup(m, key); list != nil && list.Kind == yaml.SequenceNode {
 			holds = true
 		}
 	}
@@ -345,7 +346,7 @@ func (f *finder) holdsContainers(m *yaml.Node, templateSpec bool) (bool, error) 
 // merged into a list; anything else but an empty value is a mistake that
 // merging would hide or make worse.
 func (f *finder) addPodSpec(m *yaml.Node) error {
-	if ps := lookup(m, keyImagePullSecrets); ps != nil && ps.Kind != yaml.SequenceNode && !isNull(ps) {
+	if ps := yamlnode.Lookup(m, keyImagePullSecrets); ps != nil && ps.Kind != yaml.SequenceNode && !isNull(ps) {
 		return inputErrorf("%s: %s: %s: want a list of {name: SECRET}, found %s",
 			f.doc.where(), f.res, f.fieldPath(keyImagePullSecrets), describe(ps))
 	}
@@ -365,7 +366,7 @@ func isNull(n *yaml.Node) bool {
 // can pull, and rewriting "1.0" or "true" would change its type. Null is
 // accepted only where the caller says a patch may leave the image out.
 func (f *finder) imageSite(n *yaml.Node, container, field string, nullOK bool) error {
-	n = resolve(n)
+	n = yamlnode.Resolve(n)
 	if nullOK && isNull(n) {
 		return nil
 	}
@@ -390,29 +391,29 @@ func (f *finder) imageSite(n *yaml.Node, container, field string, nullOK bool) e
 // Prometheus CR's container patches) an image may be left out as null.
 func (f *finder) containers(spec *yaml.Node, templateSpec bool) error {
 	for _, listKey := range containerLists {
-		list := lookup(spec, listKey)
+		list := yamlnode.Lookup(spec, listKey)
 		if list == nil || list.Kind != yaml.SequenceNode {
 			continue
 		}
 		for i, item := range list.Content {
-			c := resolve(item)
+			c := yamlnode.Resolve(item)
 			if c.Kind != yaml.MappingNode {
 				continue
 			}
-			name := scalarAt(c, "name")
+			name := yamlnode.ScalarAt(c, "name")
 			f.inside[c] = name
-			if img := lookup(c, keyImage); img != nil {
+			if img := yamlnode.Lookup(c, keyImage); img != nil {
 				if err := f.containerImage(img, name, f.fieldPath(listKey+"["+strconv.Itoa(i)+"]", keyImage), !templateSpec); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	if volumes := lookup(spec, keyVolumes); volumes != nil && volumes.Kind == yaml.SequenceNode {
+	if volumes := yamlnode.Lookup(spec, keyVolumes); volumes != nil && volumes.Kind == yaml.SequenceNode {
 		for i, v := range volumes.Content {
-			if ref := lookup(lookup(v, keyImage), "reference"); ref != nil {
+			if ref := yamlnode.Lookup(yamlnode.Lookup(v, keyImage), "reference"); ref != nil {
 				field := f.fieldPath(keyVolumes+"["+strconv.Itoa(i)+"]", keyImage, "reference")
-				if err := f.containerImage(ref, "volume "+scalarAt(v, "name"), field, !templateSpec); err != nil {
+				if err := f.containerImage(ref, "volume "+yamlnode.ScalarAt(v, "name"), field, !templateSpec); err != nil {
 					return err
 				}
 			}
@@ -426,7 +427,7 @@ func (f *finder) containers(spec *yaml.Node, templateSpec bool) error {
 // since the text may hold templates of its own.
 func (f *finder) containerImage(img *yaml.Node, container, field string, nullOK bool) error {
 	if f.host != nil {
-		img = resolve(img)
+		img = yamlnode.Resolve(img)
 		if img.Kind == yaml.ScalarNode && img.Tag == "!!str" && !f.seen[img] {
 			f.seen[img] = true
 			if _, ok := rules.Classify(img.Value, rules.Context{Strict: true}, f.catalogue.IsPlaceholder); ok {
@@ -496,6 +497,6 @@ func (f *finder) sameKey(m *yaml.Node, i, j int) error {
 
 // sameValue reports whether two values are the same scalar.
 func sameValue(a, b *yaml.Node) bool {
-	a, b = resolve(a), resolve(b)
+	a, b = yamlnode.Resolve(a), yamlnode.Resolve(b)
 	return a.Kind == yaml.ScalarNode && b.Kind == yaml.ScalarNode && a.Tag == b.Tag && a.Value == b.Value
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rules"
 
 	"go.yaml.in/yaml/v3"
@@ -45,10 +46,10 @@ func ConfigPasses(cfg *rules.Config) []Pass {
 func IssuerPass(issuer Issuer) Pass {
 	return func(doc *Document, edit *Edit) error {
 		root := doc.Root
-		if scalarAt(root, "kind") == "List" {
-			if items := lookup(root, "items"); items != nil && items.Kind == yaml.SequenceNode {
+		if yamlnode.ScalarAt(root, "kind") == "List" {
+			if items := yamlnode.Lookup(root, "items"); items != nil && items.Kind == yaml.SequenceNode {
 				for _, item := range items.Content {
-					issuer.object(resolve(item), edit)
+					issuer.object(yamlnode.Resolve(item), edit)
 				}
 			}
 			return nil
@@ -62,14 +63,14 @@ func (is Issuer) object(obj *yaml.Node, edit *Edit) {
 	if obj == nil || obj.Kind != yaml.MappingNode {
 		return
 	}
-	res := identify(obj)
+	res := yamlnode.Identify(obj)
 	group, _, _ := strings.Cut(res.APIVersion, "/")
 	switch {
 	case res.Kind == "Ingress" && (group == "networking.k8s.io" || group == "extensions"),
 		res.Kind == "Gateway" && group == "gateway.networking.k8s.io":
-		is.annotations(lookup(lookup(obj, "metadata"), "annotations"), edit)
+		is.annotations(yamlnode.Lookup(yamlnode.Lookup(obj, "metadata"), "annotations"), edit)
 	case res.Kind == "Certificate" && group == certManagerGroup:
-		is.issuerRef(lookup(lookup(obj, "spec"), "issuerRef"), edit)
+		is.issuerRef(yamlnode.Lookup(yamlnode.Lookup(obj, "spec"), "issuerRef"), edit)
 	}
 }
 
@@ -132,7 +133,7 @@ func (is Issuer) issuerRef(ref *yaml.Node, edit *Edit) {
 	edit.SetScalar(name, is.Name)
 	if _, kind := pair(ref, "kind"); kind != nil {
 		edit.SetScalar(kind, is.Kind)
-	} else if lookup(ref, "kind") == nil && is.Kind != "Issuer" {
+	} else if yamlnode.Lookup(ref, "kind") == nil && is.Kind != "Issuer" {
 		edit.plan.insertKey(ref, nameKey, name, "kind", is.Kind)
 	}
 	if _, group := pair(ref, "group"); group != nil {

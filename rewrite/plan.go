@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rules"
 
 	"go.yaml.in/yaml/v3"
@@ -131,7 +132,7 @@ func (p *plan) pullSecrets(specs []podSpec, names []string) int {
 			continue
 		}
 		seen[spec.node] = true
-		existing := lookup(spec.node, keyImagePullSecrets)
+		existing := yamlnode.Lookup(spec.node, keyImagePullSecrets)
 		if existing != nil {
 			// So is a list shared by several specs.
 			if seen[existing] {
@@ -185,7 +186,7 @@ func missingSecrets(existing *yaml.Node, names []string) []string {
 	have := map[string]bool{}
 	if existing != nil && existing.Kind == yaml.SequenceNode {
 		for _, item := range existing.Content {
-			have[scalarAt(item, "name")] = true
+			have[yamlnode.ScalarAt(item, "name")] = true
 		}
 	}
 	var missing []string

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rules"
 	"go.yaml.in/yaml/v3"
 )
@@ -279,7 +280,7 @@ func parseEmbedded(text string) ([]*yaml.Node, bool) {
 		if err != nil || len(doc.Content) == 0 {
 			return nil, false
 		}
-		root := resolve(doc.Content[0])
+		root := yamlnode.Resolve(doc.Content[0])
 		if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode {
 			return nil, false
 		}
@@ -436,7 +437,7 @@ func (f *finder) composites(m *yaml.Node, name string) {
 	var order []string
 	groups := map[string]*parts{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], resolve(m.Content[i+1])
+		k, v := m.Content[i], yamlnode.Resolve(m.Content[i+1])
 		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
 			continue
 		}
@@ -496,7 +497,7 @@ func (f *finder) composite(m *yaml.Node, registry, repository, hub *yaml.Node, t
 // keyOf returns the key under which v sits in m.
 func keyOf(m, v *yaml.Node) string {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if resolve(m.Content[i+1]) == v {
+		if yamlnode.Resolve(m.Content[i+1]) == v {
 			return m.Content[i].Value
 		}
 	}
