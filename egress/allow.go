@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
+	"github.com/plexicus/helm-airgap/rules"
 )
 
 // AllowRule exempts endpoints from the report. Every attribute that is set
@@ -56,9 +57,9 @@ func ValidateAllow(r AllowRule) error {
 
 func (m allowMatcher) matchResource(res yamlnode.Resource) bool {
 	r := m.rule
-	return (r.Kind == "" || glob(r.Kind, res.Kind)) &&
-		(r.Namespace == "" || glob(r.Namespace, res.Namespace)) &&
-		(r.Name == "" || glob(r.Name, res.Name))
+	return (r.Kind == "" || rules.Glob(r.Kind, res.Kind)) &&
+		(r.Namespace == "" || rules.Glob(r.Namespace, res.Namespace)) &&
+		(r.Name == "" || rules.Glob(r.Name, res.Name))
 }
 
 // allowed reports whether an endpoint at res/field on host is exempt.
@@ -68,10 +69,10 @@ func (a *Auditor) allowed(host string, res yamlnode.Resource, field string) bool
 		if !m.matchResource(res) {
 			continue
 		}
-		if r.Host != "" && !glob(r.Host, host) {
+		if r.Host != "" && !rules.Glob(r.Host, host) {
 			continue
 		}
-		if r.Field != "" && !fieldMatch(r.Field, field) {
+		if r.Field != "" && !rules.MatchField(r.Field, field) {
 			continue
 		}
 		return true
@@ -87,43 +88,4 @@ func (a *Auditor) allowedResource(res yamlnode.Resource) bool {
 		}
 	}
 	return false
-}
-
-// fieldMatch matches a field path or any parent of it.
-func fieldMatch(pattern, field string) bool {
-	if glob(pattern, field) {
-		return true
-	}
-	for i := 0; i < len(field); i++ {
-		if (field[i] == '.' || field[i] == '[') && glob(pattern, field[:i]) {
-			return true
-		}
-	}
-	return false
-}
-
-// glob matches s against a pattern where "*" matches any run of characters.
-func glob(pattern, s string) bool {
-	// Iterative matching with backtracking to the last star: linear in
-	// practice, never exponential.
-	p, i, star, mark := 0, 0, -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case p < len(pattern) && pattern[p] == s[i]:
-			p++
-			i++
-		case star >= 0:
-			p, mark = star+1, mark+1
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
 }

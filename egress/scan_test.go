@@ -469,11 +469,11 @@ func TestGlob(t *testing.T) {
 		{"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false}, {"**", "x", true}, {"*a*a*a*a*b", strings.Repeat("a", 200), false},
 	}
 	for _, tt := range tests {
-		if got := glob(tt.pattern, tt.s); got != tt.want {
+		if got := rules.Glob(tt.pattern, tt.s); got != tt.want {
 			t.Errorf("glob(%q, %q) = %v", tt.pattern, tt.s, got)
 		}
 	}
-	if !fieldMatch("spec.template", "spec.template.spec.containers[a].env[B].value") || fieldMatch("spec.temp", "spec.template.x") {
+	if !rules.MatchField("spec.template", "spec.template.spec.containers[a].env[B].value") || rules.MatchField("spec.temp", "spec.template.x") {
 		t.Error("fieldMatch must match parents at path boundaries only")
 	}
 }

@@ -3,7 +3,6 @@ package rules
 import (
 	_ "embed"
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,8 +31,9 @@ type OperatorResource struct {
 }
 
 // Ignore acknowledges a public reference that is deliberately left as it is.
-// Kind, Namespace, Name and Field select (empty matches all; Field is a path
-// pattern where "*" matches within one step); Reason is required.
+// Kind, Namespace, Name, Field and Image select (empty matches all; "*"
+// matches any run of characters; Field matches the path or a parent of it,
+// as egress allow: entries do); Reason is required.
 type Ignore struct {
 	Kind      string `yaml:"kind,omitempty" json:"kind,omitempty"`
 	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
@@ -45,15 +45,9 @@ type Ignore struct {
 
 // Matches reports whether the entry acknowledges a reference.
 func (i Ignore) Matches(kind, namespace, name, field, image string) bool {
-	match := func(pattern, s string) bool {
-		if pattern == "" {
-			return true
-		}
-		ok, err := path.Match(pattern, s)
-		return err == nil && ok
-	}
+	match := func(pattern, s string) bool { return pattern == "" || Glob(pattern, s) }
 	return match(i.Kind, kind) && match(i.Namespace, namespace) && match(i.Name, name) &&
-		match(i.Field, field) && match(i.Image, image)
+		(i.Field == "" || MatchField(i.Field, field)) && match(i.Image, image)
 }
 
 //go:embed catalogue.yaml
@@ -201,11 +195,6 @@ func (c *Config) validateCatalogue() []error {
 		key := "ignore[" + strconv.Itoa(i) + "]"
 		if strings.TrimSpace(ig.Reason) == "" {
 			errs = append(errs, c.errorf(key+".reason", "reason is required: say why this public reference is acceptable"))
-		}
-		for _, p := range []string{ig.Kind, ig.Namespace, ig.Name, ig.Field, ig.Image} {
-			if _, err := path.Match(p, ""); err != nil {
-				errs = append(errs, c.errorf(key, "invalid pattern %q: %v", p, err))
-			}
 		}
 	}
 	return errs

@@ -179,3 +179,17 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+func TestIgnoreMatches(t *testing.T) {
+	ig := Ignore{Kind: "Deploy*", Field: "spec.template.spec.containers[*].image", Reason: "r"}
+	if !ig.Matches("Deployment", "ns", "web", "spec.template.spec.containers[1].image", "quay.io/x:1") {
+		t.Error("a bracketed field pattern did not match")
+	}
+	if ig.Matches("Deployment", "ns", "web", "spec.template.spec.initContainers[0].image", "quay.io/x:1") {
+		t.Error("initContainers matched a containers pattern")
+	}
+	parent := Ignore{Field: "data", Reason: "r"}
+	if !parent.Matches("ConfigMap", "", "c", "data.values.json > image", "a/b:1") {
+		t.Error("a parent field did not match")
+	}
+}

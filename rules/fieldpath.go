@@ -46,3 +46,49 @@ func (f ImageField) Matches(apiVersion, kind string) bool {
 // BuiltinImageFields are the custom-resource image fields of the built-in
 // catalogue (catalogue.yaml).
 var BuiltinImageFields = DefaultCatalogue().AllImageFields()
+
+// Field paths in reports, in ignore: entries and in the egress audit's
+// allow: entries are one syntax: dot-separated keys with "[N]" for list
+// items ("spec.template.spec.containers[0].image"); " > " steps into text
+// embedded in a value ("data.values.json > global.imageK8S"). Catalogue and
+// imageFields paths write "[]" for "every item". In patterns, "*" matches
+// any run of characters ("spec.template.spec.containers[*].image").
+
+// MatchField matches a field path or any parent of it.
+func MatchField(pattern, field string) bool {
+	if Glob(pattern, field) {
+		return true
+	}
+	for i := 0; i < len(field); i++ {
+		if (field[i] == '.' || field[i] == '[') && Glob(pattern, field[:i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Glob matches s against a pattern where "*" matches any run of characters.
+func Glob(pattern, s string) bool {
+	// Iterative matching with backtracking to the last star: linear in
+	// practice, never exponential.
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case p < len(pattern) && pattern[p] == s[i]:
+			p++
+			i++
+		case star >= 0:
+			p, mark = star+1, mark+1
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
