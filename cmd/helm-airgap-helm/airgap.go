@@ -14,7 +14,10 @@ type airgapOptions struct {
 	settings.Flags
 }
 
-func (o *airgapOptions) addFlags(f *pflag.FlagSet) { o.Flags.Add(f) }
+func (o *airgapOptions) addFlags(f *pflag.FlagSet) {
+	o.Flags.Add(f)
+	o.Flags.AddLock(f)
+}
 
 // rewriter assembles the policy (settings.Load: flags, environment, config
 // file, as every entry point does) and returns the rewriter for one Helm

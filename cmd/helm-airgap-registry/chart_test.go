@@ -100,7 +100,7 @@ func TestLocalChartsCrossTheGap(t *testing.T) {
 }
 
 // helm runs a Helm binary with its homes inside the test directory.
-func (c *cli) helm(t *testing.T, helm string, args ...string) string {
+func (c *cliRun) helm(t *testing.T, helm string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(helm, args...)
 	cmd.Dir = c.dir
@@ -116,7 +116,7 @@ func (c *cli) helm(t *testing.T, helm string, args ...string) string {
 
 // fakeKubeconfig points at an API server that answers only the version
 // and discovery requests a client-side dry run makes.
-func fakeKubeconfig(t *testing.T, c *cli) string {
+func fakeKubeconfig(t *testing.T, c *cliRun) string {
 	t.Helper()
 	answers := map[string]string{
 		"/version": `{"major":"1","minor":"33","gitVersion":"v1.33.0"}`,

@@ -21,7 +21,7 @@ import (
 // dispatches mirror and verify) and helm-airgap-registry beside it, against
 // registries running in this test process.
 
-type cli struct {
+type cliRun struct {
 	t    *testing.T
 	bin  string
 	env  []string
@@ -29,17 +29,17 @@ type cli struct {
 	last string // stderr of the last run, for failure messages
 }
 
-func newCLI(t *testing.T) *cli {
+func newCLI(t *testing.T) *cliRun {
 	t.Helper()
 	testtool.Command(t, "helm-airgap-registry") // beside helm-airgap, as make build puts it
-	c := &cli{t: t, bin: testtool.Command(t, "helm-airgap"), dir: t.TempDir()}
+	c := &cliRun{t: t, bin: testtool.Command(t, "helm-airgap"), dir: t.TempDir()}
 	// No credentials or config from the machine running the tests.
 	c.env = append(os.Environ(), "DOCKER_CONFIG="+filepath.Join(c.dir, "docker"), "HELM_AIRGAP_CONFIG=")
 	return c
 }
 
 // run returns stdout, stderr and the exit code.
-func (c *cli) run(stdin string, args ...string) (string, string, int) {
+func (c *cliRun) run(stdin string, args ...string) (string, string, int) {
 	c.t.Helper()
 	cmd := c.command(c.bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -59,14 +59,14 @@ func (c *cli) run(stdin string, args ...string) (string, string, int) {
 
 // command is bin with args, run in the test directory with the test
 // environment.
-func (c *cli) command(bin string, args ...string) *exec.Cmd {
+func (c *cliRun) command(bin string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, args...)
 	cmd.Env, cmd.Dir = c.env, c.dir
 	return cmd
 }
 
 // must runs and requires an exit code.
-func (c *cli) must(code int, stdin string, args ...string) (string, string) {
+func (c *cliRun) must(code int, stdin string, args ...string) (string, string) {
 	c.t.Helper()
 	stdout, stderr, got := c.run(stdin, args...)
 	if got != code {
@@ -77,7 +77,7 @@ func (c *cli) must(code int, stdin string, args ...string) (string, string) {
 
 // expect runs, requires an exit code and a line part on stderr, and
 // returns stderr.
-func (c *cli) expect(code int, want string, args ...string) string {
+func (c *cliRun) expect(code int, want string, args ...string) string {
 	c.t.Helper()
 	_, stderr := c.must(code, "", args...)
 	if !strings.Contains(stderr, want) {
@@ -86,7 +86,7 @@ func (c *cli) expect(code int, want string, args ...string) string {
 	return stderr
 }
 
-func (c *cli) write(name, content string) string {
+func (c *cliRun) write(name, content string) string {
 	c.t.Helper()
 	path := filepath.Join(c.dir, name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -103,7 +103,7 @@ func (c *cli) write(name, content string) string {
 // (one only in container args, one in a hook Job), and a config sending
 // everything from the source registry to the destination.
 type workflow struct {
-	*cli
+	*cliRun
 	src, dst  *registrytest.Registry
 	config    string
 	manifests string
@@ -111,7 +111,7 @@ type workflow struct {
 }
 
 func newWorkflow(t *testing.T) *workflow {
-	w := &workflow{cli: newCLI(t), src: registrytest.New(t), dst: registrytest.New(t), digests: map[string]v1.Hash{}}
+	w := &workflow{cliRun: newCLI(t), src: registrytest.New(t), dst: registrytest.New(t), digests: map[string]v1.Hash{}}
 	api := w.src.PushImage(t, "team/api:1.0")
 	web := w.src.PushIndex(t, "team/web:2.0", 3)
 	pinned := w.src.PushImage(t, "team/migrate:3.0")

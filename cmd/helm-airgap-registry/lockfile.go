@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"os"
 	"time"
 
@@ -22,7 +23,7 @@ func writeLock(cmd *cobra.Command, o *options, r *mirror.Report) error {
 	}
 	f, err := readLockOrNew(o.lockFile)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	now := time.Now().UTC()
 	n := 0
@@ -68,7 +69,7 @@ func lockEntry(res mirror.Result, now time.Time) lock.Entry {
 func applyLock(path string, items []mirror.Item) ([]mirror.Item, []mirror.Item, error) {
 	f, err := lock.Read(path)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, cli.Usage(err)
 	}
 	var locked, unlocked []mirror.Item
 	for _, it := range items {

@@ -1,73 +1,22 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// Exit codes, as in helm-airgap.
-const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
-	// exitInterrupted is 128+SIGINT, as shells report a Ctrl-C.
-	exitInterrupted = 130
-)
-
-// usageError marks a problem with flags, config or inputs.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-// failedError is a run that went through but left images failed or
-// missing (its report was printed; the error is its last line), or that
-// found images with no destination.
-type failedError struct{ err error }
-
-func (e failedError) Error() string { return e.err.Error() }
-func (e failedError) Unwrap() error { return e.err }
-
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCommand()
-	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
-	}
-	var failed failedError
-	var policy *rewrite.PolicyError
-	if errors.As(err, &policy) {
-		// The engine's report (unmapped images, collisions) was printed.
-		return exitFailed
-	}
-	fmt.Fprintf(stderr, "helm-airgap: %v\n", err)
-	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "helm-airgap: interrupted; nothing was left under a final name half-written (run the same command again to resume)")
-		return exitInterrupted
-	}
-	if errors.As(err, &failed) {
-		return exitFailed
-	}
-	return exitUsage
+// run executes the command line; a signal cancels the copy, which stops
+// with nothing half-written under a final name, and exits 128+N.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return cli.RunInterruptible(newRootCommand(), "helm-airgap", "nothing was left under a final name half-written (run the same command again to resume)",
+		args, stdin, stdout, stderr)
 }
 
 func newRootCommand() *cobra.Command {
@@ -82,7 +31,6 @@ every destination exists before anyone runs helm install. Run it as
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newMirrorCommand(), newVerifyCommand(), newResolveCommand())
 	return root
 }

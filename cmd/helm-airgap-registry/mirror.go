@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"io"
 	"os"
 	"strings"
@@ -69,10 +70,10 @@ the end) or has no destination, 2 usage, config or input error.`,
 		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
 			split, err := parseSize(splitSize)
 			if err != nil {
-				return usageError{fmt.Errorf("--split-size: %w", err)}
+				return cli.Usage(fmt.Errorf("--split-size: %w", err))
 			}
 			if split > 0 && toArchive == "" {
-				return usageError{errors.New("--split-size is for --to-archive")}
+				return cli.Usage(errors.New("--split-size is for --to-archive"))
 			}
 			return runMirror(cmd, &o, rest, toArchive, split, charts, dryRun)
 		}),
@@ -92,11 +93,11 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 	if o.fromArchive != "" {
 		switch {
 		case toArchive != "":
-			return usageError{errors.New("--from-archive and --to-archive are exclusive")}
+			return cli.Usage(errors.New("--from-archive and --to-archive are exclusive"))
 		case len(charts) > 0:
-			return usageError{errors.New("--chart is for the outside (with or without --to-archive); an archive already holds its charts")}
+			return cli.Usage(errors.New("--chart is for the outside (with or without --to-archive); an archive already holds its charts"))
 		case len(args) > 0 || o.planFile != "":
-			return usageError{errors.New("--from-archive takes no manifests or plan: the archive records its images")}
+			return cli.Usage(errors.New("--from-archive takes no manifests or plan: the archive records its images"))
 		}
 		return pushArchive(cmd, o, dryRun)
 	}
@@ -115,7 +116,7 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		for _, c := range charts {
 			item, err := chartItem(c, mapper, o.chartTo)
 			if err != nil {
-				return usageError{err}
+				return cli.Usage(err)
 			}
 			items = append(items, item)
 		}
@@ -197,7 +198,7 @@ func pushArchive(cmd *cobra.Command, o *options, dryRun bool) error {
 		return err
 	}
 	if err := mirror.CheckDestinations(entries, allowed); err != nil {
-		return failedError{err}
+		return cli.Failed(err)
 	}
 	if dryRun {
 		items := make([]mirror.Item, len(entries))
@@ -226,7 +227,7 @@ func openArchive(cmd *cobra.Command, o *options) (*mirror.Archive, error) {
 		if cmd.Context().Err() != nil {
 			return nil, err
 		}
-		return nil, usageError{err}
+		return nil, cli.Usage(err)
 	}
 	return a, nil
 }
@@ -273,7 +274,7 @@ func archiveEntries(o *options, a *mirror.Archive) ([]mirror.Entry, []string, er
 		entries = append(entries, e)
 	}
 	if len(problems) > 0 {
-		return nil, nil, failedError{fmt.Errorf("the current config gives %d archived image(s) no destination:\n  %s", len(problems), strings.Join(problems, "\n  "))}
+		return nil, nil, cli.Failed(fmt.Errorf("the current config gives %d archived image(s) no destination:\n  %s", len(problems), strings.Join(problems, "\n  ")))
 	}
 	return entries, prefixes(cfg, mapper), nil
 }
@@ -304,7 +305,7 @@ func summarize(cmd *cobra.Command, o *options, r *mirror.Report, verb string) er
 			writeOrigins(w, o, res.Item)
 		}
 	}
-	return failedError{fmt.Errorf("%d image(s) failed", r.Count(mirror.Failed))}
+	return cli.Failed(fmt.Errorf("%d image(s) failed", r.Count(mirror.Failed)))
 }
 
 func writeOrigins(w io.Writer, o *options, item mirror.Item) {

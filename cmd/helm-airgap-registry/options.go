@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"io"
 	"os"
 	"strings"
@@ -63,10 +64,10 @@ func (o *options) addFlags(cmd *cobra.Command) {
 func parseArgs(cmd *cobra.Command, args []string) (rest []string, help bool, err error) {
 	own, rest, err := inputs.SplitArgs(cmd.Flags(), args)
 	if err != nil {
-		return nil, false, usageError{err}
+		return nil, false, cli.Usage(err)
 	}
 	if err := cmd.Flags().Parse(own); err != nil {
-		return nil, false, usageError{err}
+		return nil, false, cli.Usage(err)
 	}
 	help, _ = cmd.Flags().GetBool("help")
 	return rest, help, nil
@@ -97,7 +98,7 @@ func (o *options) configGiven() bool {
 func (o *options) load() (*rules.Config, *rules.Mapper, error) {
 	cfg, mapper, err := o.Flags.Load()
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, cli.Usage(err)
 	}
 	return cfg, mapper, nil
 }
@@ -107,20 +108,20 @@ func (o *options) load() (*rules.Config, *rules.Mapper, error) {
 func (o *options) readPlan(cmd *cobra.Command, args []string) (*plan.Plan, error) {
 	if o.planFile != "" {
 		if len(args) > 0 {
-			return nil, usageError{errors.New("--plan and manifest inputs are exclusive")}
+			return nil, cli.Usage(errors.New("--plan and manifest inputs are exclusive"))
 		}
 		var r io.Reader = cmd.InOrStdin()
 		if o.planFile != "-" {
 			f, err := os.Open(o.planFile)
 			if err != nil {
-				return nil, usageError{fmt.Errorf("reading plan: %w", err)}
+				return nil, cli.Usage(fmt.Errorf("reading plan: %w", err))
 			}
 			defer f.Close()
 			r = f
 		}
 		p, err := plan.Read(r, o.planFile)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, cli.Usage(err)
 		}
 		return p, nil
 	}
@@ -134,26 +135,26 @@ func (o *options) readPlan(cmd *cobra.Command, args []string) (*plan.Plan, error
 	if len(args) > 0 && inputs.IsChart(args[0]) {
 		chart, err = inputs.HelmTemplate(cmd.Context(), args[0], args[1:], cmd.ErrOrStderr())
 		if err != nil {
-			return nil, usageError{err}
+			return nil, cli.Usage(err)
 		}
 		defer chart.Close()
 		in = chart
 	} else {
 		for _, a := range args {
 			if strings.HasPrefix(a, "-") && a != "-" {
-				return nil, usageError{fmt.Errorf("unknown flag: %s (helm flags are accepted only after a chart)", a)}
+				return nil, cli.Usage(fmt.Errorf("unknown flag: %s (helm flags are accepted only after a chart)", a))
 			}
 		}
 		files, err := inputs.Expand(args)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, cli.Usage(err)
 		}
 		in = inputs.NewReader(cmd.InOrStdin(), files)
 	}
 	p, _, err := plan.Build(in, opts, o.why)
 	if chart != nil {
 		if cerr := chart.Close(); cerr != nil {
-			return nil, usageError{cerr}
+			return nil, cli.Usage(cerr)
 		}
 	}
 	var policy *rewrite.PolicyError
@@ -162,7 +163,7 @@ func (o *options) readPlan(cmd *cobra.Command, args []string) (*plan.Plan, error
 		return nil, err
 	}
 	if err != nil {
-		return nil, usageError{err}
+		return nil, cli.Usage(err)
 	}
 	return p, nil
 }
@@ -171,10 +172,10 @@ func (o *options) readPlan(cmd *cobra.Command, args []string) (*plan.Plan, error
 // go to a terminal unless asked for.
 func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 	if o.jobs < 1 {
-		return nil, usageError{fmt.Errorf("--jobs must be at least 1, got %d", o.jobs)}
+		return nil, cli.Usage(fmt.Errorf("--jobs must be at least 1, got %d", o.jobs))
 	}
 	if o.retries < 0 {
-		return nil, usageError{fmt.Errorf("--retries must not be negative, got %d", o.retries)}
+		return nil, cli.Usage(fmt.Errorf("--retries must not be negative, got %d", o.retries))
 	}
 	stderr := cmd.ErrOrStderr()
 	var bars bool
@@ -186,7 +187,7 @@ func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 		bars = true
 	case "never":
 	default:
-		return nil, usageError{fmt.Errorf("--progress must be auto, always or never, got %q", o.progress)}
+		return nil, cli.Usage(fmt.Errorf("--progress must be auto, always or never, got %q", o.progress))
 	}
 	retries := o.retries
 	if retries == 0 {
@@ -196,7 +197,7 @@ func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 	if o.platforms != "" {
 		var err error
 		if platforms, err = mirror.ParsePlatforms(o.platforms); err != nil {
-			return nil, usageError{fmt.Errorf("--platform: %w", err)}
+			return nil, cli.Usage(fmt.Errorf("--platform: %w", err))
 		}
 	}
 	return mirror.New(mirror.Options{

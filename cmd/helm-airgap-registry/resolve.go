@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/plexicus/helm-airgap/internal/cli"
 
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/spf13/cobra"
@@ -36,10 +37,10 @@ lock is written for the others), 2 usage, config or input error.`,
 
 func runResolve(cmd *cobra.Command, o *options, args []string) error {
 	if o.lockFile == "" {
-		return usageError{errors.New("resolve writes a lock file: give --lock FILE")}
+		return cli.Usage(errors.New("resolve writes a lock file: give --lock FILE"))
 	}
 	if o.fromArchive != "" {
-		return usageError{errors.New("resolve asks the source registries; --from-archive does not apply")}
+		return cli.Usage(errors.New("resolve asks the source registries; --from-archive does not apply"))
 	}
 	p, err := o.readPlan(cmd, args)
 	if err != nil {
@@ -60,7 +61,7 @@ func runResolve(cmd *cobra.Command, o *options, args []string) error {
 				writeOrigins(cmd.ErrOrStderr(), o, res.Item)
 			}
 		}
-		return failedError{fmt.Errorf("%d image(s) could not be resolved", failed)}
+		return cli.Failed(fmt.Errorf("%d image(s) could not be resolved", failed))
 	}
 	return nil
 }

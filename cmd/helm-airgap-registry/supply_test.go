@@ -27,7 +27,7 @@ import (
 // a config sending them to the destination (no referrers API: the tag
 // fallback is used there).
 type supply struct {
-	*cli
+	*cliRun
 	src, dst          *registrytest.Registry
 	config, manifests string
 	index             v1.Hash
@@ -36,7 +36,7 @@ type supply struct {
 }
 
 func newSupply(t *testing.T) *supply {
-	s := &supply{cli: newCLI(t), src: registrytest.New(t, registrytest.WithReferrersAPI()), dst: registrytest.New(t)}
+	s := &supply{cliRun: newCLI(t), src: registrytest.New(t, registrytest.WithReferrersAPI()), dst: registrytest.New(t)}
 	s.index, s.children = s.src.PushPlatformIndex(t, "team/web:2.0", "linux/amd64", "linux/arm64")
 	s.src.PushCosignSignature(t, "team/web", s.index)
 	s.sbom = s.src.PushReferrer(t, "team/web", s.children[1], "application/spdx+json")

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"os"
 
 	"github.com/plexicus/helm-airgap/mirror"
@@ -66,16 +67,16 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool, keyFi
 	if keyFile != "" {
 		pemBytes, err := os.ReadFile(keyFile)
 		if err != nil {
-			return usageError{fmt.Errorf("reading the public key: %w", err)}
+			return cli.Usage(fmt.Errorf("reading the public key: %w", err))
 		}
 		if verifier, err = mirror.LoadPublicKey(pemBytes); err != nil {
-			return usageError{fmt.Errorf("%s: %w", keyFile, err)}
+			return cli.Usage(fmt.Errorf("%s: %w", keyFile, err))
 		}
 	}
 	var items []mirror.Item
 	if o.fromArchive != "" {
 		if len(args) > 0 || o.planFile != "" {
-			return usageError{errors.New("--from-archive takes no manifests or plan: the archive records its images")}
+			return cli.Usage(errors.New("--from-archive takes no manifests or plan: the archive records its images"))
 		}
 		a, err := openArchive(cmd, o)
 		if err != nil {
@@ -149,7 +150,7 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool, keyFi
 		fmt.Fprintf(w, "  not in the lock %s: %s (destination %s)\n", o.lockFile, it.Source, it.Destination)
 		writeOrigins(w, o, it)
 	}
-	return failedError{fmt.Errorf("%d image(s) not ready", bad)}
+	return cli.Failed(fmt.Errorf("%d image(s) not ready", bad))
 }
 
 // checkSignatures checks the cosign signature of every image found

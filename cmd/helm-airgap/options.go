@@ -19,6 +19,7 @@ type options struct {
 func (o *options) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	o.Flags.Add(f)
+	o.Flags.AddLock(f)
 	f.BoolVar(&o.skipImageless, "skip-imageless", false, "copy documents that provably hold no image without parsing them (faster; such documents are not validated)")
 	addReportFlag(f) // report.go
 }

@@ -113,13 +113,30 @@ func ExitCode(err error) int {
 // was not reported yet as "<prefix>: <error>", and returns the exit code.
 // Flag errors are usage errors.
 func Run(root *cobra.Command, prefix string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return finish(execute(root, args, stdin, stdout, stderr), prefix, stderr)
+}
+
+// RunInterruptible is Run for commands that stop cleanly on their own when
+// their context is cancelled (copies to a registry): SIGINT, SIGTERM and
+// SIGHUP cancel the context, and the run then exits 128+N saying left.
+func RunInterruptible(root *cobra.Command, prefix, left string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx := NewSignalContext()
+	defer ctx.Stop()
+	root.SetContext(ctx)
+	return finish(ctx.Interrupted(execute(root, args, stdin, stdout, stderr), left), prefix, stderr)
+}
+
+func execute(root *cobra.Command, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SilenceUsage, root.SilenceErrors = true, true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return Usage(err) })
-	err := root.Execute()
+	return root.Execute()
+}
+
+func finish(err error, prefix string, stderr io.Writer) int {
 	if err != nil && !IsReported(err) {
 		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
 	}

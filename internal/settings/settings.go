@@ -44,6 +44,11 @@ func (f *Flags) Add(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.PullSecrets, "pull-secret", nil, "imagePullSecrets name to add to every pod spec; repeatable")
 	fs.StringArrayVar(&f.Allow, "allow", nil, "registry domain that is already internal; repeatable")
 	fs.IntVar(&f.MaxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
+}
+
+// AddLock registers --lock for the commands that rewrite (mirror has its
+// own --lock, the file it writes).
+func (f *Flags) AddLock(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Lock, "lock", "", "lock file from mirror --lock: pin every rewritten reference to the mirrored digest (overrides the config's lock:)")
 }
 
