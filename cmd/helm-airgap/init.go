@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/internal/cli"
+	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 	"github.com/spf13/cobra"
 )
