@@ -378,6 +378,11 @@ func TestCLIVersion(t *testing.T) {
 		t.Fatalf("version printed %q, want %q", r.stdout, testVersion)
 	}
 	runCLI(t, t.TempDir(), nil, "", "version", "extra").want(t, 2)
+	flag := runCLI(t, t.TempDir(), nil, "", "--version")
+	flag.want(t, 0)
+	if flag.stdout != r.stdout {
+		t.Fatalf("--version printed %q, version printed %q", flag.stdout, r.stdout)
+	}
 }
 
 // TestCLIHelp: --help works for every command and shows examples; the

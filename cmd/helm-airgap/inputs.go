@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/plexicus/helm-airgap/inputs"
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // expandInputs turns FILE|DIR|- arguments into a list of files ("-" is
@@ -21,9 +23,30 @@ func expandInputs(args []string) ([]string, error) {
 }
 
 // newStreamReader concatenates the inputs into one YAML stream; its Explain
-// names the file and line behind a line of the stream in an error.
-func newStreamReader(stdin io.Reader, files []string) *inputs.Reader {
+// names the file and line behind a line of the stream in an error. When the
+// stream is read from a terminal, stderr says so: a command waiting for
+// input that never comes looks hung.
+func newStreamReader(cmd *cobra.Command, files []string) *inputs.Reader {
+	stdin := cmd.InOrStdin()
+	if readsStdin(files) {
+		if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: reading manifests from standard input (end with Ctrl-D; pipe them in, or name files)")
+		}
+	}
 	return inputs.NewReader(stdin, files)
+}
+
+// readsStdin reports whether the inputs include standard input.
+func readsStdin(files []string) bool {
+	if len(files) == 0 {
+		return true
+	}
+	for _, f := range files {
+		if f == "-" {
+			return true
+		}
+	}
+	return false
 }
 
 // parseChartModeArgs parses the flags of a command that takes a chart and
@@ -62,5 +85,5 @@ func manifestInput(cmd *cobra.Command, args []string) (io.Reader, func() error, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return newStreamReader(cmd.InOrStdin(), files), func() error { return nil }, nil
+	return newStreamReader(cmd, files), func() error { return nil }, nil
 }

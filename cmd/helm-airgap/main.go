@@ -44,7 +44,9 @@ would still be pulled from a public registry.
 
 Use it as a Helm post-renderer, an Argo CD config management plugin, or on any
 manifest stream.`,
+		Version: currentVersion(), // --version prints what "helm-airgap version" prints
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newRewriteCommand(), newCheckCommand(), newVersionCommand())
 	root.AddCommand(newImagesCommand())
 	root.AddCommand(newInitCommand())

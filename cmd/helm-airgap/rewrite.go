@@ -78,7 +78,7 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	if err != nil {
 		return err
 	}
-	in := newStreamReader(cmd.InOrStdin(), files)
+	in := newStreamReader(cmd, files)
 	report, err := rewrite.Run(in, stdout, o.tune(session.StreamOptions()))
 	err = in.Explain(err) // errors name the input file and its line, not the joined stream's
 	var policy *rewrite.PolicyError

@@ -82,3 +82,7 @@ func runWithTerminal(cmd *exec.Cmd, stderrIsTerminal bool) (string, error) {
 	}
 	return strings.ReplaceAll(out.String(), "\r\n", "\n"), err
 }
+
+// OpenPTY opens a pseudo-terminal pair for tests that need a terminal on
+// standard input: write to master what a person would type.
+func OpenPTY() (master, slave *os.File, err error) { return openPTY() }
