@@ -375,3 +375,16 @@ func isDNSSubdomain(s string) bool {
 	}
 	return true
 }
+
+// Origin says where the value at a top-level key path ("mirror",
+// "rules[1]", "egress") came from: the flag that set it, or "FILE:LINE" of
+// the config file, or "" for a default.
+func (c *Config) Origin(key string) string {
+	if flag, ok := c.origin[key]; ok {
+		return flag
+	}
+	if line, ok := c.lines[key]; ok && c.source != "" {
+		return c.source + ":" + strconv.Itoa(line)
+	}
+	return ""
+}

@@ -434,3 +434,29 @@ func TestCLIHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIConfig: config prints the merged config, each value with where it
+// came from, and the printed config loads as the same config.
+func TestCLIConfig(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "airgap.yaml"), "mirror: a.example.com/m\nrules:\n  - {from: quay.io, to: b.example.com/q}\n")
+	r := runCLI(t, dir, nil, "", "config", "-c", "airgap.yaml", "--rule", "docker.io=b.example.com/d", "--pull-secret", "regcred")
+	r.want(t, 0)
+	for _, want := range []string{
+		"# from airgap.yaml:1\nmirror: a.example.com/m\n",
+		"  # from airgap.yaml:3\n  - from: quay.io\n",
+		"  # from --rule docker.io=b.example.com/d\n  - from: docker.io\n    to: b.example.com/d\n",
+		"pullSecrets:\n  # from --pull-secret regcred\n  - regcred\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("config output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	writeFile(t, filepath.Join(dir, "effective.yaml"), r.stdout)
+	again := runCLI(t, dir, nil, "", "config", "-c", "effective.yaml")
+	again.want(t, 0)
+	if !strings.Contains(again.stdout, "  - from: docker.io\n    to: b.example.com/d\n") {
+		t.Errorf("the printed config does not load as the same config:\n%s", again.stdout)
+	}
+	runCLI(t, dir, nil, "", "config", "-c", "missing.yaml").want(t, 2)
+}

@@ -49,7 +49,7 @@ manifest stream.`,
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newRewriteCommand(), newCheckCommand(), newVersionCommand())
 	root.AddCommand(newImagesCommand())
-	root.AddCommand(newInitCommand())
+	root.AddCommand(newInitCommand(), newConfigCommand())
 	for _, e := range externalCommands {
 		root.AddCommand(newExternalCommand(e))
 	}
