@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/plexicus/helm-airgap/egress"
 	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/spf13/cobra"
 )
 
 func TestExitCode(t *testing.T) {
@@ -43,5 +47,28 @@ func TestInterruptedErrorSaysWhatWasLeft(t *testing.T) {
 	err := &InterruptedError{Signal: syscall.SIGHUP, Left: "nothing was written to stdout"}
 	if got, want := err.Error(), "interrupted by SIGHUP; nothing was written to stdout"; got != want {
 		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+// TestUnknownFlagSuggestion: a misspelt flag is a usage error that names
+// the nearest flag; a flag nothing is near gets no guess.
+func TestUnknownFlagSuggestion(t *testing.T) {
+	newRoot := func() *cobra.Command {
+		root := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
+		root.Flags().String("mirror", "", "")
+		root.Flags().String("pull-secret", "", "")
+		return root
+	}
+	var stderr bytes.Buffer
+	if code := Run(newRoot(), "x", []string{"--mirrror", "a"}, nil, io.Discard, &stderr); code != ExitUsage {
+		t.Fatalf("exit %d, want %d", code, ExitUsage)
+	}
+	if !strings.Contains(stderr.String(), "unknown flag: --mirrror (did you mean --mirror?)") {
+		t.Errorf("stderr = %q", stderr.String())
+	}
+	stderr.Reset()
+	Run(newRoot(), "x", []string{"--frobnicate"}, nil, io.Discard, &stderr)
+	if strings.Contains(stderr.String(), "did you mean") {
+		t.Errorf("a guess for a flag nothing is near: %q", stderr.String())
 	}
 }
