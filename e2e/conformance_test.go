@@ -189,7 +189,7 @@ func TestConformance(t *testing.T) {
 			return o
 		}},
 		{"rewrite -o", func(r *conformanceRun) outcome {
-			o := exec(r, "", nil, airgap, "rewrite", "-c", "airgap.yaml", "-o", "out", "in")
+			o := exec(r, "", nil, airgap, "rewrite", "-c", "airgap.yaml", "--output-dir", "out", "in")
 			o.manifests = r.files(o, "out")
 			return o
 		}},

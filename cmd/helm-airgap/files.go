@@ -18,7 +18,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// fileOutput is rewrite's file mode: -o DIR writes one output file per input
+// fileOutput is rewrite's file mode: --output-dir DIR writes one output file per input
 // file, --in-place replaces each input file.
 //
 // Either way it is all or nothing. Every file is rewritten into a temporary
@@ -36,7 +36,7 @@ type fileOutput struct {
 }
 
 func (f *fileOutput) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&f.outDir, "output-dir", "o", "", "write one rewritten file per input file under `DIR`, in the same relative layout, instead of stdout")
+	cmd.Flags().StringVar(&f.outDir, "output-dir", "", "write one rewritten file per input file under `DIR`, in the same relative layout, instead of stdout")
 	cmd.Flags().BoolVar(&f.inPlace, "in-place", false, "rewrite the input files in place (atomically; on any failure no file is changed)")
 	cmd.MarkFlagsMutuallyExclusive("output-dir", "in-place")
 }

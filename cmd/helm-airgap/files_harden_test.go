@@ -73,7 +73,7 @@ func TestRewriteFilesFollowSymlinkedManifests(t *testing.T) {
 	t.Run("output directory", func(t *testing.T) {
 		dir := setup(t, "quay.io/org/ext:1")
 		want := streamed(t, dir, "o/ext.yaml")
-		_, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "-o", "out", "-v", "t")
+		_, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "--output-dir", "out", "-v", "t")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -89,7 +89,7 @@ func TestRewriteFilesFollowSymlinkedManifests(t *testing.T) {
 		}
 	})
 	t.Run("a public image behind the link fails the run", func(t *testing.T) {
-		for _, mode := range [][]string{{"--in-place"}, {"-o", "out"}} {
+		for _, mode := range [][]string{{"--in-place"}, {"--output-dir", "out"}} {
 			dir := setup(t, "ghcr.io/evil/x:1")
 			args := append(append([]string{"rewrite", "--config", "airgap.yaml"}, mode...), "t")
 			failsUnchanged(t, dir, 1, []string{"t/link.yaml", "ghcr.io/evil/x:1"}, args...)
@@ -100,7 +100,7 @@ func TestRewriteFilesFollowSymlinkedManifests(t *testing.T) {
 		if err := os.Symlink("../o/missing.yaml", filepath.Join(dir, "t/gone.yaml")); err != nil {
 			t.Fatal(err)
 		}
-		for _, mode := range [][]string{{"--in-place"}, {"-o", "out"}} {
+		for _, mode := range [][]string{{"--in-place"}, {"--output-dir", "out"}} {
 			args := append(append([]string{"rewrite", "--config", "airgap.yaml"}, mode...), "t")
 			failsUnchanged(t, dir, 2, []string{`"t/gone.yaml" is a symlink that cannot be followed`}, args...)
 		}
@@ -120,7 +120,7 @@ func TestRewriteFilesRenameFailureRestores(t *testing.T) {
 		"out/b.yaml/x.txt": "a directory in the way\n",
 	})
 	failsUnchanged(t, dir, 2, []string{`writing "out/b.yaml"`, "the 1 file(s) already written were restored"},
-		"rewrite", "--config", "airgap.yaml", "-o", "out", "in")
+		"rewrite", "--config", "airgap.yaml", "--output-dir", "out", "in")
 	if _, err := os.Stat(filepath.Join(dir, "out/sub")); err == nil {
 		t.Error("the directory made for out/sub/c.yaml was left")
 	}
@@ -179,7 +179,7 @@ func TestRewriteFilesRemovesLeftovers(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	_, stderr2, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "-o", "out", "k8s/a.yaml")
+	_, stderr2, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "--output-dir", "out", "k8s/a.yaml")
 	if code != 0 {
 		t.Fatalf("-o: exit %d: %s", code, stderr2)
 	}
@@ -218,10 +218,10 @@ func TestRewriteOutputInsideInput(t *testing.T) {
 	}
 	for _, out := range []string{"in/out", "in", "link/out", "link"} {
 		failsUnchanged(t, dir, 2, []string{fmt.Sprintf("the output directory %q is inside the input directory \"in\"", out)},
-			"rewrite", "--config", "airgap.yaml", "-o", out, "in")
+			"rewrite", "--config", "airgap.yaml", "--output-dir", out, "in")
 	}
 	// Beside the input is fine, also when its name starts like the input's.
-	if _, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "-o", "in-out", "in"); code != 0 {
+	if _, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "--output-dir", "in-out", "in"); code != 0 {
 		t.Errorf("-o in-out: exit %d: %s", code, stderr)
 	}
 }

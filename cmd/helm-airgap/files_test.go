@@ -120,7 +120,7 @@ func TestRewriteOutputDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dir)
-	_, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "-o", "out", "rendered", "extra/standalone.yaml")
+	_, stderr, code := execAirgap(t, dir, nil, "", "rewrite", "--config", "airgap.yaml", "--output-dir", "out", "rendered", "extra/standalone.yaml")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -273,7 +273,7 @@ func TestRewriteFilesFailureTouchesNothing(t *testing.T) {
 			}
 			tc.files["airgap.yaml"] = tc.config
 			writeFiles(t, dir, tc.files)
-			for _, mode := range [][]string{{"--in-place"}, {"-o", "out"}, {"-o", "existing"}} {
+			for _, mode := range [][]string{{"--in-place"}, {"--output-dir", "out"}, {"--output-dir", "existing"}} {
 				if err := os.MkdirAll(filepath.Join(dir, "existing"), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -322,10 +322,10 @@ func TestRewriteFilesUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"stdin with -o", []string{"-o", "out"}, "--output-dir needs FILE or DIR arguments"},
+		{"stdin with --output-dir", []string{"--output-dir", "out"}, "--output-dir needs FILE or DIR arguments"},
 		{"dash with --in-place", []string{"--in-place", "-"}, `--in-place cannot rewrite stdin ("-")`},
-		{"both modes", []string{"-o", "out", "--in-place", "a"}, "none of the others can be"},
-		{"two inputs, one output", []string{"-o", "out", "a/x.yaml", "b/x.yaml"}, `would both be written to`},
+		{"both modes", []string{"--output-dir", "out", "--in-place", "a"}, "none of the others can be"},
+		{"two inputs, one output", []string{"--output-dir", "out", "a/x.yaml", "b/x.yaml"}, `would both be written to`},
 		{"no manifests", []string{"--in-place", "empty"}, `no *.yaml, *.yml or *.json files in "empty"`},
 		{"missing input", []string{"--in-place", "nope.yaml"}, "nope.yaml"},
 	} {

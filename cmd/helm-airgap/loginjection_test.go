@@ -34,7 +34,7 @@ func TestFileNamesCannotForgeLines(t *testing.T) {
 		args []string
 		code int
 	}{
-		{"an offender in a file, -o", []string{"rewrite", "-c", "rules.yaml", "-o", "out", filepath.Join("in", hostile)}, 1},
+		{"an offender in a file, -o", []string{"rewrite", "-c", "rules.yaml", "--output-dir", "out", filepath.Join("in", hostile)}, 1},
 		{"an offender in a file, --in-place", []string{"rewrite", "-c", "rules.yaml", "--in-place", "in"}, 1},
 		{"a config file that is not there", []string{"rewrite", "-c", "missing" + hostile}, 2},
 		{"a bad config file", []string{"rewrite", "-c", hostile}, 2},

@@ -37,7 +37,7 @@ input error. stdout is empty on every non-zero exit.`,
   kubectl kustomize . | helm-airgap rewrite --mirror registry.internal.example.com/mirror
 
   # Rewrite a directory of manifests into another, or files in place
-  helm-airgap rewrite -c airgap.yaml -o rewritten/ rendered/
+  helm-airgap rewrite -c airgap.yaml --output-dir rewritten/ rendered/
   helm-airgap rewrite -c airgap.yaml --in-place k8s/*.yaml
 
   # Rules and pull secrets from flags

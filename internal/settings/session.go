@@ -15,7 +15,7 @@ import (
 const argoAllowEmptyHint = "set the plugin env " + argoAllowEmptyEV + "=true if this application is meant to render nothing"
 
 // Session is one run of a policy over one or more streams: one stream for
-// rewrite and check, one per file for -o/--in-place, the manifests and then
+// rewrite and check, one per file for --output-dir/--in-place, the manifests and then
 // each hook for helm-airgap-helm, one per item for the KRM function. One
 // egress audit and one collision tracker span every stream of the run.
 type Session struct {

@@ -1,5 +1,5 @@
 // Package settings is the one assembly of helm-airgap's policy: every entry
-// point (rewrite and check on a stream, rewrite -o/--in-place, the Helm 4
+// point (rewrite and check on a stream, rewrite --output-dir/--in-place, the Helm 4
 // post-renderer, helm-airgap-helm template/install/upgrade, the Argo CD
 // plugin, the KRM function) turns its flags, the environment
 // ($HELM_AIRGAP_CONFIG, Argo CD's ARGOCD_ENV_* and parameters) and the
