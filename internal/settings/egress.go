@@ -28,7 +28,7 @@ func (e *EgressFlags) Add(f *pflag.FlagSet, check bool) {
 	f.StringArrayVar(&e.InternalDomains, "internal-domain", nil, "domain whose hosts are internal for the egress audit (corp.example.com); repeatable")
 	f.StringArrayVar(&e.AllowEndpoints, "allow-endpoint", nil, "host the cluster may reach, exempt from the egress audit (\"*\" matches any part); repeatable")
 	if check {
-		f.StringVar(&e.Output, "output", "text", "egress report format: text (stderr) or json (stdout); json implies --egress")
+		f.StringVarP(&e.Output, "output", "o", "text", "egress report format: text (stderr) or json (stdout); json implies --egress")
 		return
 	}
 	f.StringVar(&e.Issuer, "issuer", "", "point cert-manager annotations and Certificate issuerRefs at this issuer: NAME (a ClusterIssuer), ClusterIssuer/NAME or Issuer/NAME")
