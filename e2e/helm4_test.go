@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/internal/helmtest"
-	"github.com/plexicus/helm-airgap/internal/kubetest"
 )
 
 // postRender is how users name the Helm 4 post-renderer plugin.
@@ -52,32 +51,22 @@ func TestHelm4InstallDryRunClient(t *testing.T) {
 	assertMirrored(t, podImages(decodeStream(t, releaseSections(t, r.Stdout))))
 }
 
+// TestHelm4InstallIntoCluster: Helm 4 post-renders hooks itself, so the
+// plugin alone puts every pod spec on the mirror, and a plain `helm
+// rollback` replays the rewritten revision.
 func TestHelm4InstallIntoCluster(t *testing.T) {
 	f := newFixture(t)
 	h := newHelm(t, 4)
-	api := kubetest.Start(t)
-	h.Setenv("KUBECONFIG", api.Kubeconfig(t, h.Home))
-	h.MustRun(f.dir, append([]string{"install", release, f.chart, "--timeout=30s"}, postRender(f.config)...)...)
-	assertMirrored(t, clusterImages(api))
-}
-
-// clusterImages lists the images of every object written to the fake
-// cluster (the last write of each), hooks included.
-func clusterImages(api *kubetest.Server) []podImage {
-	last := map[string]map[string]any{}
-	var order []string
-	for _, o := range api.Written() {
-		key := o.Kind + "/" + o.Namespace + "/" + o.Name
-		if _, ok := last[key]; !ok {
-			order = append(order, key)
-		}
-		last[key] = o.Body
+	c := newCluster(t, h)
+	h.MustRun(f.dir, append([]string{"install", release, f.chart, "--timeout=5m"}, postRender(f.config)...)...)
+	assertMirrored(t, c.stored(t))
+	h.MustRun(f.dir, append([]string{"upgrade", release, f.chart, "--timeout=5m"}, postRender(f.config)...)...)
+	h.MustRun(f.dir, "rollback", release, "1", "--timeout=5m")
+	assertMirrored(t, c.stored(t))
+	if n := count(c.ran(), hookJob); n != 3 {
+		t.Errorf("%s ran %d time(s), want for the install, the upgrade and the rollback", hookJob, n)
 	}
-	var docs []map[string]any
-	for _, key := range order {
-		docs = append(docs, last[key])
-	}
-	return podImages(docs)
+	assertAllMirrored(t, "the Jobs and Pods run", c.ran())
 }
 
 func TestHelm4UnmappedImageFailsVisibly(t *testing.T) {

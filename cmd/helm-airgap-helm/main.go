@@ -91,6 +91,6 @@ installed, "helm airgap template|install|upgrade".`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newTemplateCommand(), newInstallCommand(), newUpgradeCommand())
+	root.AddCommand(newTemplateCommand(), newInstallCommand(), newUpgradeCommand(), newRollbackCommand())
 	return root
 }
