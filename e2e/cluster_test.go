@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,8 +15,8 @@ import (
 )
 
 // The tests that install share one real control plane (etcd and
-// kube-apiserver, internal/controlplane), each in a namespace of its own.
-func TestMain(m *testing.M) { os.Exit(controlplane.Main(m)) }
+// kube-apiserver, internal/controlplane; TestMain in dist_test.go stops it),
+// each in a namespace of its own.
 
 // cluster is one test's namespace on the real API server.
 type cluster struct {

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/internal/helmtest"
-	"github.com/plexicus/helm-airgap/internal/kubetest"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 )
 
