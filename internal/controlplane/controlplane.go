@@ -189,6 +189,9 @@ func (cp *ControlPlane) connect(server, token string) error {
 	}
 	// Tests send many requests at once (a whole corpus of dry runs).
 	config.QPS, config.Burst = 200, 400
+	// Listing every resource (Objects) touches deprecated ones such as
+	// v1 Endpoints; the warnings say nothing about the code under test.
+	config.WarningHandler = rest.NoWarnings{}
 	cp.Config = config
 	if cp.Client, err = kubernetes.NewForConfig(config); err != nil {
 		return err
