@@ -90,31 +90,44 @@ func chartRender(t *testing.T, root string) render {
 // TestServerSideValidation rewrites each render and has the API server
 // validate every document. A document the API server rejects fails the
 // test when the render as written passes; when the chart's own document is
-// rejected too (a kind without its CRD in the render, say) it is logged.
+// rejected too (a kind whose CRD is in no render, say) it is logged.
 func TestServerSideValidation(t *testing.T) {
 	root := testtool.ModuleRoot(t)
 	renders := append(corpusRenders(t, root), chartRender(t, root))
 	v := newValidator(t, controlplane.Shared(t))
+	original := map[string][]*unstructured.Unstructured{}
+	rewritten := map[string][]*unstructured.Unstructured{}
+	var crds []*unstructured.Unstructured
+	for _, r := range renders {
+		original[r.name] = decode(t, r.name, r.stream)
+		rewritten[r.name] = decode(t, r.name, rewriteStream(t, r.config, r.stream))
+		if len(rewritten[r.name]) != len(original[r.name]) {
+			t.Fatalf("%s: the rewrite turned %d documents into %d", r.name, len(original[r.name]), len(rewritten[r.name]))
+		}
+		for _, obj := range rewritten[r.name] {
+			if isCRD(obj) {
+				crds = append(crds, obj)
+			}
+		}
+	}
+	// Every render's CRDs first: one chart's custom resources may need
+	// another's CRDs (an operator and the cluster it runs).
+	v.applyCRDs(t, crds)
 	for _, r := range renders {
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
-			original := decode(t, r.stream)
-			rewritten := decode(t, rewriteStream(t, r.config, r.stream))
-			if len(rewritten) != len(original) {
-				t.Fatalf("the rewrite turned %d documents into %d", len(original), len(rewritten))
-			}
-			v.applyCRDs(t, rewritten)
-			validated := 0
-			for i, obj := range rewritten {
+			validated, others := 0, 0
+			for i, obj := range rewritten[r.name] {
 				if isCRD(obj) {
 					continue
 				}
+				others++
 				err := v.dryRun(obj)
 				if err == nil {
 					validated++
 					continue
 				}
-				if v.dryRun(original[i]) == nil {
+				if v.dryRun(original[r.name][i]) == nil {
 					t.Errorf("%s: the API server rejects the rewritten document, not the render's own: %v", describe(obj), err)
 				} else {
 					t.Logf("%s: the API server rejects the render's own document too, so it says nothing of the rewrite: %v", describe(obj), err)
@@ -123,10 +136,68 @@ func TestServerSideValidation(t *testing.T) {
 			if validated == 0 {
 				t.Errorf("no document of %s was validated", r.name)
 			}
-			t.Logf("%d of %d documents validated on the API server", validated, len(rewritten))
+			t.Logf("%d of %d documents besides CRDs validated on the API server", validated, others)
 		})
 	}
 }
+
+// TestStrictValidationRejects shows that the check above can fail: a field
+// that a schema lacks, as a careless rewrite would add it, is an error on
+// a built-in kind and on a custom resource alike.
+func TestStrictValidationRejects(t *testing.T) {
+	v := newValidator(t, controlplane.Shared(t))
+	v.applyCRDs(t, decode(t, "crd", widgetCRD))
+	for _, tc := range []struct{ name, doc, want string }{
+		{"a pod spec field that does not exist", `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      imagePullSecret: [{name: regcred}]
+      containers: [{name: web, image: registry.internal.example.com/web:1}]
+`, `.spec.template.spec.imagePullSecret: field not declared in schema`},
+		{"pull secrets where a custom resource's schema has none", `apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec:
+  image: registry.internal.example.com/widget:1
+  imagePullSecrets: [{name: regcred}]
+`, `.spec.imagePullSecrets: field not declared in schema`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := v.dryRun(decode(t, tc.name, tc.doc)[0])
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("dry run: %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// widgetCRD is a custom resource whose schema has an image field and no
+// pull secrets.
+const widgetCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                image: {type: string}
+`
 
 // rewriteStream rewrites stream with the config at path plus the pull
 // secret, as `helm-airgap rewrite --config path --pull-secret ...` does.
@@ -151,7 +222,7 @@ func rewriteStream(t *testing.T, path, stream string) string {
 }
 
 // decode splits a YAML stream into objects, skipping empty documents.
-func decode(t *testing.T, stream string) []*unstructured.Unstructured {
+func decode(t *testing.T, name, stream string) []*unstructured.Unstructured {
 	t.Helper()
 	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(stream), 4096)
 	var out []*unstructured.Unstructured
@@ -162,7 +233,7 @@ func decode(t *testing.T, stream string) []*unstructured.Unstructured {
 			return out
 		}
 		if err != nil {
-			t.Fatalf("decoding document %d: %v", len(out)+1, err)
+			t.Fatalf("%s: decoding document %d: %v", name, len(out)+1, err)
 		}
 		if len(obj) > 0 {
 			out = append(out, &unstructured.Unstructured{Object: obj})
@@ -198,17 +269,14 @@ func newValidator(t *testing.T, cp *controlplane.ControlPlane) *validator {
 
 var crdResource = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
-// applyCRDs applies (for real: custom resources need them) every CRD of
-// objs and waits until the API server serves each. Renders share CRDs;
+// applyCRDs applies (for real: custom resources need them) every CRD in
+// crds and waits until the API server serves each. Renders share CRDs;
 // applying one again with the same content changes nothing.
-func (v *validator) applyCRDs(t *testing.T, objs []*unstructured.Unstructured) {
+func (v *validator) applyCRDs(t *testing.T, crds []*unstructured.Unstructured) {
 	t.Helper()
 	ctx := context.Background()
 	var names []string
-	for _, obj := range objs {
-		if !isCRD(obj) {
-			continue
-		}
+	for _, obj := range crds {
 		err := v.apply(ctx, crdResource, "", obj, nil)
 		if err != nil {
 			t.Fatalf("applying %s: %v", describe(obj), err)

@@ -156,6 +156,9 @@ func (cp *ControlPlane) startAPIServer(binary, etcdURL string, port int, token s
 		"--service-account-key-file="+filepath.Join(cp.dir, "sa.pub"),
 		"--service-account-signing-key-file="+filepath.Join(cp.dir, "sa.key"),
 		"--service-cluster-ip-range=10.0.0.0/24",
+		// Charts run privileged init containers (sysctl tuning); a real
+		// cluster allows them unless a policy says otherwise.
+		"--allow-privileged=true",
 		// No controller manager creates the default ServiceAccount in a
 		// new namespace, so admission must not require it.
 		"--disable-admission-plugins=ServiceAccount",
