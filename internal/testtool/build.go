@@ -1,6 +1,8 @@
 package testtool
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -59,6 +61,7 @@ func ModuleRoot(t testing.TB) string {
 
 // Tool returns the path of a pinned tool (Helm3, Helm4, Kustomize, Etcd,
 // KubeAPIServer), building it into build/tools/ first when it is missing.
+// A tool from a module of its own is named with a hash of its pins.
 func Tool(t testing.TB, name string) string {
 	t.Helper()
 	src, ok := toolSources[name]
@@ -67,6 +70,9 @@ func Tool(t testing.TB, name string) string {
 	}
 	root := ModuleRoot(t)
 	path := filepath.Join(root, "build", "tools", name)
+	if src.module != "." {
+		path += "-" + pinHash(t, filepath.Join(root, src.module))
+	}
 	if isFile(path) {
 		return path
 	}
@@ -74,6 +80,21 @@ func Tool(t testing.TB, name string) string {
 		t.Fatalf("testtool: building %s from %s in %s: %v", name, src.pkg, filepath.Join(src.module, "go.mod"), err)
 	}
 	return path
+}
+
+// pinHash names what a tool module pins (its go.mod and go.sum), so that
+// changing a pin builds a new binary instead of reusing the old one.
+func pinHash(t testing.TB, moduleDir string) string {
+	t.Helper()
+	h := sha256.New()
+	for _, name := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(moduleDir, name))
+		if err != nil {
+			t.Fatalf("testtool: %v", err)
+		}
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 var (

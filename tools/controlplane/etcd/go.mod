@@ -1,3 +1,6 @@
+// The etcd the tests start (internal/controlplane), pinned here so that
+// internal/testtool builds it into build/tools/ from the module proxy. Its own
+// module: etcd and kube-apiserver want different gRPC versions.
 module github.com/plexicus/helm-airgap/tools/controlplane/etcd
 
 go 1.26.8

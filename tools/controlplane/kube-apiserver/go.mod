@@ -1,3 +1,7 @@
+// The kube-apiserver the tests start (internal/controlplane), pinned here so
+// that internal/testtool builds it into build/tools/ from the module proxy.
+// Another Kubernetes release v1.X.Y: change the require and every replace
+// below to it (the staging modules are v0.X.Y), then run go mod tidy.
 module github.com/plexicus/helm-airgap/tools/controlplane/kube-apiserver
 
 go 1.26.8
