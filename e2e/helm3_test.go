@@ -49,6 +49,16 @@ func TestHelm3AirgapInstallIntoCluster(t *testing.T) {
 	}
 	assertAllMirrored(t, "the Jobs and Pods run", c.ran())
 	assertMirrored(t, c.stored(t))
+
+	// An upgrade that would bring a public image back changes nothing.
+	r := h.Run(f.dir, "airgap", "upgrade", release, f.chart, "--config", f.strict, "--timeout=5m")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "docker.io/library/nginx:1.27.3-alpine") {
+		t.Errorf("upgrade with an unmapped image: exit %d, stderr:\n%s", r.Code, r.Stderr)
+	}
+	if n := count(c.ran(), hookJob); n != 2 {
+		t.Errorf("the failed upgrade ran the hook: %d runs", n)
+	}
+	assertMirrored(t, c.stored(t))
 }
 
 // TestHelm3AirgapRollback: a rollback replays a stored revision without

@@ -69,6 +69,23 @@ func TestHelm4InstallIntoCluster(t *testing.T) {
 	assertAllMirrored(t, "the Jobs and Pods run", c.ran())
 }
 
+// TestHelm4UnmappedHookCreatesNothing: Helm 4 post-renders hooks with the
+// manifests, so a public image only in a hook fails the install before
+// anything reaches the API server.
+func TestHelm4UnmappedHookCreatesNothing(t *testing.T) {
+	f := newFixture(t)
+	h := newHelm(t, 4)
+	c := newCluster(t, h)
+	r := h.Run(f.dir, append([]string{"install", release, f.chart, "--timeout=5m",
+		"--set", "sidecar.image=registry.internal.example.com/mirror/library/nginx:1.27.3-alpine",
+		"--set", "migrations.image=ghcr.io/example/migrations:1.0"}, postRender(f.strict)...)...)
+	want := "Job platform-migrations: container migrations (spec.template.spec.containers[0].image): ghcr.io/example/migrations:1.0"
+	if report := readFile(t, h.Report); r.Code == 0 || !strings.Contains(report, want) {
+		t.Errorf("exit %d, report:\n%s\nstderr:\n%s", r.Code, report, r.Stderr)
+	}
+	c.assertEmpty(t, "the failed install")
+}
+
 func TestHelm4UnmappedImageFailsVisibly(t *testing.T) {
 	f := newFixture(t)
 	h := newHelm(t, 4)
