@@ -1,14 +1,11 @@
 package mirror
 
 import (
-	"archive/tar"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -19,37 +16,52 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/plan"
+	"github.com/plexicus/helm-airgap/rules"
 )
 
 // Annotations on the archive's index.json entries. The source and
 // destination make the archive self-describing: the inside pushes it without
 // the manifests or the plan. io.containerd.image.name and ref.name let
-// `ctr images import` name what it imports.
+// `ctr images import` name what it imports. A referrer (signature,
+// attestation, SBOM) is an entry of kind "referrer" naming the source of
+// the image it travels with, and its cosign tag when it has one.
 const (
-	AnnotationSource      = "com.plexicus.helm-airgap.source"
-	AnnotationDestination = "com.plexicus.helm-airgap.destination"
-	AnnotationKind        = "com.plexicus.helm-airgap.kind"
-	annotationContainerd  = "io.containerd.image.name"
-	annotationRefName     = "org.opencontainers.image.ref.name"
+	AnnotationSource       = "com.plexicus.helm-airgap.source"
+	AnnotationDestination  = "com.plexicus.helm-airgap.destination"
+	AnnotationKind         = "com.plexicus.helm-airgap.kind"
+	AnnotationSourceDigest = "com.plexicus.helm-airgap.source-digest"
+	AnnotationReferrerOf   = "com.plexicus.helm-airgap.referrer-of"
+	AnnotationTag          = "com.plexicus.helm-airgap.tag"
+	annotationContainerd   = "io.containerd.image.name"
+	annotationRefName      = "org.opencontainers.image.ref.name"
 
-	kindImage = "image"
-	kindChart = "chart"
+	kindImage    = "image"
+	kindChart    = "chart"
+	kindReferrer = "referrer"
 )
 
 // Archive is an OCI image layout holding mirrored images: a directory, or a
-// tar of one extracted to a temporary directory.
+// tar of one (possibly in numbered volumes) extracted to a temporary
+// directory. Opening it verifies every blob.
 type Archive struct {
 	Path    string // what the user named
 	Entries []Entry
-	layout  layout.Path
-	cleanup func()
+	// Prefixes are the mirror prefixes recorded when it was written: every
+	// destination must be under one of them.
+	Prefixes []string
+	layout   layout.Path
+	cleanup  func()
 }
 
-// Entry is one image or chart in an archive.
+// Entry is one image or chart in an archive, with its referrers.
 type Entry struct {
 	Item
 	Descriptor v1.Descriptor
+	// Referrers are the descriptors of what travels with it, annotated
+	// with AnnotationTag when pushed by a cosign tag.
+	Referrers []v1.Descriptor
 }
 
 // Close removes the temporary extraction, if any.
@@ -61,17 +73,19 @@ func (a *Archive) Close() error {
 	return nil
 }
 
-// OpenArchive reads an archive written by ToArchive: a tar file (extracted to
-// a temporary directory under $TMPDIR) or an OCI layout directory. Entries
+// OpenArchive reads an archive written by ToArchive: a tar file, numbered
+// tar volumes (PATH.001, PATH.002, ...), or an OCI layout directory. Every
+// blob is checked against its digest and the archive's manifest before this
+// returns, so nothing is pushed from a damaged or altered archive. Entries
 // without helm-airgap annotations are an error: without their source there
 // is no telling where they belong.
-func OpenArchive(p string) (*Archive, error) {
+func OpenArchive(ctx context.Context, p string) (*Archive, error) {
 	a := &Archive{Path: p}
-	dir, cleanup, err := openLayoutDir(p, "")
+	dir, m, cleanup, err := openLayoutDir(ctx, p, "")
 	if err != nil {
 		return nil, err
 	}
-	a.cleanup = cleanup
+	a.cleanup, a.Prefixes = cleanup, m.Prefixes
 	if a.layout, err = layout.FromPath(dir); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("reading archive %s: %w", p, err)
@@ -83,84 +97,44 @@ func OpenArchive(p string) (*Archive, error) {
 	return a, nil
 }
 
-// openLayoutDir returns the layout directory of an archive path: the path
-// itself when it is a directory, else the tar extracted into a new
-// temporary directory (inside tmpParent, or $TMPDIR when empty).
-func openLayoutDir(p, tmpParent string) (string, func(), error) {
+// openLayoutDir returns the verified layout directory of an archive path:
+// the path itself when it is a directory, else the tar extracted (and
+// checked on the way) into a new temporary directory inside tmpParent
+// ($TMPDIR when empty).
+func openLayoutDir(ctx context.Context, p, tmpParent string) (string, *archiveManifest, func(), error) {
 	info, err := os.Stat(p)
-	if err != nil {
-		return "", nil, fmt.Errorf("reading archive: %w", err)
+	if err == nil && info.IsDir() {
+		m, err := verifyLayoutDir(ctx, p)
+		if err != nil {
+			return "", nil, nil, fmt.Errorf("reading archive %s: %w", p, err)
+		}
+		return p, m, func() {}, nil
 	}
-	if info.IsDir() {
-		return p, func() {}, nil
+	vols, err := volumes(p)
+	if err != nil {
+		return "", nil, nil, err
 	}
 	dir, err := os.MkdirTemp(tmpParent, ".helm-airgap-archive-*")
 	if err != nil {
-		return "", nil, fmt.Errorf("reading archive %s: %w", p, err)
+		return "", nil, nil, fmt.Errorf("reading archive %s: %w", p, err)
 	}
 	cleanup := func() { os.RemoveAll(dir) }
-	if err := extractTar(p, dir); err != nil {
+	m, err := extractInto(ctx, vols, dir)
+	if err != nil {
 		cleanup()
-		return "", nil, fmt.Errorf("reading archive %s: %w", p, err)
+		return "", nil, nil, fmt.Errorf("reading archive %s: %w", p, err)
 	}
-	return dir, cleanup, nil
+	return dir, m, cleanup, nil
 }
 
-// extractTar unpacks regular files and directories into dir; os.Root keeps
-// every path inside it, whatever the tar says. Links and devices have no
-// place in an OCI layout and are refused.
-func extractTar(tarPath, dir string) error {
-	f, err := os.Open(tarPath)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	tr := tar.NewReader(f)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("not a tar archive: %w", err)
-		}
-		name := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if name != "." {
-				if err := root.MkdirAll(name, 0o755); err != nil {
-					return err
-				}
-			}
-		case tar.TypeReg:
-			if d := path.Dir(name); d != "." {
-				if err := root.MkdirAll(d, 0o755); err != nil {
-					return err
-				}
-			}
-			out, err := root.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(out, tr)
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("extracting %s: %w", hdr.Name, err)
-			}
-		default:
-			return fmt.Errorf("entry %q is not a regular file or directory", hdr.Name)
-		}
-	}
+func extractInto(ctx context.Context, vols []string, dir string) (*archiveManifest, error) {
+	r := &volumeReader{paths: vols}
+	defer r.Close()
+	return extractArchive(ctx, r, dir)
 }
 
-// readEntries lists the annotated images of a layout.
+// readEntries lists the annotated images of a layout, each with its
+// referrers.
 func readEntries(lp layout.Path) ([]Entry, error) {
 	ii, err := lp.ImageIndex()
 	if err != nil {
@@ -171,33 +145,91 @@ func readEntries(lp layout.Path) ([]Entry, error) {
 		return nil, err
 	}
 	var entries []Entry
+	bySource := map[string]int{}
+	var referrers []v1.Descriptor
 	for i, desc := range im.Manifests {
+		if desc.Annotations[AnnotationKind] == kindReferrer {
+			if desc.Annotations[AnnotationReferrerOf] == "" {
+				return nil, fmt.Errorf("index.json manifests[%d] (%s) is a referrer of nothing", i, desc.Digest)
+			}
+			referrers = append(referrers, desc)
+			continue
+		}
 		src, dst := desc.Annotations[AnnotationSource], desc.Annotations[AnnotationDestination]
 		if src == "" || dst == "" {
 			return nil, fmt.Errorf("index.json manifests[%d] (%s) has no %s and %s annotations; it was not written by helm-airgap", i, desc.Digest, AnnotationSource, AnnotationDestination)
 		}
+		if _, dup := bySource[src]; dup {
+			return nil, fmt.Errorf("index.json lists %s twice", src)
+		}
 		e := Entry{Descriptor: desc, Item: Item{
-			Image:  plan.Image{Source: src, Destination: dst, Status: plan.Copy},
-			Chart:  desc.Annotations[AnnotationKind] == kindChart,
-			Digest: desc.Digest.String(),
+			Image:          plan.Image{Source: src, Destination: dst, Status: plan.Copy},
+			Chart:          desc.Annotations[AnnotationKind] == kindChart,
+			Digest:         desc.Digest.String(),
+			ReferrersKnown: true,
 		}}
+		bySource[src] = len(entries)
 		entries = append(entries, e)
+	}
+	for _, r := range referrers {
+		i, ok := bySource[r.Annotations[AnnotationReferrerOf]]
+		if !ok {
+			return nil, fmt.Errorf("index.json: referrer %s belongs to %s, which the archive does not hold", r.Digest, r.Annotations[AnnotationReferrerOf])
+		}
+		if tag := r.Annotations[AnnotationTag]; tag != "" && !validCosignTag(tag) {
+			return nil, fmt.Errorf("index.json: referrer %s has tag %q, not a cosign tag (sha256-<hex>.sig, .att or .sbom)", r.Digest, tag)
+		}
+		entries[i].Referrers = append(entries[i].Referrers, r)
+		entries[i].Item.Referrers = append(entries[i].Item.Referrers, lock.Referrer{Digest: r.Digest.String(), Tag: r.Annotations[AnnotationTag]})
 	}
 	return entries, nil
 }
 
-// ToArchive pulls every item into one OCI image layout: a tar file written
-// atomically (a temporary file renamed into place), or, when target is an
-// existing directory, that layout directory itself. Re-running is safe and
-// cheap: an item the archive already holds at the digest its source still
-// points to is kept without pulling anything. Items whose source moved are
-// pulled again; entries for other sources are kept.
-func (c *Client) ToArchive(ctx context.Context, items []Item, target string) (*Report, error) {
-	dir, cleanup, err := c.prepareLayout(target)
+// validCosignTag accepts only cosign's tag shapes: an archive must not
+// choose arbitrary tags at the destination.
+func validCosignTag(tag string) bool {
+	for _, suffix := range cosignSuffixes {
+		if hexPart, ok := strings.CutSuffix(tag, suffix); ok {
+			if h, ok := strings.CutPrefix(hexPart, "sha256-"); ok && len(h) == 64 && strings.Trim(h, "0123456789abcdef") == "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ArchiveOptions say how ToArchive writes.
+type ArchiveOptions struct {
+	// Prefixes are the mirror prefixes recorded in the archive; the inside
+	// refuses a destination outside them.
+	Prefixes []string
+	// SplitSize, when positive, writes numbered volumes of at most this
+	// many bytes (PATH.001, PATH.002, ...) instead of one file.
+	SplitSize int64
+}
+
+// ToArchive pulls every item, with its referrers, into one OCI image
+// layout: a tar file (or numbered volumes), or, when target is an existing
+// directory, that layout directory itself. A tar is built in a staging
+// directory beside it (".NAME.partial") and written under temporary names
+// renamed into place only when complete: target is always the old archive
+// or the complete new one. An interrupted run keeps the staging directory
+// and the next run resumes from it, fetching only what is missing.
+// Re-running is safe and cheap: an item the archive already holds at the
+// digest its source still points to is kept without pulling anything.
+// Items whose source moved are pulled again; entries for other sources are
+// kept.
+func (c *Client) ToArchive(ctx context.Context, items []Item, target string, o ArchiveOptions) (*Report, error) {
+	dir, done, err := c.prepareLayout(ctx, target)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
+	report, err := c.fillLayout(ctx, items, target, dir, o)
+	done(err == nil && ctx.Err() == nil)
+	return report, err
+}
+
+func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir string, o ArchiveOptions) (*Report, error) {
 	lp, err := layout.FromPath(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading archive %s: %w", target, err)
@@ -213,21 +245,20 @@ func (c *Client) ToArchive(ctx context.Context, items []Item, target string) (*R
 
 	d := c.newDisplay("archiving", len(items))
 	var mu sync.Mutex
-	written := map[string]v1.Descriptor{} // source -> descriptor, for index.json
+	written := map[string][]v1.Descriptor{} // source -> its descriptor and its referrers', for index.json
 	report := c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := Result{Item: item}
-		var desc v1.Descriptor
+		var descs []v1.Descriptor
 		err := c.retry(ctx, func() error {
 			var err error
-			desc, err = c.archiveOne(ctx, lp, item, have, &res)
+			descs, err = c.archiveOne(ctx, lp, item, have, &res)
 			return err
 		})
 		if err != nil {
 			res.Outcome, res.Err = Failed, fmt.Errorf("archiving %s: %w", item.Source, err)
 		} else {
-			desc.Annotations = annotations(item)
 			mu.Lock()
-			written[item.Source] = desc
+			written[item.Source] = descs
 			mu.Unlock()
 		}
 		d.itemDone()
@@ -235,6 +266,9 @@ func (c *Client) ToArchive(ctx context.Context, items []Item, target string) (*R
 		return res
 	})
 	d.close()
+	if err := ctx.Err(); err != nil {
+		return report, fmt.Errorf("writing archive %s: %w", target, err)
+	}
 
 	// Keep entries for sources this run did not touch, so a bundle can be
 	// built up over several runs.
@@ -242,106 +276,199 @@ func (c *Client) ToArchive(ctx context.Context, items []Item, target string) (*R
 	for _, e := range existing {
 		if _, ok := written[e.Source]; !ok {
 			manifests = append(manifests, e.Descriptor)
+			manifests = append(manifests, e.Referrers...)
 		}
 	}
-	for _, desc := range written {
-		manifests = append(manifests, desc)
+	for _, descs := range written {
+		manifests = append(manifests, descs...)
 	}
-	sort.Slice(manifests, func(i, j int) bool {
-		return manifests[i].Annotations[AnnotationSource] < manifests[j].Annotations[AnnotationSource]
-	})
+	sort.SliceStable(manifests, func(i, j int) bool { return entryKey(manifests[i]) < entryKey(manifests[j]) })
 	if err := writeIndex(lp, manifests); err != nil {
 		return report, fmt.Errorf("writing archive %s: %w", target, err)
 	}
+	m, err := sealLayout(ctx, dir, sortedPrefixes(o.Prefixes))
+	if err != nil {
+		return report, fmt.Errorf("writing archive %s: %w", target, err)
+	}
 	if dir != target {
-		if err := writeTar(dir, target); err != nil {
+		if err := writeVolumes(ctx, dir, m, target, o.SplitSize); err != nil {
 			return report, fmt.Errorf("writing archive %s: %w", target, err)
 		}
 	}
 	return report, nil
 }
 
+// entryKey orders index.json: each image, then its referrers.
+func entryKey(d v1.Descriptor) string {
+	if of := d.Annotations[AnnotationReferrerOf]; of != "" {
+		return of + "\x01" + d.Annotations[AnnotationTag] + d.Digest.String()
+	}
+	return d.Annotations[AnnotationSource] + "\x00"
+}
+
+// writeVolumes writes the tar under temporary names and renames it into
+// place only when complete.
+func writeVolumes(ctx context.Context, dir string, m *archiveManifest, target string, split int64) error {
+	v := &volumeWriter{target: target, size: split}
+	if err := writeArchiveTar(ctx, dir, m, v); err != nil {
+		v.abort()
+		return err
+	}
+	if err := v.commit(); err != nil {
+		v.abort()
+		return err
+	}
+	return nil
+}
+
 // prepareLayout returns the layout directory to write into: target itself
-// when it is a directory, else a temporary directory beside it (same file
-// system, so the final rename is atomic) holding the existing archive's
-// content, or a new empty layout.
-func (c *Client) prepareLayout(target string) (string, func(), error) {
+// when it is a directory, else the staging directory beside it (same file
+// system): kept from an interrupted run, or holding the existing archive's
+// content, or a new empty layout. done(ok) removes the staging directory
+// after a complete run and keeps it otherwise, for the next run to resume.
+func (c *Client) prepareLayout(ctx context.Context, target string) (string, func(bool), error) {
 	info, err := os.Stat(target)
-	switch {
-	case err == nil && info.IsDir():
-		if _, err := os.Stat(filepath.Join(target, "index.json")); errors.Is(err, os.ErrNotExist) {
+	if err == nil && info.IsDir() {
+		if _, err := os.Stat(filepath.Join(target, indexFile)); errors.Is(err, os.ErrNotExist) {
 			if _, err := layout.Write(target, empty.Index); err != nil {
 				return "", nil, fmt.Errorf("creating archive %s: %w", target, err)
 			}
 		}
-		return target, func() {}, nil
-	case err == nil:
-		return openLayoutDir(target, filepath.Dir(target))
-	case errors.Is(err, os.ErrNotExist):
-		dir, err := os.MkdirTemp(filepath.Dir(target), ".helm-airgap-archive-*")
-		if err != nil {
-			return "", nil, fmt.Errorf("creating archive %s: %w", target, err)
-		}
-		cleanup := func() { os.RemoveAll(dir) }
-		if _, err := layout.Write(dir, empty.Index); err != nil {
-			cleanup()
-			return "", nil, fmt.Errorf("creating archive %s: %w", target, err)
-		}
-		return dir, cleanup, nil
-	default:
-		return "", nil, fmt.Errorf("creating archive: %w", err)
+		return target, func(bool) {}, nil
 	}
+	removeStaleTemps(target)
+	staging := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".partial")
+	done := func(ok bool) {
+		if ok {
+			os.RemoveAll(staging)
+		} else {
+			fmt.Fprintf(c.opts.Log, "helm-airgap: the partial archive is kept in %s; run the same command again to resume\n", staging)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(staging, indexFile)); err == nil {
+		fmt.Fprintf(c.opts.Log, "helm-airgap: resuming from %s\n", staging)
+		return staging, done, nil
+	}
+	if err := os.RemoveAll(staging); err != nil {
+		return "", nil, fmt.Errorf("creating archive %s: %w", target, err)
+	}
+	if vols, verr := volumes(target); verr == nil {
+		// Start from the existing archive, checked like any archive read.
+		if err := os.MkdirAll(staging, 0o755); err != nil {
+			return "", nil, fmt.Errorf("creating archive %s: %w", target, err)
+		}
+		if _, err := extractInto(ctx, vols, staging); err != nil {
+			os.RemoveAll(staging)
+			return "", nil, fmt.Errorf("reading the existing archive %s: %w", target, err)
+		}
+		return staging, done, nil
+	}
+	if _, err := layout.Write(staging, empty.Index); err != nil {
+		os.RemoveAll(staging)
+		return "", nil, fmt.Errorf("creating archive %s: %w", target, err)
+	}
+	return staging, done, nil
 }
 
-// archiveOne is one attempt to put an item into the layout.
-func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have map[string]Entry, res *Result) (v1.Descriptor, error) {
+// archiveOne is one attempt to put an item and its referrers into the
+// layout; it returns their index.json descriptors.
+func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have map[string]Entry, res *Result) ([]v1.Descriptor, error) {
+	if item.Artifact != nil {
+		return archiveArtifact(lp, item, res)
+	}
 	src, err := c.ref(item.CopySource())
 	if err != nil {
-		return v1.Descriptor{}, permanent{err}
+		return nil, permanent{err}
 	}
-	want := item.Digest
+	var s *source
 	if e, ok := have[item.Source]; ok {
-		if want == "" {
-			h, err := c.resolve(ctx, src)
-			if err != nil {
-				return v1.Descriptor{}, sourceError(src, err)
+		if s, err = c.resolveSource(ctx, item, src); err != nil {
+			return nil, err
+		}
+		if e.Descriptor.Digest != s.digest {
+			s = nil // the source moved: pull it again
+		} else if s.manifest == nil {
+			if s.manifest, err = readBlob(filepath.Join(string(lp), blobDir, s.digest.Hex), maxManifestBlob); err != nil {
+				return nil, err
 			}
-			want = h.String()
-		}
-		if e.Descriptor.Digest.String() == want {
-			res.Outcome, res.Digest = Present, want
-			return e.Descriptor, nil
+			if sd := e.Descriptor.Annotations[AnnotationSourceDigest]; sd != "" {
+				s.sourceDigest, _ = v1.NewHash(sd)
+			}
 		}
 	}
-	desc, err := c.puller.Get(ctx, src)
+	if s != nil {
+		res.Outcome = Present
+	} else {
+		s = &source{}
+		if err := c.fetchSource(ctx, item, src, s); err != nil {
+			return nil, err
+		}
+		if err := writeTaggable(lp, s.taggable); err != nil {
+			return nil, err
+		}
+		res.Outcome = Copied
+	}
+	res.Digest = s.digest.String()
+	s.record(res)
+	desc := v1.Descriptor{MediaType: mediaTypeOf(s.manifest), Size: int64(len(s.manifest)), Digest: s.digest, Annotations: annotations(item)}
+	if s.sourceDigest != (v1.Hash{}) {
+		desc.Annotations[AnnotationSourceDigest] = s.sourceDigest.String()
+	}
+	descs := []v1.Descriptor{desc}
+	if c.opts.NoReferrers {
+		return descs, nil
+	}
+	refs, err := c.findReferrers(ctx, src.Context(), subjects(s.digest, s.sourceDigest, s.manifest))
 	if err != nil {
-		return v1.Descriptor{}, sourceError(src, err)
+		return nil, err
 	}
-	if err := checkPinned(item, desc.Digest); err != nil {
-		return v1.Descriptor{}, err
+	res.Referrers = res.Referrers[:0]
+	for _, r := range refs {
+		if !hasBlob(lp, r.desc.Digest) {
+			rd, err := c.puller.Get(ctx, src.Context().Digest(r.desc.Digest.String()))
+			if err != nil {
+				return nil, sourceError(r.ref(src.Context()), err)
+			}
+			if err := writeTaggable(lp, rd); err != nil {
+				return nil, err
+			}
+			res.ReferrersCopied++
+		}
+		res.Referrers = append(res.Referrers, r.lock())
+		ann := map[string]string{AnnotationKind: kindReferrer, AnnotationReferrerOf: item.Source}
+		if r.tag != "" {
+			ann[AnnotationTag] = r.tag
+		}
+		descs = append(descs, v1.Descriptor{MediaType: r.desc.MediaType, Size: r.desc.Size, Digest: r.desc.Digest, Annotations: ann})
 	}
-	switch {
-	case desc.MediaType.IsIndex():
-		idx, err := desc.ImageIndex()
-		if err != nil {
-			return v1.Descriptor{}, err
-		}
-		if err := lp.WriteIndex(idx); err != nil {
-			return v1.Descriptor{}, err
-		}
-	case desc.MediaType == types.OCIManifestSchema1 || desc.MediaType == types.DockerManifestSchema2:
-		img, err := desc.Image()
-		if err != nil {
-			return v1.Descriptor{}, err
-		}
-		if err := lp.WriteImage(img); err != nil {
-			return v1.Descriptor{}, err
-		}
-	default:
-		return v1.Descriptor{}, permanent{fmt.Errorf("%s is a %s, which an OCI layout cannot hold", item.Source, desc.MediaType)}
+	return descs, nil
+}
+
+// archiveArtifact writes an item built here (a local chart).
+func archiveArtifact(lp layout.Path, item Item, res *Result) ([]v1.Descriptor, error) {
+	s, err := artifactSource(item)
+	if err != nil {
+		return nil, permanent{err}
 	}
-	res.Outcome, res.Digest = Copied, desc.Digest.String()
-	return v1.Descriptor{MediaType: desc.MediaType, Size: desc.Size, Digest: desc.Digest}, nil
+	res.Outcome, res.Digest = Copied, s.digest.String()
+	if hasBlob(lp, s.digest) {
+		res.Outcome = Present
+	} else if err := writeTaggable(lp, s.taggable); err != nil {
+		return nil, permanent{err}
+	}
+	return []v1.Descriptor{{MediaType: mediaTypeOf(s.manifest), Size: int64(len(s.manifest)), Digest: s.digest, Annotations: annotations(item)}}, nil
+}
+
+// mediaTypeOf reads the media type a manifest declares.
+func mediaTypeOf(manifest []byte) types.MediaType {
+	var m struct {
+		MediaType types.MediaType `json:"mediaType"`
+	}
+	_ = json.Unmarshal(manifest, &m)
+	if m.MediaType == "" {
+		return types.OCIManifestSchema1
+	}
+	return m.MediaType
 }
 
 func annotations(item Item) map[string]string {
@@ -359,7 +486,7 @@ func annotations(item Item) map[string]string {
 	}
 }
 
-// writeIndex replaces the layout's index.json.
+// writeIndex replaces the layout's index.json atomically.
 func writeIndex(lp layout.Path, manifests []v1.Descriptor) error {
 	if manifests == nil {
 		manifests = []v1.Descriptor{}
@@ -369,54 +496,59 @@ func writeIndex(lp layout.Path, manifests []v1.Descriptor) error {
 	if err != nil {
 		return err
 	}
-	return lp.WriteFile("index.json", raw, 0o644)
-}
-
-// writeTar writes the layout directory as a tar to a temporary file beside
-// target and renames it into place, so target is always either the old
-// archive or the complete new one.
-func writeTar(dir, target string) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	tw := tar.NewWriter(tmp)
-	if err := tw.AddFS(os.DirFS(dir)); err != nil {
-		return err
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), target)
+	return writeFileAtomic(filepath.Join(string(lp), indexFile), raw)
 }
 
 func logArchived(d *display, res Result) {
 	switch res.Outcome {
 	case Copied:
-		d.printf("archived %s (%s)", res.Item.Source, res.Digest)
+		d.printf("archived %s (%s)%s", res.Item.Source, res.Digest, referrerNote(res))
 	case Present:
-		d.printf("present  %s (%s)", res.Item.Source, res.Digest)
+		d.printf("present  %s (%s)%s", res.Item.Source, res.Digest, referrerNote(res))
 	case Failed:
 		d.printf("FAILED   %v", res.Err)
 	}
 }
 
-// Push writes archive entries to their destinations in the registry: the
-// destination recorded in the archive, or the one dest returns for the
-// entry when dest is not nil (the current config, inside the gap). An entry
-// whose destination already holds its digest is skipped.
+// CheckDestinations refuses entries whose destination is not a valid
+// reference under one of the prefixes (the config's inside, or those
+// recorded in the archive): an archive must not choose where it is pushed.
+// Every offending entry is named.
+func CheckDestinations(entries []Entry, prefixes []string) error {
+	var problems []string
+	if len(prefixes) == 0 {
+		return errors.New("the archive records no mirror prefixes and no config was given: there is no telling whether its destinations are where they belong; give the config (-c) or --mirror")
+	}
+	for _, e := range entries {
+		ref, err := rules.ParseRef(e.Destination)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", e.Source, err))
+			continue
+		}
+		if !underAny(ref.Repository(), prefixes) {
+			problems = append(problems, fmt.Sprintf("%s: destination %s is not under %s", e.Source, e.Destination, strings.Join(prefixes, ", ")))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("refusing to push %d archived image(s) outside the mirror:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+func underAny(repo string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if repo == p || strings.HasPrefix(repo, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Push writes archive entries, with their referrers, to their
+// destinations in the registry. The entries' destinations are the ones
+// recorded in the archive or recomputed from the config; check them with
+// CheckDestinations first. An entry whose destination already holds its
+// digest is skipped.
 func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report {
 	ii, err := a.layout.ImageIndex()
 	items := make([]Item, len(entries))
@@ -432,7 +564,7 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 		e := bySource[item.Source]
 		perr := err
 		if perr == nil {
-			perr = c.retry(ctx, func() error { return c.pushEntry(ctx, ii, e, d, &res) })
+			perr = c.retry(ctx, func() error { return c.pushEntry(ctx, a.layout, ii, e, d, &res) })
 		}
 		if perr != nil {
 			res.Outcome, res.Err = Failed, fmt.Errorf("pushing %s to %s: %w", item.Source, item.Destination, perr)
@@ -443,41 +575,77 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 	})
 }
 
-func (c *Client) pushEntry(ctx context.Context, ii v1.ImageIndex, e Entry, d *display, res *Result) error {
+func (c *Client) pushEntry(ctx context.Context, lp layout.Path, ii v1.ImageIndex, e Entry, d *display, res *Result) error {
 	dst, err := c.ref(e.CopyDestination())
 	if err != nil {
 		return permanent{err}
 	}
 	if c.holds(ctx, dst, e.Descriptor.Digest.String()) {
 		res.Outcome = Present
-		return nil
-	}
-	var t remote.Taggable
-	if e.Descriptor.MediaType.IsIndex() {
-		t, err = ii.ImageIndex(e.Descriptor.Digest)
 	} else {
-		t, err = ii.Image(e.Descriptor.Digest)
+		t, err := taggableAt(ii, e.Descriptor)
+		if err != nil {
+			return err
+		}
+		tr := d.track(e.Destination)
+		err = c.push(ctx, dst, t, tr)
+		tr.done(err == nil)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", dst, err)
+		}
+		res.Outcome = Copied
 	}
-	if err != nil {
-		return permanent{fmt.Errorf("reading %s from the archive: %w", e.Descriptor.Digest, err)}
+	if manifest, err := readBlob(filepath.Join(string(lp), blobDir, e.Descriptor.Digest.Hex), maxManifestBlob); err == nil {
+		res.Platforms = platforms(manifest)
 	}
-	tr := d.track(e.Destination)
-	err = c.push(ctx, dst, t, tr)
-	tr.done(err == nil)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", dst, err)
+	res.SourceDigest = e.Descriptor.Annotations[AnnotationSourceDigest]
+	res.Referrers = res.Referrers[:0]
+	for _, rd := range e.Referrers {
+		r := referrer{desc: rd, tag: rd.Annotations[AnnotationTag]}
+		to := r.ref(dst.Context())
+		if !c.holds(ctx, to, rd.Digest.String()) {
+			t, err := taggableAt(ii, rd)
+			if err != nil {
+				return err
+			}
+			if err := c.push(ctx, to, t, nil); err != nil {
+				return fmt.Errorf("writing %s: %w", to, err)
+			}
+			res.ReferrersCopied++
+		}
+		res.Referrers = append(res.Referrers, r.lock())
 	}
-	res.Outcome = Copied
 	return nil
+}
+
+// taggableAt reads an index or image of the layout by its descriptor.
+func taggableAt(ii v1.ImageIndex, d v1.Descriptor) (remote.Taggable, error) {
+	var t remote.Taggable
+	var err error
+	if d.MediaType.IsIndex() {
+		t, err = ii.ImageIndex(d.Digest)
+	} else {
+		t, err = ii.Image(d.Digest)
+	}
+	if err != nil {
+		return nil, permanent{fmt.Errorf("reading %s from the archive: %w", d.Digest, err)}
+	}
+	return t, nil
 }
 
 func logPushed(d *display, res Result) {
 	switch res.Outcome {
 	case Copied:
-		d.printf("pushed   %s (%s)", res.Item.Destination, res.Digest)
+		d.printf("pushed   %s (%s)%s", res.Item.Destination, res.Digest, referrerNote(res))
 	case Present:
-		d.printf("present  %s (%s)", res.Item.Destination, res.Digest)
+		d.printf("present  %s (%s)%s", res.Item.Destination, res.Digest, referrerNote(res))
 	case Failed:
 		d.printf("FAILED   %v", res.Err)
 	}
+}
+
+// hasBlob reports whether the layout already holds a blob.
+func hasBlob(lp layout.Path, h v1.Hash) bool {
+	info, err := os.Stat(filepath.Join(string(lp), "blobs", h.Algorithm, h.Hex))
+	return err == nil && info.Mode().IsRegular()
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -15,6 +16,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/plan"
 )
 
@@ -44,6 +46,13 @@ type Options struct {
 	Progress bool
 	// UserAgent is sent to registries.
 	UserAgent string
+	// NoReferrers leaves signatures, attestations and SBOMs behind; by
+	// default they travel with their image.
+	NoReferrers bool
+	// Platforms, when set, keeps only these platforms of a multi-platform
+	// index. A digest-pinned index is copied whole: its digest is what the
+	// release pulls.
+	Platforms []v1.Platform
 }
 
 // Item is one image (or chart artifact) to handle.
@@ -52,8 +61,20 @@ type Item struct {
 	// Chart marks a Helm chart's OCI artifact rather than an image.
 	Chart bool
 	// Digest is the digest the destination must hold, when known: the
-	// pinned digest of the source, or the archived manifest's digest.
+	// pinned digest of the source, the archived manifest's digest, or the
+	// locked one.
 	Digest string
+	// Referrers are the referrers the destination must hold, when
+	// ReferrersKnown (from an archive or a lock); otherwise verify --strict
+	// asks the source.
+	Referrers      []lock.Referrer
+	ReferrersKnown bool
+	// SourceDigest is the source index a platform-filtered destination was
+	// made from, when known (a lock): its signature counts for verify --key.
+	SourceDigest string
+	// Artifact is the content of an item with no source registry (a chart
+	// packaged from a local directory or .tgz); nil for the others.
+	Artifact remote.Taggable
 }
 
 // Items turns a plan's images into items; internal images are kept only
@@ -79,6 +100,9 @@ const (
 	Missing  Outcome = "missing"  // verify: not at the destination
 	Mismatch Outcome = "mismatch" // verify: there, but with another digest
 	Planned  Outcome = "planned"  // dry run
+	// Unattached: verify --strict found the image but not every referrer
+	// (signature, attestation, SBOM) its source has.
+	Unattached Outcome = "missing-referrers"
 )
 
 // Result is the outcome for one item.
@@ -89,7 +113,29 @@ type Result struct {
 	Digest string
 	// Got is the digest found at the destination when it differs.
 	Got string
-	Err error
+	// SourceDigest is the source's index digest when Digest is the
+	// digest of an index filtered down to the asked platforms.
+	SourceDigest string
+	// Platforms are the platform manifests of an index copied.
+	Platforms []lock.Platform
+	// Referrers are the signatures, attestations and SBOMs that travel
+	// with the item (copied or already there); ReferrersCopied counts the
+	// ones this run wrote. For verify, Referrers are the ones missing.
+	Referrers       []lock.Referrer
+	ReferrersCopied int
+	// Note is something the user should know that is not a failure.
+	Note string
+	Err  error
+}
+
+// ReferrerCounts returns how many referrers the items have and how many
+// this run copied.
+func (r *Report) ReferrerCounts() (total, copied int) {
+	for _, res := range r.Results {
+		total += len(res.Referrers)
+		copied += res.ReferrersCopied
+	}
+	return total, copied
 }
 
 // Report lists the results in item order.
@@ -108,7 +154,7 @@ func (r *Report) Count(o Outcome) int {
 
 // OK reports whether nothing failed, is missing or mismatched.
 func (r *Report) OK() bool {
-	return r.Count(Failed)+r.Count(Missing)+r.Count(Mismatch) == 0
+	return r.Count(Failed)+r.Count(Missing)+r.Count(Mismatch)+r.Count(Unattached)+r.Count(Unsigned) == 0
 }
 
 // Client talks to registries.
@@ -277,43 +323,30 @@ func isNotFound(err error) bool {
 }
 
 // each runs fn for every item, Jobs at a time, and collects the results in
-// item order.
+// item order. Workers take items one by one, so a long list costs one
+// result each and no goroutine per item; once ctx is cancelled the items
+// not started fail at once with the cancellation.
 func (c *Client) each(ctx context.Context, items []Item, fn func(context.Context, Item) Result) *Report {
 	report := &Report{Results: make([]Result, len(items))}
-	sem := make(chan struct{}, c.opts.Jobs)
-	done := make(chan struct{})
-	remaining := len(items)
-	if remaining == 0 {
-		return report
-	}
-	results := make(chan struct {
-		i int
-		r Result
-	})
-	for i, item := range items {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(c.opts.Jobs, len(items)) {
+		wg.Add(1)
 		go func() {
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-				results <- struct {
-					i int
-					r Result
-				}{i, fn(ctx, item)}
-			case <-ctx.Done():
-				results <- struct {
-					i int
-					r Result
-				}{i, Result{Item: item, Outcome: Failed, Err: ctx.Err()}}
+			defer wg.Done()
+			for i := range next {
+				if ctx.Err() != nil {
+					report.Results[i] = Result{Item: items[i], Outcome: Failed, Err: ctx.Err()}
+					continue
+				}
+				report.Results[i] = fn(ctx, items[i])
 			}
 		}()
 	}
-	go func() {
-		for ; remaining > 0; remaining-- {
-			r := <-results
-			report.Results[r.i] = r.r
-		}
-		close(done)
-	}()
-	<-done
+	for i := range items {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	return report
 }

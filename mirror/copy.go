@@ -1,15 +1,18 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // Copy copies every item from its source to its destination, registry to
-// registry. It never stops at the first failure: every item gets a result.
+// registry, with its referrers. It never stops at the first failure: every
+// item gets a result.
 func (c *Client) Copy(ctx context.Context, items []Item) *Report {
 	d := c.newDisplay("mirroring", len(items))
 	defer d.close()
@@ -23,6 +26,9 @@ func (c *Client) Copy(ctx context.Context, items []Item) *Report {
 
 func (c *Client) copyOne(ctx context.Context, item Item, d *display) Result {
 	res := Result{Item: item}
+	if item.Artifact != nil {
+		return c.copyArtifact(ctx, item, d)
+	}
 	src, err := c.ref(item.CopySource())
 	if err == nil {
 		var dst name.Reference
@@ -36,23 +42,81 @@ func (c *Client) copyOne(ctx context.Context, item Item, d *display) Result {
 	return res
 }
 
-// copyRef is one attempt: learn the source digest (pinned, or one HEAD),
-// skip when the destination already holds it, else copy the manifest
-// (index, image or any other artifact) with everything it references.
-func (c *Client) copyRef(ctx context.Context, item Item, src, dst name.Reference, d *display, res *Result) error {
-	want := item.Digest
-	if want == "" {
+// copyArtifact writes an item built here (a chart packaged from a local
+// directory or .tgz), unless the destination already holds it.
+func (c *Client) copyArtifact(ctx context.Context, item Item, d *display) Result {
+	res := Result{Item: item}
+	s, err := artifactSource(item)
+	var dst name.Reference
+	if err == nil {
+		dst, err = c.ref(item.CopyDestination())
+	}
+	if err == nil {
+		res.Digest = s.digest.String()
+		err = c.retry(ctx, func() error {
+			if c.holds(ctx, dst, res.Digest) {
+				res.Outcome = Present
+				return nil
+			}
+			t := d.track(item.Destination)
+			err := c.push(ctx, dst, s.taggable, t)
+			t.done(err == nil)
+			res.Outcome = Copied
+			return err
+		})
+	}
+	if err != nil {
+		res.Outcome, res.Err = Failed, fmt.Errorf("copying %s to %s: %w", item.Source, item.Destination, err)
+	}
+	return res
+}
+
+// artifactSource is the source of an item built here.
+func artifactSource(item Item) (*source, error) {
+	raw, err := item.Artifact.RawManifest()
+	if err != nil {
+		return nil, err
+	}
+	h, _, err := v1.SHA256(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	return &source{digest: h, taggable: item.Artifact, manifest: raw}, nil
+}
+
+// source is what an item's destination must hold once its source is known.
+type source struct {
+	digest       v1.Hash         // what the destination holds
+	sourceDigest v1.Hash         // the source's digest, when platforms were filtered out
+	taggable     remote.Taggable // the content to write; nil until fetched
+	manifest     []byte          // its raw manifest; nil until fetched
+}
+
+// resolveSource learns the digest the destination must hold: the pinned
+// digest, or one HEAD. With platforms to keep (and an unpinned source) the
+// source manifest is fetched and, when an index, filtered.
+func (c *Client) resolveSource(ctx context.Context, item Item, src name.Reference) (*source, error) {
+	if len(c.opts.Platforms) == 0 || item.Digest != "" {
+		if item.Digest != "" {
+			h, err := v1.NewHash(item.Digest)
+			if err != nil {
+				return nil, permanent{fmt.Errorf("%s: %w", item.Source, err)}
+			}
+			return &source{digest: h}, nil
+		}
 		h, err := c.resolve(ctx, src)
 		if err != nil {
-			return sourceError(src, err)
+			return nil, sourceError(src, err)
 		}
-		want = h.String()
+		return &source{digest: h}, nil
 	}
-	res.Digest = want
-	if c.holds(ctx, dst, want) {
-		res.Outcome = Present
-		return nil
-	}
+	s := &source{}
+	return s, c.fetchSource(ctx, item, src, s)
+}
+
+// fetchSource fills in the content to write: the source manifest, its
+// index filtered to the asked platforms when there are some.
+func (c *Client) fetchSource(ctx context.Context, item Item, src name.Reference, s *source) error {
 	desc, err := c.puller.Get(ctx, src)
 	if err != nil {
 		return sourceError(src, err)
@@ -60,15 +124,78 @@ func (c *Client) copyRef(ctx context.Context, item Item, src, dst name.Reference
 	if err := checkPinned(item, desc.Digest); err != nil {
 		return err
 	}
-	res.Digest = desc.Digest.String()
-	t := d.track(item.Destination)
-	err = c.push(ctx, dst, desc, t)
-	t.done(err == nil)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", dst, err)
+	s.digest, s.taggable, s.manifest = desc.Digest, desc, desc.Manifest
+	if len(c.opts.Platforms) == 0 || item.Digest != "" || !desc.MediaType.IsIndex() {
+		return nil
 	}
-	res.Outcome = Copied
+	idx, err := desc.ImageIndex()
+	if err != nil {
+		return err
+	}
+	filtered, err := filterIndex(idx, c.opts.Platforms)
+	if err != nil {
+		return fmt.Errorf("%s: %w", item.Source, err)
+	}
+	if s.manifest, err = filtered.RawManifest(); err != nil {
+		return err
+	}
+	if s.digest, err = filtered.Digest(); err != nil {
+		return err
+	}
+	if s.digest != desc.Digest {
+		s.sourceDigest = desc.Digest
+	}
+	s.taggable = filtered
 	return nil
+}
+
+// copyRef is one attempt: learn the digest to hold, skip the copy when the
+// destination already holds it, else copy the manifest (index, image or
+// any other artifact) with everything it references; then the referrers.
+func (c *Client) copyRef(ctx context.Context, item Item, src, dst name.Reference, d *display, res *Result) error {
+	s, err := c.resolveSource(ctx, item, src)
+	if err != nil {
+		return err
+	}
+	res.Digest = s.digest.String()
+	if c.holds(ctx, dst, res.Digest) {
+		res.Outcome = Present
+		if s.manifest == nil {
+			// Read it from the destination, not the (rate-limited) source.
+			desc, err := c.puller.Get(ctx, dst.Context().Digest(res.Digest))
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", dst, err)
+			}
+			s.manifest = desc.Manifest
+		}
+	} else {
+		if s.taggable == nil {
+			if err := c.fetchSource(ctx, item, src, s); err != nil {
+				return err
+			}
+		}
+		res.Digest = s.digest.String()
+		t := d.track(item.Destination)
+		err = c.push(ctx, dst, s.taggable, t)
+		t.done(err == nil)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", dst, err)
+		}
+		res.Outcome = Copied
+	}
+	s.record(res)
+	if c.opts.NoReferrers {
+		return nil
+	}
+	return c.copyReferrers(ctx, src.Context(), dst.Context(), subjects(s.digest, s.sourceDigest, s.manifest), res)
+}
+
+// record notes the source digest and platforms kept for the lock.
+func (s *source) record(res *Result) {
+	if s.sourceDigest != (v1.Hash{}) {
+		res.SourceDigest = s.sourceDigest.String()
+	}
+	res.Platforms = platforms(s.manifest)
 }
 
 // checkPinned refuses content whose digest is not the one pinned: a
@@ -92,10 +219,17 @@ func sourceError(src name.Reference, err error) error {
 func logResult(d *display, res Result) {
 	switch res.Outcome {
 	case Copied:
-		d.printf("copied   %s -> %s (%s)", res.Item.Source, res.Item.Destination, res.Digest)
+		d.printf("copied   %s -> %s (%s)%s", res.Item.Source, res.Item.Destination, res.Digest, referrerNote(res))
 	case Present:
-		d.printf("present  %s (%s)", res.Item.Destination, res.Digest)
+		d.printf("present  %s (%s)%s", res.Item.Destination, res.Digest, referrerNote(res))
 	case Failed:
 		d.printf("FAILED   %v", res.Err)
 	}
+}
+
+func referrerNote(res Result) string {
+	if len(res.Referrers) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" with %d referrer(s), %d copied", len(res.Referrers), res.ReferrersCopied)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/plexicus/helm-airgap/internal/registrytest"
 	"github.com/plexicus/helm-airgap/plan"
@@ -264,7 +265,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 	bundle := filepath.Join(t.TempDir(), "bundle.tar")
 
 	c := newClient(t, Options{})
-	r, err := c.ToArchive(context.Background(), items, bundle)
+	r, err := c.ToArchive(context.Background(), items, bundle, ArchiveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +274,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 
 	// Outside again: nothing is downloaded, the archive keeps its entries.
 	f.src.Requests()
-	r, err = c.ToArchive(context.Background(), items, bundle)
+	r, err = c.ToArchive(context.Background(), items, bundle, ArchiveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +290,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 	}
 
 	// Inside: the archive alone says what goes where.
-	a, err := OpenArchive(bundle)
+	a, err := OpenArchive(context.Background(), bundle)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +331,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 // entrySummary lists an archive's entries: source, destination, digest.
 func entrySummary(t *testing.T, path string) string {
 	t.Helper()
-	a, err := OpenArchive(path)
+	a, err := OpenArchive(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,10 +355,10 @@ func TestArchiveRecomputedDestinations(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir() // an OCI layout directory rather than a tar
 	c := newClient(t, Options{})
-	if _, err := c.ToArchive(context.Background(), f.items[:1], dir); err != nil {
+	if _, err := c.ToArchive(context.Background(), f.items[:1], dir, ArchiveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := OpenArchive(dir)
+	a, err := OpenArchive(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +410,7 @@ func TestExtractTarRefusesEscapes(t *testing.T) {
 			if err := os.Mkdir(out, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := extractTar(tarPath, out); err == nil {
+			if _, err := extractInto(context.Background(), []string{tarPath}, out); err == nil {
 				t.Errorf("extracting %q succeeded", entry)
 			}
 			if _, err := os.Stat(filepath.Join(dir, "evil")); err == nil {
@@ -452,4 +453,13 @@ func TestProgressBarsKeepTheLog(t *testing.T) {
 	if !strings.Contains(log, "mirroring") || !strings.Contains(log, "3/3 images") {
 		t.Errorf("no overall bar drawn:\n%q", log)
 	}
+}
+
+func mustRepo(t *testing.T, s string) name.Repository {
+	t.Helper()
+	r, err := name.NewRepository(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

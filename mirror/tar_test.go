@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func writeTarFile(t *testing.T, path, name, content string) {
+func writeTarFile(t testing.TB, path, name, content string) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {

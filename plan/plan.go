@@ -28,6 +28,11 @@ const (
 	// allowed registry: Source and Destination are the same and nothing is
 	// copied, but verify still checks that they exist.
 	Internal Status = "internal"
+	// Runtime entries are prefixes or repositories that a program joins with
+	// image names or tags at run time (Istio's hub, trivy.repository next
+	// to trivy.tag). Their destination is rewritten in the manifests, but the
+	// images under them cannot be named here: mirror them by name.
+	Runtime Status = "runtime"
 )
 
 // Plan is every image a manifest stream uses.
@@ -45,7 +50,10 @@ type Image struct {
 	Destination string `json:"destination"`
 	Status      Status `json:"status"`
 	// Rule is the rule's from, "mirror" for the catch-all, or empty.
-	Rule    string   `json:"rule,omitempty"`
+	Rule string `json:"rule,omitempty"`
+	// Part says what a runtime entry is: "repository", "prefix" or
+	// "registry+repository".
+	Part    string   `json:"part,omitempty"`
 	Origins []Origin `json:"origins,omitempty"`
 }
 
@@ -161,8 +169,11 @@ func (b *Builder) Add(o rewrite.Occurrence) {
 	m := o.Mapping
 	source := m.Source.Repository() + m.Source.Suffix
 	img := Image{Source: source, Destination: m.Dest, Status: Copy, Rule: m.Rule}
-	if m.Status == rules.Internal {
+	switch {
+	case m.Status == rules.Internal:
 		img.Destination, img.Status, img.Rule = source, Internal, ""
+	case o.Part != "":
+		img.Status, img.Part = Runtime, o.Part
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -102,7 +102,7 @@ quay.io/jetstack/cert-manager-controller:v1.21.1@sha256:000000000000000000000000
 #   Deployment cm/cert-manager: container controller (spec.template.spec.containers[0].image)
 `,
 		},
-		{name: "no images", manifests: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {image: 'nginx:1'}\n", want: ""},
+		{name: "no images", manifests: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {note: 'nginx:1'}\n", want: ""},
 		{name: "empty input", manifests: "", want: ""},
 	}
 	for _, tt := range tests {

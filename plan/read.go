@@ -130,6 +130,8 @@ func (m *merger) add(img Image) error {
 		if img.Source != img.Destination {
 			return fmt.Errorf("internal image %s has another destination %s", img.Source, img.Destination)
 		}
+	case Runtime:
+		// A prefix the manifests join at run time: listed, never copied.
 	default:
 		return fmt.Errorf("%s: unknown status %q (use %q or %q)", img.Source, img.Status, Copy, Internal)
 	}

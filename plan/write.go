@@ -71,9 +71,12 @@ func Write(w io.Writer, p *Plan, f Format) error {
 
 func writePlain(w *bufio.Writer, p *Plan) {
 	for _, img := range p.Images {
-		if img.Status == Internal {
+		switch img.Status {
+		case Internal:
 			fmt.Fprintf(w, "%s%s\n", internalPrefix, img.Source)
-		} else {
+		case Runtime:
+			fmt.Fprintf(w, "# runtime %s: %s %s (images under it are chosen at run time: mirror them by name)\n", img.Part, img.Source, img.Destination)
+		default:
 			fmt.Fprintf(w, "%s %s\n", img.Source, img.Destination)
 		}
 		writeOrigins(w, img)

@@ -135,6 +135,8 @@ func describe(n *yaml.Node) string {
 	switch resolve(n).Kind {
 	case yaml.SequenceNode:
 		return "a sequence"
+	case yaml.MappingNode:
+		return "a mapping"
 	case yaml.ScalarNode:
 		return fmt.Sprintf("the scalar %q", truncate(n.Value, 40))
 	default:

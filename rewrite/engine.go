@@ -10,17 +10,28 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/rules"
-	"go.yaml.in/yaml/v3"
 )
 
 // Options configure a run.
 type Options struct {
 	// Mapper decides where each reference goes and what is internal.
 	Mapper *rules.Mapper
-	// ImageFields are custom-resource image fields besides the pod-spec ones;
-	// rules.BuiltinImageFields is a good start.
+	// Catalogue is the operator catalogue: custom-resource image fields,
+	// pull-secret fields and placeholders (rules.Config.Catalogue). When nil,
+	// the built-in catalogue with ImageFields is used.
+	Catalogue *rules.Catalogue
+	// ImageFields are extra custom-resource image fields, used when Catalogue
+	// is nil.
 	ImageFields []rules.ImageField
+	// Ignore acknowledges public references left on purpose: they are
+	// reported in Report.Ignored instead of failing the run.
+	Ignore []rules.Ignore
+	// Lock, when set, pins every rewritten reference to the digest that was
+	// mirrored ("DEST:tag@sha256:..."); a reference the lock does not hold
+	// is a policy failure. It is only read: the rewrite stays offline.
+	Lock *lock.File
 	// CheckOnly reports public references without changing anything and
 	// writes no output.
 	CheckOnly bool
@@ -63,7 +74,14 @@ type Occurrence struct {
 	Name       string
 	Container  string
 	Field      string
-	Mapping    rules.Mapping
+	// Part says what the text is: "" for a whole reference, "repository"
+	// (its tag is elsewhere), "prefix" (joined with image names at run time)
+	// or "registry+repository".
+	Part    string
+	Mapping rules.Mapping
+	// Refused says why a reference cannot be rewritten exactly; it fails the
+	// run like an unmapped one.
+	Refused string
 }
 
 // Resource names the object as "Kind namespace/name".
@@ -84,6 +102,8 @@ type Report struct {
 	Parsed      int // documents parsed; the others provably held no image and were copied
 	Objects     int // documents that hold an object (not only comments or white space)
 	Offenders   []Occurrence
+	Ignored     []Occurrence // public references acknowledged by the config's ignore list
+	Warnings    []string     // accepted oddities of the input (a key repeated with the same value)
 	Collisions  []rules.Collision
 	InputBytes  int64
 	OutputBytes int64
@@ -160,6 +180,8 @@ type docResult struct {
 	out         []byte
 	occurrences []Occurrence
 	offenders   []Occurrence
+	ignored     []Occurrence
+	warnings    []string
 	rewritten   int
 	podSpecs    int
 	reEncoded   bool
@@ -175,7 +197,11 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	p := &processor{opts: opts, triggers: triggers(opts.ImageFields)}
+	catalogue := opts.Catalogue
+	if catalogue == nil {
+		catalogue = rules.NewCatalogue(rules.BuiltinOperators(), opts.ImageFields)
+	}
+	p := &processor{opts: opts, catalogue: catalogue, triggers: triggers(catalogue.AllImageFields())}
 	split := newSplitter(in, opts.MaxDocumentSize)
 	type job struct {
 		c   chunk
@@ -246,6 +272,8 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 			report.Objects++
 		}
 		report.Offenders = append(report.Offenders, r.offenders...)
+		report.Ignored = append(report.Ignored, r.ignored...)
+		report.Warnings = append(report.Warnings, r.warnings...)
 		for _, o := range r.occurrences {
 			collisions.Add(o.Mapping)
 			if opts.OnImage != nil {
@@ -289,15 +317,20 @@ func fitMemoryLimit(size int) {
 
 // processor turns one chunk into its output.
 type processor struct {
-	opts     Options
-	triggers [][]byte
+	opts      Options
+	catalogue *rules.Catalogue
+	names     nameRoles
+	triggers  [][]byte
 }
 
 // triggers are the byte strings without which a document cannot hold an
-// image reference: field names, and the backslash that could spell one in
-// an escaped double-quoted key.
+// image reference: an image-named key or flag in either case, a slash (every
+// explicit registry has one), repository, registry and hub names of
+// composites, a Secret's base64 data, and the backslash that could spell any
+// of them in an escaped double-quoted string.
 func triggers(fields []rules.ImageField) [][]byte {
-	t := [][]byte{[]byte(keyImage), []byte("ontainers"), []byte(`\`)}
+	t := [][]byte{[]byte("mage"), []byte("MAGE"), []byte("/"), []byte("ontainers"), []byte("Secret"),
+		[]byte("epo"), []byte("EPO"), []byte("egistry"), []byte("EGISTRY"), []byte("hub"), []byte("HUB"), []byte(`\`)}
 	for _, f := range fields {
 		steps, err := rules.ParseFieldPath(f.Path)
 		if err == nil {
@@ -319,31 +352,44 @@ func (p *processor) document(c chunk) docResult {
 	if d.root == nil {
 		return docResult{out: c.data, parsed: true}
 	}
-	f := &finder{doc: d, fields: p.opts.ImageFields, candidate: p.isCandidate, budget: 10*len(c.data) + 10000}
+	f := &finder{doc: d, catalogue: p.catalogue, names: &p.names, budget: 10*len(c.data) + 10000}
 	if err := f.find(); err != nil {
 		return docResult{err: err}
 	}
-	r := docResult{parsed: true, object: true}
+	r := docResult{parsed: true, object: true, warnings: f.warnings}
 	plan := &plan{splicer: splicer{data: c.data}}
-	done := map[*yaml.Node]bool{}
+	edits := &spanEdits{}
 	for _, s := range f.sites {
-		mapping, err := p.opts.Mapper.Map(s.ref())
-		if err != nil {
+		mapping, err := p.mapSite(s)
+		if err != nil && s.strict {
 			return docResult{err: inputErrorf("%s: %s: %s: %w", c.where(), s.res, s.describe(), err)}
 		}
+		if err != nil {
+			s.refuse = err.Error()
+			mapping = rules.Mapping{Source: rules.Ref{Written: s.value}, Dest: s.value, Status: rules.Unmapped}
+		}
+		if err == nil && p.opts.Lock != nil && s.refuse == "" {
+			mapping, s.refuse = pin(p.opts.Lock, s, mapping)
+		}
 		o := occurrence(d, s, mapping)
+		refused := s.refuse != "" && mapping.Status != rules.Internal
+		public := mapping.Status == rules.Unmapped || refused || (p.opts.CheckOnly && mapping.Status != rules.Internal)
+		if public && p.ignored(o) {
+			r.ignored = append(r.ignored, o)
+			continue
+		}
 		r.occurrences = append(r.occurrences, o)
-		public := mapping.Status == rules.Unmapped || (p.opts.CheckOnly && mapping.Status != rules.Internal)
 		if public {
 			r.offenders = append(r.offenders, o)
 		}
-		if p.opts.CheckOnly || mapping.Status != rules.Rewritten || done[s.node] {
+		if p.opts.CheckOnly || mapping.Status != rules.Rewritten || refused {
 			continue
 		}
-		done[s.node] = true
-		plan.replace(s.node, s.start, s.end, mapping.Dest)
-		r.rewritten++
+		if edits.add(s, mapping) {
+			r.rewritten++
+		}
 	}
+	edits.apply(plan)
 	if !p.opts.CheckOnly {
 		r.podSpecs = plan.pullSecrets(f.pods, p.opts.Mapper.PullSecrets())
 	}
@@ -360,8 +406,56 @@ func occurrence(d *document, s site, m rules.Mapping) Occurrence {
 	return Occurrence{
 		Document: d.index + 1, Line: d.streamLine(s.node.Line),
 		APIVersion: s.res.APIVersion, Kind: s.res.Kind, Namespace: s.res.Namespace, Name: s.res.Name,
-		Container: s.container, Field: s.field, Mapping: m,
+		Container: s.container, Field: s.field, Part: s.kind.String(), Mapping: m, Refused: s.refuse,
 	}
+}
+
+// mapSite resolves a site through the mapper as what it is.
+func (p *processor) mapSite(s site) (rules.Mapping, error) {
+	if s.kind == sitePrefix {
+		return p.opts.Mapper.MapPrefix(s.value)
+	}
+	return p.opts.Mapper.Map(s.value)
+}
+
+// pin writes a rewritten reference as the lock recorded it. Composite parts
+// (a repository, a prefix) name no single image and stay as mapped;
+// internal references are never in a lock.
+func pin(l *lock.File, s site, m rules.Mapping) (rules.Mapping, string) {
+	if m.Status != rules.Rewritten || s.kind != siteImage {
+		return m, ""
+	}
+	pinned, err := l.Pin(m.Source.Written, m.Dest)
+	if errors.Is(err, lock.ErrNotLocked) {
+		return m, "it is not in the lock file: mirror it (helm-airgap mirror --lock) before pinning"
+	}
+	if err != nil {
+		return m, err.Error()
+	}
+	m.Dest = pinned
+	return m, ""
+}
+
+// ignored reports whether the config acknowledges a public reference.
+func (p *processor) ignored(o Occurrence) bool {
+	for _, ig := range p.opts.Ignore {
+		if ig.Matches(o.Kind, o.Namespace, o.Name, o.Field, o.Mapping.Source.Written) {
+			return true
+		}
+	}
+	return false
+}
+
+func (k siteKind) String() string {
+	switch k {
+	case siteRepository:
+		return "repository"
+	case sitePrefix:
+		return "prefix"
+	case sitePair:
+		return "registry+repository"
+	}
+	return ""
 }
 
 func (s site) describe() string {
@@ -369,23 +463,6 @@ func (s site) describe() string {
 		return s.field
 	}
 	return fmt.Sprintf("container %s (%s)", s.container, s.field)
-}
-
-// isCandidate decides whether a string in args, command or env is an image
-// reference. It must name its registry explicitly (a bare word is never
-// taken for a Docker Hub image here), parse as a reference, and look like
-// one: a flag or variable named for an image, a tag or digest, or a registry
-// the rules know.
-func (p *processor) isCandidate(s, flag string) bool {
-	if !rules.HasExplicitDomain(s) || strings.Contains(s, "://") {
-		return false
-	}
-	ref, err := rules.ParseRef(s)
-	if err != nil {
-		return false
-	}
-	return strings.Contains(strings.ToLower(flag), "image") || ref.Suffix != "" ||
-		rules.IsPublicRegistry(ref.Domain) || p.opts.Mapper.Knows(ref.Domain)
 }
 
 // hasContent reports whether an unparsed document holds anything besides

@@ -146,6 +146,22 @@ spec:
     - name: a
       image: 1.5
 `, []string{"document 2 (line 7)", "Pod p", "container a", "must be a string", "line 14"}},
+		{"unquoted template parsed as a mapping", `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  template:
+    spec:
+      containers:
+        - name: a
+          image: {{ .Values.image }}
+`, []string{"Deployment d", "container a", "must be a string", "a mapping"}},
+		{"image as a list", "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: [nginx]\n",
+			[]string{"Pod p", "container a", "must be a string", "a sequence"}},
+		{"null image in a pod template", "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: null\n",
+			[]string{"Pod p", "container a", "must be a string"}},
+		{"catalogued field holding a mapping", "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: p}\nspec:\n  image: {repository: x}\n",
+			[]string{"Prometheus p", "spec.image", "must be a string"}},
 		{"content after the end marker", `apiVersion: v1
 kind: Pod
 spec:

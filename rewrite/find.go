@@ -9,41 +9,68 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// site is one image reference found in a document: the scalar that holds it
-// and, for "--flag=REF" arguments, the part of the scalar that is the
-// reference.
+// siteKind is what a site's text is.
+type siteKind int
+
+const (
+	siteImage      siteKind = iota // a whole reference
+	siteRepository                 // a repository whose tag is elsewhere
+	sitePrefix                     // a registry or namespace prefix joined with names at run time
+	sitePair                       // the registry half of a registry + repository composite
+)
+
+// site is one image reference found in a document: the document scalar
+// that holds it and where in its value (its decoded value, for base64
+// Secret data) the reference is.
 type site struct {
 	node       *yaml.Node
-	start, end int // the reference is node.Value[start:end]
+	start, end int
+	value      string // the reference text (also for sites inside embedded text)
+	kind       siteKind
+	partner    *site // sitePair: the repository site it is joined with
+	enc        encoding
 	res        *resource
 	container  string
-	field      string // path from the resource root: spec.template.spec.containers[0].image
+	field      string // path from the resource root; " > " steps into embedded text
+	refuse     string // why the reference cannot be rewritten exactly, or ""
+	strict     bool   // found where only an image may be (a container's image)
 }
 
-func (s site) ref() string { return s.node.Value[s.start:s.end] }
+func (s site) ref() string { return s.value }
 
-// podSpec is a pod template's spec, which gets imagePullSecrets.
+// encoding says how a scalar's value holds its text.
+type encoding int
+
+const (
+	plainText encoding = iota
+	base64Text
+)
+
+// podSpec is a mapping that gets imagePullSecrets: a pod template's spec, or
+// a catalogued custom resource's (a Prometheus spec).
 type podSpec struct {
-	node  *yaml.Node // the spec mapping
+	node  *yaml.Node
 	res   *resource
 	field string
 }
 
-// isCandidate decides whether a free-form string (an argument or env value)
-// is an image reference. flag is the flag or variable name it belongs to.
-type isCandidate func(ref, flag string) bool
-
 // finder walks one document and collects the image sites and pod specs in it.
 type finder struct {
-	fields    []rules.ImageField
-	candidate isCandidate
+	catalogue *rules.Catalogue
+	names     *nameRoles
 	budget    int // node visits left; aliases can make a small document huge
 	doc       *document
 
-	res   *resource
-	path  []step
-	sites []site
-	pods  []podSpec
+	res       *resource
+	skip      bool // a CustomResourceDefinition: its schema mentions are not images
+	path      []step
+	sites     []site
+	pods      []podSpec
+	warnings  []string
+	seen      map[*yaml.Node]bool   // scalars already taken as a whole by a stricter rule
+	inside    map[*yaml.Node]string // container mappings -> the container's name
+	container string                // the container being walked, for messages
+	host      *hostText             // set while walking text embedded in a scalar
 }
 
 // step is one element of the path to the node being walked.
@@ -54,18 +81,22 @@ type step struct {
 
 func (f *finder) fieldPath(extra ...string) string {
 	var b strings.Builder
+	if f.host != nil {
+		b.WriteString(f.host.path + " > ")
+	}
+	n := b.Len()
 	for _, s := range f.path {
 		if s.index >= 0 {
 			b.WriteString("[" + strconv.Itoa(s.index) + "]")
 			continue
 		}
-		if b.Len() > 0 {
+		if b.Len() > n {
 			b.WriteByte('.')
 		}
 		b.WriteString(s.key)
 	}
 	for _, e := range extra {
-		if !strings.HasPrefix(e, "[") && b.Len() > 0 {
+		if !strings.HasPrefix(e, "[") && b.Len() > n {
 			b.WriteByte('.')
 		}
 		b.WriteString(e)
@@ -74,9 +105,9 @@ func (f *finder) fieldPath(extra ...string) string {
 }
 
 // find walks the document and leaves the sites in stream order, which is
-// the order Options.OnImage promises: the walk itself visits configured
-// fields first and containers before initContainers.
+// the order Options.OnImage promises.
 func (f *finder) find() error {
+	f.seen, f.inside = map[*yaml.Node]bool{}, map[*yaml.Node]string{}
 	if err := f.findAll(); err != nil {
 		return err
 	}
@@ -115,100 +146,184 @@ func (f *finder) findAll() error {
 	return f.object(root)
 }
 
-// object walks one Kubernetes object.
+// object walks one Kubernetes object: its catalogued fields first, then
+// every node.
 func (f *finder) object(obj *yaml.Node) error {
 	if obj == nil || obj.Kind != yaml.MappingNode {
 		return nil
 	}
 	res := identify(obj)
 	f.res = &res
+	f.skip = res.Kind == "CustomResourceDefinition"
 	base := len(f.path)
-	for _, field := range f.fields {
-		if field.Matches(res.APIVersion, res.Kind) {
-			steps, _ := rules.ParseFieldPath(field.Path) // validated with the config
-			f.customField(obj, steps)
+	for _, field := range f.catalogue.ImageFields(res.APIVersion, res.Kind) {
+		steps, _ := rules.ParseFieldPath(field.Path) // validated with the config
+		if err := f.catalogued(obj, steps); err != nil {
+			return err
 		}
+		f.path = f.path[:base]
 	}
-	f.path = f.path[:base]
+	for _, p := range f.catalogue.PullSecretPaths(res.APIVersion, res.Kind) {
+		steps, _ := rules.ParseFieldPath(p)
+		if m := f.follow(obj, steps); m != nil && m.Kind == yaml.MappingNode {
+			if err := f.addPodSpec(m); err != nil {
+				return err
+			}
+		}
+		f.path = f.path[:base]
+	}
 	return f.walk(obj, "", false, podKinds[res.Kind])
 }
 
-// customField follows a configured path to the scalars it names.
-func (f *finder) customField(n *yaml.Node, steps []rules.PathStep) {
-	if len(steps) == 0 {
-		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
-			f.addSite(n, 0, len(n.Value), "", f.fieldPath())
+// follow walks a path of plain keys to the node it names, leaving f.path
+// pointing at it.
+func (f *finder) follow(n *yaml.Node, steps []rules.PathStep) *yaml.Node {
+	for _, s := range steps {
+		if n = lookup(n, s.Key); n == nil || s.Each {
+			return nil
 		}
-		return
+		f.path = append(f.path, step{key: s.Key, index: -1})
+	}
+	return n
+}
+
+// catalogued follows a catalogued path to the scalars it names; each must
+// be a string reference.
+func (f *finder) catalogued(n *yaml.Node, steps []rules.PathStep) error {
+	if len(steps) == 0 {
+		return f.imageSite(n, "", f.fieldPath(), true)
 	}
 	v := lookup(n, steps[0].Key)
 	if v == nil {
-		return
+		return nil
 	}
 	f.path = append(f.path, step{key: steps[0].Key, index: -1})
 	defer func() { f.path = f.path[:len(f.path)-1] }()
 	if !steps[0].Each {
-		f.customField(v, steps[1:])
-		return
+		return f.catalogued(v, steps[1:])
 	}
 	if v.Kind != yaml.SequenceNode {
-		return
+		return nil
 	}
 	for i, item := range v.Content {
 		f.path = append(f.path, step{index: i})
-		f.customField(resolve(item), steps[1:])
+		err := f.catalogued(resolve(item), steps[1:])
 		f.path = f.path[:len(f.path)-1]
+		if err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
-func (f *finder) addSite(n *yaml.Node, start, end int, container, field string) {
-	f.sites = append(f.sites, site{node: n, start: start, end: end, res: f.res, container: container, field: field})
+func (f *finder) add(s site) {
+	s.res = f.res
+	f.sites = append(f.sites, s)
 }
 
-// walk visits every node below n. via is the key n was reached by; a mapping
-// is a pod template (its "spec" a pod spec) when it is a Pod object or the
-// value of a "template" key: inTemplate says that of n's parent mapping,
-// isTemplate of n itself.
-func (f *finder) walk(n *yaml.Node, via string, inTemplate, isTemplate bool) error {
+// walk visits every node below n. name is the key, flag or variable name n
+// sits under; a mapping is a pod template (its "spec" a pod spec) when it is
+// a Pod object or the value of a "template" key: inTemplate says that of n's
+// parent mapping, isTemplate of n itself.
+func (f *finder) walk(n *yaml.Node, name string, inTemplate, isTemplate bool) error {
 	if f.budget--; f.budget < 0 {
 		return inputErrorf("%s: %s: too many nodes after expanding aliases (an alias bomb?)", f.doc.where(), f.res)
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return f.walk(n.Alias, via, inTemplate, isTemplate)
+		return f.walk(n.Alias, name, inTemplate, isTemplate)
+	case yaml.ScalarNode:
+		return f.scalar(n, name)
 	case yaml.SequenceNode:
-		for i, item := range n.Content {
-			f.path = append(f.path, step{index: i})
-			err := f.walk(item, "", false, false)
-			f.path = f.path[:len(f.path)-1]
-			if err != nil {
-				return err
-			}
-		}
+		return f.sequence(n, name)
 	case yaml.MappingNode:
-		if err := f.checkKeys(n); err != nil {
-			return err
+		return f.mapping(n, name, inTemplate, isTemplate)
+	}
+	return nil
+}
+
+// sequence walks the items of a list; a "--flag" item names the item after
+// it ("--engine-image", "vendor/engine:v1").
+func (f *finder) sequence(n *yaml.Node, name string) error {
+	flag := ""
+	for i, item := range n.Content {
+		itemName := name
+		if flag != "" {
+			itemName = flag
 		}
-		holds, err := f.holdsContainers(n, via == keySpec && inTemplate)
+		flag = ""
+		if v := resolve(item); v.Kind == yaml.ScalarNode && strings.HasPrefix(v.Value, "-") && !strings.ContainsAny(v.Value, "= \n") {
+			flag = v.Value
+		}
+		f.path = append(f.path, step{index: i})
+		err := f.walk(item, itemName, false, false)
+		f.path = f.path[:len(f.path)-1]
 		if err != nil {
 			return err
 		}
-		if holds {
-			if err := f.containers(n); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// mapping walks a mapping: its containers when it is pod-spec shaped, its
+// composite image parts, its keys and its values.
+func (f *finder) mapping(n *yaml.Node, name string, inTemplate, isTemplate bool) error {
+	if err := f.checkKeys(n); err != nil {
+		return err
+	}
+	templateSpec := name == keySpec && inTemplate
+	holds, err := f.holdsContainers(n, templateSpec)
+	if err != nil {
+		return err
+	}
+	if holds && !f.skip {
+		if err := f.containers(n, templateSpec); err != nil {
+			return err
 		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key := n.Content[i].Value
-			f.path = append(f.path, step{key: key, index: -1})
-			err := f.walk(n.Content[i+1], key, isTemplate, templateKeys[key])
-			f.path = f.path[:len(f.path)-1]
-			if err != nil {
-				return err
-			}
+	}
+	if c, ok := f.inside[n]; ok {
+		saved := f.container
+		f.container = c
+		defer func() { f.container = saved }()
+	}
+	if !f.skip {
+		f.composites(n, name)
+	}
+	// {name: X, value: V}: an env variable or a parameter; V sits under X.
+	valueName := ""
+	if v := lookup(n, "name"); v != nil && v.Kind == yaml.ScalarNode && lookup(n, "value") != nil {
+		valueName = v.Value
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		key := k.Value
+		if k.Kind == yaml.ScalarNode && !f.skip && strings.IndexByte(key, '/') >= 0 {
+			f.keySite(k, name)
+		}
+		childName := key
+		if key == "value" && valueName != "" {
+			childName = valueName
+		}
+		f.path = append(f.path, step{key: key, index: -1})
+		err := f.walk(n.Content[i+1], childName, isTemplate, templateKeys[key])
+		f.path = f.path[:len(f.path)-1]
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// keySite takes a mapping key that is a reference: a table of helper images
+// kept as the keys of a map.
+func (f *finder) keySite(k *yaml.Node, parent string) {
+	if f.seen[k] {
+		return
+	}
+	if _, ok := rules.Classify(k.Value, rules.Context{Role: f.names.role(parent)}, f.catalogue.IsPlaceholder); ok {
+		f.seen[k] = true
+		f.textSite(k, 0, len(k.Value), siteImage, "", f.fieldPath()+" (key "+strconv.Quote(k.Value)+")")
+	}
 }
 
 // holdsContainers reports whether a mapping is pod-spec shaped, and records
@@ -220,16 +335,22 @@ func (f *finder) holdsContainers(m *yaml.Node, templateSpec bool) (bool, error) 
 			holds = true
 		}
 	}
-	if holds && templateSpec {
-		// Pull secrets are merged into a list; anything else but an empty
-		// value is a mistake that merging would hide or make worse.
-		if ps := lookup(m, keyImagePullSecrets); ps != nil && ps.Kind != yaml.SequenceNode && !isNull(ps) {
-			return false, inputErrorf("%s: %s: %s: want a list of {name: SECRET}, found %s",
-				f.doc.where(), f.res, f.fieldPath(keyImagePullSecrets), describe(ps))
-		}
-		f.pods = append(f.pods, podSpec{node: m, res: f.res, field: f.fieldPath()})
+	if holds && templateSpec && f.host == nil && !f.skip {
+		return true, f.addPodSpec(m)
 	}
 	return holds, nil
+}
+
+// addPodSpec records a mapping that gets imagePullSecrets. Pull secrets are
+// merged into a list; anything else but an empty value is a mistake that
+// merging would hide or make worse.
+func (f *finder) addPodSpec(m *yaml.Node) error {
+	if ps := lookup(m, keyImagePullSecrets); ps != nil && ps.Kind != yaml.SequenceNode && !isNull(ps) {
+		return inputErrorf("%s: %s: %s: want a list of {name: SECRET}, found %s",
+			f.doc.where(), f.res, f.fieldPath(keyImagePullSecrets), describe(ps))
+	}
+	f.pods = append(f.pods, podSpec{node: m, res: f.res, field: f.fieldPath()})
+	return nil
 }
 
 // isNull reports whether a node is an empty value ("", "~", "null").
@@ -237,14 +358,18 @@ func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 
-// imageSite records a container's or volume's image scalar. A null image is
-// no reference (an operator fills it in); any other non-string is an error,
-// since rewriting "1.0" or "true" would change its type.
-func (f *finder) imageSite(n *yaml.Node, container, field string) error {
-	if isNull(n) {
+// imageSite records a scalar that can only hold an image: a container's or
+// volume's image, a catalogued field. Anything but a string is an error: a
+// template left unquoted ("image: {{ .Values.x }}" parses as a mapping), a
+// list, null or a number would reach the cluster as something no runtime
+// can pull, and rewriting "1.0" or "true" would change its type. Null is
+// accepted only where the caller says a patch may leave the image out.
+func (f *finder) imageSite(n *yaml.Node, container, field string, nullOK bool) error {
+	n = resolve(n)
+	if nullOK && isNull(n) {
 		return nil
 	}
-	if n.Tag != "!!str" {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
 		where := field
 		if container != "" {
 			where = "container " + container + " (" + field + ")"
@@ -252,12 +377,18 @@ func (f *finder) imageSite(n *yaml.Node, container, field string) error {
 		return inputErrorf("%s: %s: %s: an image reference must be a string, found %s (line %d)",
 			f.doc.where(), f.res, where, describe(n), f.doc.streamLine(n.Line))
 	}
-	f.addSite(n, 0, len(n.Value), container, field)
+	f.seen[n] = true
+	if f.catalogue.IsPlaceholder(n.Value) {
+		return nil
+	}
+	f.add(site{node: n, end: len(n.Value), value: n.Value, container: container, field: field, strict: true})
 	return nil
 }
 
-// containers collects the images of a pod-spec shaped mapping.
-func (f *finder) containers(spec *yaml.Node) error {
+// containers collects the images of a pod-spec shaped mapping. Their args,
+// command and env are found by the general walk. Outside pod templates (a
+// Prometheus CR's container patches) an image may be left out as null.
+func (f *finder) containers(spec *yaml.Node, templateSpec bool) error {
 	for _, listKey := range containerLists {
 		list := lookup(spec, listKey)
 		if list == nil || list.Kind != yaml.SequenceNode {
@@ -269,22 +400,19 @@ func (f *finder) containers(spec *yaml.Node) error {
 				continue
 			}
 			name := scalarAt(c, "name")
-			prefix := listKey + "[" + strconv.Itoa(i) + "]"
-			if img := lookup(c, keyImage); img != nil && img.Kind == yaml.ScalarNode {
-				if err := f.imageSite(img, name, f.fieldPath(prefix, keyImage)); err != nil {
+			f.inside[c] = name
+			if img := lookup(c, keyImage); img != nil {
+				if err := f.containerImage(img, name, f.fieldPath(listKey+"["+strconv.Itoa(i)+"]", keyImage), !templateSpec); err != nil {
 					return err
 				}
 			}
-			f.argImages(c, name, prefix)
-			f.envImages(c, name, prefix)
 		}
 	}
 	if volumes := lookup(spec, keyVolumes); volumes != nil && volumes.Kind == yaml.SequenceNode {
 		for i, v := range volumes.Content {
-			ref := lookup(lookup(v, keyImage), "reference")
-			if ref != nil && ref.Kind == yaml.ScalarNode {
+			if ref := lookup(lookup(v, keyImage), "reference"); ref != nil {
 				field := f.fieldPath(keyVolumes+"["+strconv.Itoa(i)+"]", keyImage, "reference")
-				if err := f.imageSite(ref, "volume "+scalarAt(v, "name"), field); err != nil {
+				if err := f.containerImage(ref, "volume "+scalarAt(v, "name"), field, !templateSpec); err != nil {
 					return err
 				}
 			}
@@ -293,90 +421,62 @@ func (f *finder) containers(spec *yaml.Node) error {
 	return nil
 }
 
-// argImages finds references in command and args: "--flag=REF", "--flag REF"
-// and a whole-value REF.
-func (f *finder) argImages(c *yaml.Node, container, prefix string) {
-	for _, key := range containerArgLists {
-		list := lookup(c, key)
-		if list == nil || list.Kind != yaml.SequenceNode {
-			continue
-		}
-		flag := ""
-		for i, item := range list.Content {
-			item = resolve(item)
-			if item.Kind != yaml.ScalarNode || item.Tag != "!!str" {
-				flag = ""
-				continue
-			}
-			v := item.Value
-			field := func() string { return f.fieldPath(prefix, key+"["+strconv.Itoa(i)+"]") }
-			switch name, value, hasValue := strings.Cut(v, "="); {
-			case strings.HasPrefix(v, "-") && hasValue:
-				if f.candidate(value, name) {
-					f.addSite(item, len(name)+1, len(v), container, field())
-				}
-				flag = ""
-			case strings.HasPrefix(v, "-"):
-				flag = v
-			default:
-				if f.candidate(v, flag) {
-					f.addSite(item, 0, len(v), container, field())
-				}
-				flag = ""
+// containerImage takes a container's image; inside embedded text (a pod
+// template in a ConfigMap) it is found like any image-named value instead,
+// since the text may hold templates of its own.
+func (f *finder) containerImage(img *yaml.Node, container, field string, nullOK bool) error {
+	if f.host != nil {
+		img = resolve(img)
+		if img.Kind == yaml.ScalarNode && img.Tag == "!!str" && !f.seen[img] {
+			f.seen[img] = true
+			if _, ok := rules.Classify(img.Value, rules.Context{Strict: true}, f.catalogue.IsPlaceholder); ok {
+				f.textSite(img, 0, len(img.Value), siteImage, container, field)
 			}
 		}
+		return nil
 	}
+	return f.imageSite(img, container, field, nullOK)
 }
 
-// envImages finds env values that are whole references.
-func (f *finder) envImages(c *yaml.Node, container, prefix string) {
-	env := lookup(c, keyEnv)
-	if env == nil || env.Kind != yaml.SequenceNode {
-		return
-	}
-	for i, e := range env.Content {
-		v := lookup(e, "value")
-		if v != nil && v.Kind == yaml.ScalarNode && v.Tag == "!!str" && f.candidate(v.Value, scalarAt(e, "name")) {
-			f.addSite(v, 0, len(v.Value), container, f.fieldPath(prefix, keyEnv+"["+strconv.Itoa(i)+"]", "value"))
-		}
-	}
-}
-
-// checkKeys rejects duplicate keys, which YAML forbids and which parsers
-// resolve differently (the API server would see one value, a reviewer the
-// other).
+// checkKeys rejects duplicate keys with different values, which YAML
+// forbids and which parsers resolve differently (the API server would see
+// one value, a reviewer the other). A key repeated with the same value (a
+// label Helm renders twice) means the same to every parser: a warning.
 func (f *finder) checkKeys(m *yaml.Node) error {
 	n := len(m.Content) / 2
-	if n < 2 {
+	if n < 2 || f.host != nil {
+		// Embedded text is the application's, not a manifest: every value of
+		// a repeated key is searched, so nothing hides behind the repeat.
 		return nil
 	}
 	if n <= 12 {
 		for i := 0; i < n; i++ {
 			for j := i + 1; j < n; j++ {
-				if err := f.sameKey(m.Content[2*i], m.Content[2*j]); err != nil {
+				if err := f.sameKey(m, 2*i, 2*j); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	}
-	seen := make(map[string]*yaml.Node, n)
+	seen := make(map[string]int, n)
 	for i := 0; i < n; i++ {
 		k := m.Content[2*i]
 		if k.Kind != yaml.ScalarNode {
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			if err := f.sameKey(first, k); err != nil {
+			if err := f.sameKey(m, first, 2*i); err != nil {
 				return err
 			}
 		}
-		seen[k.Value] = k
+		seen[k.Value] = 2 * i
 	}
 	return nil
 }
 
-func (f *finder) sameKey(a, b *yaml.Node) error {
+func (f *finder) sameKey(m *yaml.Node, i, j int) error {
+	a, b := m.Content[i], m.Content[j]
 	if a.Kind != yaml.ScalarNode || b.Kind != yaml.ScalarNode || a.Value != b.Value || a.Tag == "!!merge" {
 		return nil
 	}
@@ -384,6 +484,18 @@ func (f *finder) sameKey(a, b *yaml.Node) error {
 	if f.res != nil {
 		name = f.res.String()
 	}
+	if sameValue(m.Content[i+1], m.Content[j+1]) {
+		f.warnings = append(f.warnings, f.doc.where()+": "+name+": key "+strconv.Quote(b.Value)+
+			" repeated with the same value at line "+strconv.Itoa(f.doc.streamLine(b.Line))+
+			" (first at line "+strconv.Itoa(f.doc.streamLine(a.Line))+"); accepted")
+		return nil
+	}
 	return inputErrorf("%s: %s: duplicate key %q at line %d (first at line %d)",
 		f.doc.where(), name, b.Value, f.doc.streamLine(b.Line), f.doc.streamLine(a.Line))
+}
+
+// sameValue reports whether two values are the same scalar.
+func sameValue(a, b *yaml.Node) bool {
+	a, b = resolve(a), resolve(b)
+	return a.Kind == yaml.ScalarNode && b.Kind == yaml.ScalarNode && a.Tag == b.Tag && a.Value == b.Value
 }

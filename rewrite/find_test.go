@@ -196,7 +196,11 @@ spec:
 			"Deployment cm/cert-manager: container controller (spec.template.spec.containers[0].args[1]): quay.io/jetstack/cert-manager-acmesolver:v1.21.1",
 			"Deployment cm/cert-manager: container controller (spec.template.spec.containers[0].args[3]): quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1",
 			"Deployment cm/cert-manager: container controller (spec.template.spec.containers[0].args[4]): ghcr.io/org/whole-value:1",
+			// An image-named flag takes an implicit Docker Hub name.
+			"Deployment cm/cert-manager: container controller (spec.template.spec.containers[0].args[8]): nginx:1.25",
 			"Deployment cm/cert-manager: container controller (spec.template.spec.containers[0].env[0].value): docker.io/library/busybox:1.36",
+			// An explicit registry with a tag is a reference wherever it is, prose included.
+			"Deployment cm/cert-manager: container controller (spec.template.spec.containers[0].env[1].value): quay.io/prose:1",
 		}},
 		{"prometheus-operator custom resources", `apiVersion: monitoring.coreos.com/v1
 kind: Prometheus
@@ -222,6 +226,8 @@ spec:
 			"Prometheus mon/kps: (spec.image): quay.io/prometheus/prometheus:v3.14.0-distroless",
 			"Prometheus mon/kps: (spec.thanos.image): quay.io/thanos/thanos:v0.42.4",
 			"Alertmanager mon/kps: (spec.image): quay.io/prometheus/alertmanager:v0.34.0",
+			// An image-named key is found whatever the resource.
+			"Prometheus not-the-operator: (spec.image): quay.io/prometheus/prometheus:v1",
 		}},
 		{"helm hooks are ordinary documents", `apiVersion: batch/v1
 kind: Job
@@ -319,7 +325,7 @@ spec:
         - --prometheus-config-reloader
         - "registry.internal.example.com/mirror/prometheus-operator/prometheus-config-reloader:v0.93.1"
         - 'registry.internal.example.com/mirror/org/whole:1'
-        - --image=nginx:1.25
+        - --image=registry.internal.example.com/mirror/library/nginx:1.25
       env:
         - name: IMAGE
           value: registry.internal.example.com/mirror/library/busybox:1.36
@@ -337,30 +343,18 @@ spec:
 // come out byte for byte, with no reference found.
 func TestNotImages(t *testing.T) {
 	tests := []struct{ name, input string }{
-		{"ConfigMap prose and embedded manifests", `apiVersion: v1
+		{"ConfigMap prose without references", `apiVersion: v1
 kind: ConfigMap
 metadata: {name: cm}
 data:
-  image: nginx
-  line: "image: nginx:1.25"
-  pod.yaml: |
-    apiVersion: v1
-    kind: Pod
-    spec:
-      containers:
-        - name: app
-          image: quay.io/embedded/app:1
-  folded: >
-    containers:
-      - image: nginx
-  json: '{"spec":{"containers":[{"image":"nginx"}]}}'
-`},
-		{"Secret stringData", `apiVersion: v1
-kind: Secret
-metadata: {name: s}
-stringData:
-  values.yaml: |
-    image: quay.io/org/app:1
+  line: "set image: to override, see docs.example.com/images for more"
+  script: |
+    #!/bin/sh
+    echo "pulling the image now"
+    exec /bin/app --listen=:8080 --upstream=http://backend:9000/api
+  json: '{"imagePullPolicy": "Always", "version": "1.2.3", "tag": "v1"}'
+  auto: |
+    image: auto
 `},
 		{"CRD schema with containers as a mapping", `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -385,17 +379,6 @@ spec:
                   description: containers run first
                   type: array
 `},
-		{"image keys outside pod specs", `apiVersion: example.com/v1
-kind: Thing
-metadata:
-  name: t
-  annotations:
-    image: quay.io/annotated:1
-spec:
-  image: quay.io/not/configured:1
-  template:
-    image: nginx
-`},
 		{"env prose and URLs", `apiVersion: v1
 kind: Pod
 metadata: {name: p}
@@ -404,10 +387,13 @@ spec:
     - name: my-registry-secret
   containers:
     - name: c
-      args: ["--url=https://quay.io/x", "--kubeconfig", "/etc/kube/config", "--metrics=:8080", "-c", "echo image: nginx"]
+      args: ["--url=https://quay.io/x", "--kubeconfig", "/etc/kube/config", "--metrics=:8080", "-c", "echo image: none"]
       env:
-        - {name: TEXT, value: "pull quay.io/org/app:1 first"}
+        - {name: TEXT, value: "pull the app first"}
         - {name: HOST, value: "example.com/path"}
+        - {name: ZONE, value: "topology.kubernetes.io/zone:eu-west-1a"}
+        - {name: IMAGE_PULL_POLICY, value: "IfNotPresent"}
+        - {name: IMAGE_TAG, value: "1.2.3"}
         - {name: NUM, value: "3"}
 `},
 	}
@@ -424,36 +410,40 @@ spec:
 	}
 }
 
+// TestConfiguredImageFields: a configured field is an image whatever its
+// name and even without a registry; fields not configured for a resource
+// are left to the context rules, which take no implicit name under a key
+// that does not say image.
 func TestConfiguredImageFields(t *testing.T) {
 	config := testConfig + `
 imageFields:
   - apiVersion: example.com
     kind: Widget
-    path: spec.image
+    path: spec.runtime
   - apiVersion: example.com/v1
     kind: Widget
-    path: spec.sidecars[].image
+    path: spec.sidecars[].runs
   - kind: Gadget
-    path: spec.engine.image
+    path: spec.engine.ref
 `
 	input := `apiVersion: example.com/v2
 kind: Widget
 metadata: {name: w}
 spec:
-  image: "quay.io/org/widget:1"
+  runtime: "org/widget:1"
   sidecars:
-    - image: quay.io/org/ignored-for-v2:1
+    - runs: org/ignored-for-v2:1
 ---
 apiVersion: example.com/v1
 kind: Widget
 metadata: {name: w1, namespace: ns}
 spec:
-  image: quay.io/org/widget:1
+  runtime: org/widget:1
   sidecars:
     - name: a
-      image: quay.io/org/a:1
+      runs: org/a:1
     - name: b
-      image: 'quay.io/org/b:1'
+      runs: 'org/b:1'
     - name: no-image
 ---
 apiVersion: other.example/v1
@@ -461,27 +451,29 @@ kind: Gadget
 metadata: {name: g}
 spec:
   engine:
-    image: nginx
-  image: nginx
+    ref: nginx
+  ref: nginx
 `
 	want := []string{
-		"Widget w: (spec.image): quay.io/org/widget:1",
-		"Widget ns/w1: (spec.image): quay.io/org/widget:1",
-		"Widget ns/w1: (spec.sidecars[0].image): quay.io/org/a:1",
-		"Widget ns/w1: (spec.sidecars[1].image): quay.io/org/b:1",
-		"Gadget g: (spec.engine.image): nginx",
+		"Widget w: (spec.runtime): org/widget:1",
+		"Widget ns/w1: (spec.runtime): org/widget:1",
+		"Widget ns/w1: (spec.sidecars[0].runs): org/a:1",
+		"Widget ns/w1: (spec.sidecars[1].runs): org/b:1",
+		"Gadget g: (spec.engine.ref): nginx",
 	}
 	got := occurrences(t, config, input)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("found:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 	out, _ := rewriteOK(t, config, input)
-	if !strings.Contains(out, "    - image: quay.io/org/ignored-for-v2:1\n") || !strings.Contains(out, "  image: nginx\n") {
+	if !strings.Contains(out, "    - runs: org/ignored-for-v2:1\n") || !strings.Contains(out, "  ref: nginx\n") {
 		t.Fatalf("fields not configured for the resource were changed:\n%s", out)
 	}
-	if !strings.Contains(out, "      image: 'registry.internal.example.com/mirror/org/b:1'\n") {
+	if !strings.Contains(out, "      runs: 'registry.internal.example.com/mirror/org/b:1'\n") {
 		t.Fatalf("configured sequence field not rewritten in its quoting style:\n%s", out)
 	}
+	_, _, err := runOpts(t, engineOptions(t, config), "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: x}\nspec:\n  runtime: [a]\n")
+	inputError(t, err, "Widget x", "spec.runtime", "must be a string")
 }
 
 func TestOccurrenceDetails(t *testing.T) {
@@ -520,5 +512,92 @@ spec:
 	if o.Resource() != "Deployment prod/web" || o.Image() != "registry.internal.example.com/plexicus/fastapi:1.2" ||
 		o.Mapping.Rule != "europe-west3-docker.pkg.dev/plexicus-registry/platform" {
 		t.Fatalf("resource %q image %q rule %q", o.Resource(), o.Image(), o.Mapping.Rule)
+	}
+}
+
+// TestFindsImagesEverywhere lists references that live outside pod specs:
+// image-named keys of any resource, embedded YAML and JSON text (block,
+// folded and quoted), Secret stringData, prose with an explicit registry.
+func TestFindsImagesEverywhere(t *testing.T) {
+	tests := []struct {
+		name, input string
+		want        []string
+	}{
+		{"ConfigMap prose and embedded manifests", `apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm}
+data:
+  image: nginx
+  line: "image: nginx:1.25"
+  pod.yaml: |
+    apiVersion: v1
+    kind: Pod
+    spec:
+      containers:
+        - name: app
+          image: quay.io/embedded/app:1
+  folded: >
+    containers:
+      - image: nginx
+  json: '{"spec":{"containers":[{"image":"nginx"}]}}'
+`, []string{
+			"ConfigMap cm: (data.line): nginx:1.25",
+			"ConfigMap cm: container app (data.pod.yaml > spec.containers[0].image): quay.io/embedded/app:1",
+			"ConfigMap cm: (data.folded > containers[0].image): nginx",
+			"ConfigMap cm: (data.json > spec.containers[0].image): nginx",
+		}},
+		{"Argo CD Application parameters and embedded text with repeated keys", `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: app}
+spec:
+  source:
+    helm:
+      parameters:
+        - {name: image.repository, value: myorg/app}
+        - {name: image.tag, value: "1.2"}
+      values: |
+        image: quay.io/org/a:1
+        image: quay.io/org/b:1
+`, []string{
+			"Application app: (spec.source.helm.parameters[0].value): myorg/app (repository, joined with image names at run time)",
+			"Application app: (spec.source.helm.values > image): quay.io/org/a:1",
+			"Application app: (spec.source.helm.values > image): quay.io/org/b:1",
+		}},
+		{"Secret stringData", `apiVersion: v1
+kind: Secret
+metadata: {name: s}
+stringData:
+  values.yaml: |
+    image: quay.io/org/app:1
+`, []string{"Secret s: (stringData.values.yaml > image): quay.io/org/app:1"}},
+		{"image keys outside pod specs", `apiVersion: example.com/v1
+kind: Thing
+metadata:
+  name: t
+  annotations:
+    image: quay.io/annotated:1
+spec:
+  image: quay.io/not/configured:1
+  template:
+    image: nginx
+`, []string{
+			"Thing t: (metadata.annotations.image): quay.io/annotated:1",
+			"Thing t: (spec.image): quay.io/not/configured:1",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := occurrences(t, testConfig, tt.input)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("found:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+			out, _ := rewriteOK(t, testConfig, tt.input)
+			if again, _ := rewriteOK(t, testConfig, out); again != out {
+				t.Errorf("not idempotent:\n%s\nthen\n%s", out, again)
+			}
+			if got := occurrences(t, testConfig, out); len(got) != len(tt.want) {
+				t.Errorf("rewritten output has %d references, want %d", len(got), len(tt.want))
+			}
+		})
 	}
 }

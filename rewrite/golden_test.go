@@ -39,8 +39,7 @@ func goldenOptions(t testing.TB, dir string) Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
-	return Options{Mapper: m, ImageFields: fields}
+	return Options{Mapper: m, Catalogue: cfg.Catalogue(), Ignore: cfg.Ignore}
 }
 
 // TestGolden runs every case and compares the output with expected.yaml

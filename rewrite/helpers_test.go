@@ -39,8 +39,7 @@ func engineOptions(t testing.TB, config string) Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
-	return Options{Mapper: m, ImageFields: fields}
+	return Options{Mapper: m, Catalogue: cfg.Catalogue(), Ignore: cfg.Ignore}
 }
 
 // recorder is an output that remembers whether anything was written to it

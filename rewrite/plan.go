@@ -2,7 +2,12 @@ package rewrite
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/plexicus/helm-airgap/rules"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -22,6 +27,97 @@ func (p *plan) replace(n *yaml.Node, start, end int, text string) {
 		p.unsafe = true
 	}
 	p.changes = append(p.changes, func() { n.Value = n.Value[:start] + text + n.Value[end:] })
+}
+
+// span is one replacement in a scalar's value (decoded value, for base64).
+type span struct {
+	start, end int
+	text       string
+}
+
+// spanEdits gathers a document's replacements per scalar, so that several
+// references in one value (a script, an embedded file) become one change.
+type spanEdits struct {
+	order []*yaml.Node
+	spans map[*yaml.Node][]span
+	enc   map[*yaml.Node]encoding
+}
+
+// add records the replacement a mapped site asks for and reports whether it
+// is new (one scalar can be reached twice, through an alias).
+func (e *spanEdits) add(s site, m rules.Mapping) bool {
+	if s.kind == sitePair && s.partner != nil {
+		domain, path, _ := strings.Cut(m.DestRepo, "/")
+		e.put(*s.partner, domain)
+		return e.put(s, path)
+	}
+	text := m.Dest
+	if s.kind == siteRepository {
+		text = m.DestRepo
+	}
+	return e.put(s, text)
+}
+
+func (e *spanEdits) put(s site, text string) bool {
+	if e.spans == nil {
+		e.spans, e.enc = map[*yaml.Node][]span{}, map[*yaml.Node]encoding{}
+	}
+	for _, have := range e.spans[s.node] {
+		if have.start == s.start && have.end == s.end {
+			return false
+		}
+	}
+	if _, ok := e.spans[s.node]; !ok {
+		e.order = append(e.order, s.node)
+	}
+	e.spans[s.node] = append(e.spans[s.node], span{s.start, s.end, text})
+	e.enc[s.node] = s.enc
+	return true
+}
+
+// apply hands every scalar's replacements to the plan.
+func (e *spanEdits) apply(p *plan) {
+	for _, n := range e.order {
+		p.replaceSpans(n, e.enc[n], e.spans[n])
+	}
+}
+
+// replaceSpans applies replacements to a scalar's value: each spliced at
+// its own bytes, or, for base64 data, the value re-encoded whole.
+func (p *plan) replaceSpans(n *yaml.Node, enc encoding, spans []span) {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	if enc == base64Text {
+		decoded, err := base64.StdEncoding.DecodeString(n.Value)
+		if err != nil {
+			p.unsafe = true // found as base64 moments ago; cannot happen
+			return
+		}
+		p.replace(n, 0, len(n.Value), base64.StdEncoding.EncodeToString([]byte(applySpans(string(decoded), spans))))
+		return
+	}
+	for _, s := range spans {
+		if !p.splicer.replace(n, s.start, s.end, s.text) {
+			p.unsafe = true
+		}
+	}
+	value := n.Value
+	p.changes = append(p.changes, func() { n.Value = applySpans(value, spans) })
+}
+
+// applySpans returns v with sorted, non-overlapping spans replaced.
+func applySpans(v string, spans []span) string {
+	var b strings.Builder
+	pos := 0
+	for _, s := range spans {
+		if s.start < pos {
+			continue // overlapping: the first wins
+		}
+		b.WriteString(v[pos:s.start])
+		b.WriteString(s.text)
+		pos = s.end
+	}
+	b.WriteString(v[pos:])
+	return b.String()
 }
 
 // pullSecrets merges names into every pod spec's imagePullSecrets, keeping

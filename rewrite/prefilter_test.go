@@ -8,15 +8,22 @@ import (
 	"github.com/plexicus/helm-airgap/rules"
 )
 
-func TestPrefilterSkipsOnlyBlockScalarText(t *testing.T) {
+// TestPrefilter: a document is skipped only when it holds no trigger at all;
+// text embedded in block scalars is searched for images like any value.
+func TestPrefilter(t *testing.T) {
 	tests := []struct {
 		name  string
 		doc   string
 		parse bool
 	}{
 		{"no trigger", "kind: Service\nspec:\n  ports: [80]\n", false},
-		{"image in a ConfigMap block scalar", "kind: ConfigMap\ndata:\n  pod.yaml: |\n    containers:\n    - image: nginx\n", false},
-		{"image in a folded scalar in a list", "kind: ConfigMap\ndata:\n  - >-\n    image: nginx\n", false},
+		{"no trigger in a ConfigMap", "kind: ConfigMap\ndata:\n  greeting: hello\n", false},
+		{"image in a ConfigMap block scalar", "kind: ConfigMap\ndata:\n  pod.yaml: |\n    containers:\n    - image: nginx\n", true},
+		{"image in a folded scalar in a list", "kind: ConfigMap\ndata:\n  - >-\n    image: nginx\n", true},
+		{"explicit registry in prose", "kind: ConfigMap\ndata:\n  a: pull quay.io/x:1\n", true},
+		{"upper-case variable", "kind: X\nenv:\n  SIDECAR_IMAGE: nginx\n", true},
+		{"composite repository", "kind: X\ndata:\n  trivy.repository: mirror.gcr.io/aquasec/trivy\n", true},
+		{"Secret data", "kind: Secret\ndata:\n  a: cXVheS5pby94OjE=\n", true},
 		{"block scalar ends, then a real key", "kind: X\ndata:\n  a: |\n    text\nspec:\n  containers: []\n", true},
 		{"real containers key", "kind: Pod\nspec:\n  containers:\n  - image: nginx\n", true},
 		{"trigger in a quoted one-line JSON value", "kind: ConfigMap\ndata:\n  c.json: '{\"image\": \"nginx\"}'\n", true},
@@ -52,6 +59,9 @@ func FuzzPrefilter(f *testing.F) {
 		"kind: X\ndata:\n  s: >-\n    image: a\n  t: |+\n    containers:\n\n",
 	}
 	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range hiddenByLineBreaks {
 		f.Add([]byte(s))
 	}
 	cfg := &rules.Config{Mirror: "registry.internal.example.com/m", PullSecrets: []string{"regcred"}}

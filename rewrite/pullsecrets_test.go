@@ -314,20 +314,56 @@ spec:
     containers:
         -   image: registry.internal.example.com/a:1
 `},
-		{"pod-shaped mappings that are not pod templates get none", one, `apiVersion: monitoring.coreos.com/v1
-kind: Prometheus
+		{"pod-shaped mappings that are not pod templates get none", one, `apiVersion: example.com/v1
+kind: Sidecars
 metadata: {name: p}
 spec:
   containers:
     - name: prometheus
       resources: {}
+`, `apiVersion: example.com/v1
+kind: Sidecars
+metadata: {name: p}
+spec:
+  containers:
+    - name: prometheus
+      resources: {}
+`},
+		{"catalogued custom resources that create pods get them in their spec", one, `apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: p}
+spec:
+  image: quay.io/prometheus/prometheus:v3
+  containers:
+    - name: prometheus
+      resources: {}
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: pg}
+spec:
+  imagePullSecrets:
+    - name: other
+  instances: 3
 `, `apiVersion: monitoring.coreos.com/v1
 kind: Prometheus
 metadata: {name: p}
 spec:
+  imagePullSecrets:
+    - name: regcred
+  image: registry.internal.example.com/mirror/prometheus/prometheus:v3
   containers:
     - name: prometheus
       resources: {}
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: pg}
+spec:
+  imagePullSecrets:
+    - name: other
+    - name: regcred
+  instances: 3
 `},
 	}
 	for _, tt := range tests {

@@ -45,6 +45,11 @@ func WriteReport(w io.Writer, r *Report, m *rules.Mapper) {
 // them all (check on manifests that were never rewritten).
 func groupHint(list []Occurrence, m *rules.Mapper) string {
 	for _, o := range list {
+		if o.Refused != "" {
+			return "references that cannot be rewritten exactly: change the chart's values so they are spelt plainly, or acknowledge them with an ignore: entry and a reason"
+		}
+	}
+	for _, o := range list {
 		if o.Mapping.Status != rules.Rewritten {
 			return m.Hint(o.Mapping.Source)
 		}
@@ -60,5 +65,27 @@ func (o Occurrence) describe() string {
 	if o.Container != "" {
 		where = "container " + o.Container + " " + where
 	}
-	return fmt.Sprintf("%s: %s: %s", o.Resource(), where, o.Mapping.Source.Written)
+	line := fmt.Sprintf("%s: %s: %s", o.Resource(), where, o.Mapping.Source.Written)
+	if o.Part != "" {
+		line += " (" + o.Part + ", joined with image names at run time)"
+	}
+	if o.Refused != "" {
+		line += ": refused: " + o.Refused
+	}
+	return line
+}
+
+// WriteNotes prints what a run accepted without failing: input oddities
+// (a key repeated with the same value) and public references acknowledged
+// by the config's ignore list.
+func WriteNotes(w io.Writer, r *Report) {
+	if r == nil {
+		return
+	}
+	for _, warning := range r.Warnings {
+		fmt.Fprintf(w, "helm-airgap: warning: %s\n", warning)
+	}
+	for _, o := range r.Ignored {
+		fmt.Fprintf(w, "helm-airgap: ignored as configured: %s\n", o.describe())
+	}
 }

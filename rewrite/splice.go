@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"bytes"
+	"encoding/json"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -21,9 +22,10 @@ type edit struct {
 // parsed node says; any doubt (escapes, multi-line or block scalars, flow
 // collections it cannot extend) returns false and the caller re-encodes.
 type splicer struct {
-	data  []byte
-	lines []int // byte offset of each line's start, built on first use
-	edits []edit
+	data   []byte
+	lines  []int // byte offset of each line's start, built on first use
+	edits  []edit
+	blocks map[*yaml.Node][]int // literal block scalars' line starts (literalLines)
 }
 
 // offset converts the parser's 1-based line and column (counted in
@@ -97,13 +99,14 @@ func (s *splicer) skipProperties(o int) int {
 	return o
 }
 
-// replace puts text in place of n.Value[start:end].
+// replace puts text in place of n.Value[start:end], which must not span
+// lines.
 func (s *splicer) replace(n *yaml.Node, start, end int, text string) bool {
-	from, _, ok := s.scalarSpan(n)
-	if !ok {
+	from, to := s.valueByte(n, start), s.valueByte(n, end)
+	if from < 0 || to < 0 || to-from != end-start || strings.Contains(n.Value[start:end], "\n") {
 		return false
 	}
-	s.edits = append(s.edits, edit{at: from + start, del: end - start, text: text})
+	s.edits = append(s.edits, edit{at: from, del: end - start, text: text})
 	return true
 }
 
@@ -386,22 +389,147 @@ func (s *splicer) apply() []byte {
 	return append(out, s.data[pos:]...)
 }
 
-// quoteName writes a secret name as a YAML string: plain, unless plain would
-// read as a number, boolean or null.
+// quoteName writes a name as a YAML string: plain when every YAML reader
+// takes it for one, double-quoted otherwise. YAML 1.1 readers
+// (sigs.k8s.io/yaml, which kubectl and Helm use) read y, n, yes, no, on and
+// off as booleans where go.yaml.in/yaml/v3 reads strings, and both read
+// true, null, ~ and numbers as other types; so a plain name starts with a
+// letter, holds only letters, digits, '.', '-' and '_', and is none of
+// those words.
 func quoteName(name string) string {
-	var v any
-	if err := yaml.Unmarshal([]byte(name), &v); err == nil {
-		if _, isString := v.(string); isString {
-			return name
-		}
+	if readsAsString(name) {
+		return name
 	}
-	return `"` + name + `"`
+	return doubleQuoted(name)
 }
 
+func readsAsString(name string) bool {
+	switch strings.ToLower(name) {
+	case "y", "yes", "n", "no", "on", "off", "true", "false", "null":
+		return false
+	}
+	for i, c := range name {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_')) {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// doubleQuoted writes s as a JSON string, which is also a YAML
+// double-quoted scalar, whatever s holds.
+func doubleQuoted(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// flowItems writes names as the JSON items of a flow imagePullSecrets list.
 func flowItems(names []string) string {
 	items := make([]string, len(names))
 	for i, name := range names {
-		items[i] = `{"name": "` + name + `"}`
+		items[i] = `{"name": ` + doubleQuoted(name) + `}`
 	}
 	return strings.Join(items, ", ")
+}
+
+// valueByte maps offset i (0 to len) of n's value to the offset in s.data of
+// the byte that spells it, or returns -1. It knows single-line scalars spelt
+// exactly and literal block scalars ("|"), whose lines are the value's lines
+// behind a fixed indentation; folded, escaped and multi-line flow scalars
+// are not spelt byte for byte and return -1.
+func (s *splicer) valueByte(n *yaml.Node, i int) int {
+	if i < 0 || i > len(n.Value) {
+		return -1
+	}
+	if start, end, ok := s.scalarSpan(n); ok {
+		if i > end-start {
+			return -1
+		}
+		return start + i
+	}
+	if n.Kind != yaml.ScalarNode || n.Style&yaml.LiteralStyle == 0 {
+		return -1
+	}
+	starts, ok := s.literalLines(n)
+	if !ok {
+		return -1
+	}
+	line := 0
+	for v := 0; v < len(n.Value) && v < i; v++ {
+		if n.Value[v] == '\n' {
+			line++
+		}
+	}
+	lineStart := strings.LastIndexByte(n.Value[:i], '\n') + 1
+	if line >= len(starts) || starts[line] < 0 {
+		return -1
+	}
+	return starts[line] + i - lineStart
+}
+
+// literalLines returns, for each line of a literal block scalar's value, the
+// offset in s.data where its text starts, after checking that every line is
+// spelt there exactly. Lines of white space only get -1.
+func (s *splicer) literalLines(n *yaml.Node) ([]int, bool) {
+	if s.blocks == nil {
+		s.blocks = map[*yaml.Node][]int{}
+	}
+	if starts, ok := s.blocks[n]; ok {
+		return starts, starts != nil
+	}
+	starts := s.spellLiteral(n)
+	s.blocks[n] = starts
+	return starts, starts != nil
+}
+
+func (s *splicer) spellLiteral(n *yaml.Node) []int {
+	o := s.offset(n.Line, n.Column)
+	if o >= 0 && (n.Anchor != "" || n.Style&yaml.TaggedStyle != 0) {
+		o = s.skipProperties(o)
+	}
+	if o < 0 || o >= len(s.data) || s.data[o] != '|' {
+		return nil
+	}
+	nl := bytes.IndexByte(s.data[o:], '\n')
+	if nl < 0 {
+		return nil
+	}
+	pos := o + nl + 1 // the first content line
+	lines := strings.Split(strings.TrimRight(n.Value, "\n"), "\n")
+	indent := -1
+	starts := make([]int, len(lines))
+	for k, want := range lines {
+		if pos > len(s.data) {
+			return nil
+		}
+		end := len(s.data)
+		if e := bytes.IndexByte(s.data[pos:], '\n'); e >= 0 {
+			end = pos + e
+		}
+		got := bytes.TrimSuffix(s.data[pos:end], []byte{'\r'})
+		if want == "" {
+			if !isBlank(got) {
+				return nil
+			}
+			starts[k] = -1
+			pos = end + 1
+			continue
+		}
+		if indent < 0 {
+			indent = len(got) - len(bytes.TrimLeft(got, " ")) - (len(want) - len(strings.TrimLeft(want, " ")))
+			if indent < 0 {
+				return nil
+			}
+		}
+		if len(got) != indent+len(want) || !isBlank(got[:indent]) || string(got[indent:]) != want {
+			return nil
+		}
+		starts[k] = pos + indent
+		pos = end + 1
+	}
+	return starts
 }

@@ -101,10 +101,90 @@ func (s *splitter) take(cut int) (chunk, error) {
 	}
 	data := append([]byte(nil), s.buf[s.start:cut]...)
 	c := chunk{index: s.index, line: s.line, data: data}
+	if err := c.checkLineBreaks(); err != nil {
+		return chunk{}, err
+	}
 	s.index++
 	s.line += bytes.Count(data, []byte{'\n'})
 	s.start = cut
 	return c, nil
+}
+
+// checkLineBreaks refuses a chunk holding a line break other than LF and
+// CRLF. YAML parsers also break lines at a lone CR, NEL (U+0085), LS
+// (U+2028) and PS (U+2029) (go.yaml.in/yaml/v3, and so kustomize and
+// sigs.k8s.io/yaml, do), while the splitter and every line-based step here
+// cut at LF only: "a: b\r---\rkind: Pod" would be one document here and two
+// to kubectl. Refusing such input keeps every reader of the stream in
+// agreement. A UTF-16 byte order mark is refused for the same reason: the
+// parser would decode UTF-16 that the splitter reads as bytes.
+func (c chunk) checkLineBreaks() error {
+	if bytes.HasPrefix(c.data, []byte("\xff\xfe")) || bytes.HasPrefix(c.data, []byte("\xfe\xff")) {
+		return fmt.Errorf("document %d (line %d): UTF-16 input (a byte order mark); convert it to UTF-8", c.index+1, c.line)
+	}
+	at, what := foreignLineBreak(c.data)
+	if at < 0 {
+		return nil
+	}
+	line := c.line + bytes.Count(c.data[:at], []byte{'\n'})
+	return fmt.Errorf("document %d (line %d): line %d ends in %s, which YAML parsers read as a line break and helm-airgap does not; use LF or CRLF line ends",
+		c.index+1, c.line, line, what)
+}
+
+// foreignBreaks are the line breaks YAML knows besides LF and CRLF, by
+// their first byte: each names the break when the bytes after that first
+// byte complete one.
+var foreignBreaks = []struct {
+	lead byte
+	name func(rest []byte) string
+}{
+	{'\r', func(rest []byte) string {
+		if len(rest) == 0 || rest[0] != '\n' {
+			return "a lone carriage return (CR)"
+		}
+		return ""
+	}},
+	{0xc2, func(rest []byte) string {
+		if len(rest) > 0 && rest[0] == 0x85 {
+			return "a next line character (NEL, U+0085)"
+		}
+		return ""
+	}},
+	{0xe2, func(rest []byte) string {
+		switch {
+		case len(rest) < 2 || rest[0] != 0x80:
+		case rest[1] == 0xa8:
+			return "a line separator (LS, U+2028)"
+		case rest[1] == 0xa9:
+			return "a paragraph separator (PS, U+2029)"
+		}
+		return ""
+	}},
+}
+
+// foreignLineBreak returns the offset of the first line break in data that
+// is not LF or CRLF, and what it is; -1 when there is none. Each kind is
+// found with bytes.IndexByte, fast enough for the splitter's goroutine.
+func foreignLineBreak(data []byte) (int, string) {
+	at, what := -1, ""
+	for _, b := range foreignBreaks {
+		end := len(data)
+		if at >= 0 {
+			end = at // only an earlier one matters now
+		}
+		for i := 0; i < end; i++ {
+			j := bytes.IndexByte(data[i:end], b.lead)
+			if j < 0 {
+				break
+			}
+			i += j
+			if name := b.name(data[i+1:]); name != "" {
+				at, what = i, name
+				break
+			}
+		}
+	}
+	return at, what
 }
 
 // fill reads another block, first moving the unread bytes to the front of

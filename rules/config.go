@@ -25,6 +25,10 @@ type Config struct {
 	PullSecrets []string     `yaml:"pullSecrets,omitempty" json:"pullSecrets,omitempty"`
 	Allow       []string     `yaml:"allow,omitempty" json:"allow,omitempty"`
 	ImageFields []ImageField `yaml:"imageFields,omitempty" json:"imageFields,omitempty"`
+	// Operators extend the built-in catalogue (catalogue.yaml) in its shape.
+	Operators []Operator `yaml:"catalogue,omitempty" json:"catalogue,omitempty"`
+	// Ignore acknowledges public references left on purpose, each with a reason.
+	Ignore []Ignore `yaml:"ignore,omitempty" json:"ignore,omitempty"`
 
 	// The phone-home audit and the internal cert-manager issuer (egress.go).
 	Egress *EgressConfig `yaml:"egress,omitempty" json:"egress,omitempty"`
@@ -321,6 +325,7 @@ func (c *Config) Compile() (*Mapper, error) {
 			fail(c.errorf(key+".path", "%v", err))
 		}
 	}
+	errs = append(errs, c.validateCatalogue()...)
 	errs = append(errs, c.validateEgress()...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -43,13 +43,6 @@ func (f ImageField) Matches(apiVersion, kind string) bool {
 	return !strings.Contains(f.APIVersion, "/") && f.APIVersion == group
 }
 
-// BuiltinImageFields are the custom-resource image fields helm-airgap knows
-// without configuration: the operators whose CRs name the image the operator
-// will run.
-var BuiltinImageFields = []ImageField{
-	{APIVersion: "monitoring.coreos.com", Kind: "Prometheus", Path: "spec.image"},
-	{APIVersion: "monitoring.coreos.com", Kind: "Prometheus", Path: "spec.thanos.image"},
-	{APIVersion: "monitoring.coreos.com", Kind: "PrometheusAgent", Path: "spec.image"},
-	{APIVersion: "monitoring.coreos.com", Kind: "Alertmanager", Path: "spec.image"},
-	{APIVersion: "monitoring.coreos.com", Kind: "ThanosRuler", Path: "spec.image"},
-}
+// BuiltinImageFields are the custom-resource image fields of the built-in
+// catalogue (catalogue.yaml).
+var BuiltinImageFields = DefaultCatalogue().AllImageFields()

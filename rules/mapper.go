@@ -192,3 +192,55 @@ func (m *Mapper) Knows(domain string) bool {
 	}
 	return false
 }
+
+// MapPrefix maps a registry or repository prefix that a program joins with
+// image names at run time: Istio's hub ("docker.io/istio"), an image
+// registry knob ("quay.io"). Every image under the prefix must land under
+// one destination prefix, so a rule for part of what lies below it makes
+// the prefix ambiguous: an error naming that rule.
+func (m *Mapper) MapPrefix(s string) (Mapping, error) {
+	prefix, err := normalizePrefix(s)
+	if err != nil {
+		return Mapping{}, fmt.Errorf("invalid image prefix %q: %w", s, err)
+	}
+	domain, path, _ := strings.Cut(prefix, "/")
+	out := Mapping{Source: Ref{Written: s, Domain: domain, Path: path}, Dest: s, DestRepo: prefix}
+	if m.internal[domain] {
+		out.Status = Internal
+		return out, nil
+	}
+	for _, rule := range m.rules {
+		if rule.from != prefix && underPrefix(rule.from, prefix) {
+			return Mapping{}, fmt.Errorf("images under the prefix %q are split by the rule for %q, so the prefix cannot be rewritten as one; add a rule for %q itself", s, rule.from, prefix)
+		}
+	}
+	switch rule, ok := m.match(prefix); {
+	case ok:
+		out.DestRepo = rule.to + prefix[len(rule.from):]
+		out.Rule = rule.from
+	case m.mirror != "" && path != "":
+		out.DestRepo = m.mirror + "/" + path
+		out.Rule = "mirror"
+	case m.mirror != "":
+		out.DestRepo = m.mirror
+		out.Rule = "mirror"
+	default:
+		out.Status = Unmapped
+		return out, nil
+	}
+	out.Status, out.Dest = Rewritten, out.DestRepo
+	return out, nil
+}
+
+// normalizePrefix turns a prefix into "domain[/path]": a bare host stays a
+// host, a path without a registry is a Docker Hub namespace ("istio" is
+// docker.io/istio, not docker.io/library/istio).
+func normalizePrefix(s string) (string, error) {
+	if isDomain(s) || HasExplicitDomain(s) {
+		return parsePrefix(s)
+	}
+	if _, err := reference.ParseNamed("prefix.invalid/" + s); err != nil {
+		return "", err
+	}
+	return "docker.io/" + s, nil
+}

@@ -36,7 +36,8 @@ func (f *function) Process(rl *framework.ResourceList) error {
 	r := &itemRun{mapper: mapper, sourceItem: map[string]int{}}
 	r.opts = rewrite.Options{
 		Mapper:      mapper,
-		ImageFields: append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...),
+		Catalogue:   cfg.Catalogue(),
+		Ignore:      cfg.Ignore,
 		Workers:     1, // one document per run
 		OnImage:     r.onImage,
 		Passes:      rewrite.ConfigPasses(cfg), // the config's issuer: rewrite (rewrite/issuer.go)

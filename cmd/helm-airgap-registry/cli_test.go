@@ -41,9 +41,7 @@ func newCLI(t *testing.T) *cli {
 // run returns stdout, stderr and the exit code.
 func (c *cli) run(stdin string, args ...string) (string, string, int) {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	cmd.Env = c.env
-	cmd.Dir = c.dir
+	cmd := c.command(c.bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -59,6 +57,14 @@ func (c *cli) run(stdin string, args ...string) (string, string, int) {
 	return stdout.String(), stderr.String(), code
 }
 
+// command is bin with args, run in the test directory with the test
+// environment.
+func (c *cli) command(bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env, cmd.Dir = c.env, c.dir
+	return cmd
+}
+
 // must runs and requires an exit code.
 func (c *cli) must(code int, stdin string, args ...string) (string, string) {
 	c.t.Helper()
@@ -67,6 +73,17 @@ func (c *cli) must(code int, stdin string, args ...string) (string, string) {
 		c.t.Fatalf("helm-airgap %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), got, code, stdout, stderr)
 	}
 	return stdout, stderr
+}
+
+// expect runs, requires an exit code and a line part on stderr, and
+// returns stderr.
+func (c *cli) expect(code int, want string, args ...string) string {
+	c.t.Helper()
+	_, stderr := c.must(code, "", args...)
+	if !strings.Contains(stderr, want) {
+		c.t.Errorf("helm-airgap %s: stderr lacks %q:\n%s", strings.Join(args, " "), want, stderr)
+	}
+	return stderr
 }
 
 func (c *cli) write(name, content string) string {

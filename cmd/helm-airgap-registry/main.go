@@ -25,6 +25,8 @@ const (
 	exitOK     = 0
 	exitFailed = 1
 	exitUsage  = 2
+	// exitInterrupted is 128+SIGINT, as shells report a Ctrl-C.
+	exitInterrupted = 130
 )
 
 // usageError marks a problem with flags, config or inputs.
@@ -58,6 +60,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitFailed
 	}
 	fmt.Fprintf(stderr, "helm-airgap: %v\n", err)
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "helm-airgap: interrupted; nothing was left under a final name half-written (run the same command again to resume)")
+		return exitInterrupted
+	}
 	if errors.As(err, &failed) {
 		return exitFailed
 	}
@@ -77,6 +83,6 @@ every destination exists before anyone runs helm install. Run it as
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newMirrorCommand(), newVerifyCommand())
+	root.AddCommand(newMirrorCommand(), newVerifyCommand(), newResolveCommand())
 	return root
 }

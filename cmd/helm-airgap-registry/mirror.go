@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/plexicus/helm-airgap/mirror"
@@ -14,7 +15,7 @@ import (
 
 func newMirrorCommand() *cobra.Command {
 	var o options
-	var toArchive string
+	var toArchive, splitSize string
 	var charts []string
 	var dryRun bool
 	cmd := &cobra.Command{
@@ -32,10 +33,26 @@ config and credential helpers (docker login, crane auth login).
 Across an air gap, in two steps:
   outside:  mirror --to-archive bundle.tar [inputs]   (one OCI image layout tar)
   inside:   mirror --from-archive bundle.tar          (push to the internal registry)
-The archive records each image's source and destination. Inside, the
-destinations recorded are used, or, when a config is given (--config,
-$HELM_AIRGAP_CONFIG, --mirror or --rule), recomputed from it. --chart adds a
-chart's OCI artifact (oci://...), mapped by the same rules.
+The archive records each image's source and destination, the mirror
+prefixes of the config it was written with, and the digest and size of
+every blob. Inside, every blob is checked before anything is pushed (a
+damaged or altered archive is refused), the destinations are shown, and any
+destination outside the recorded prefixes (or, when a config is given with
+--config, $HELM_AIRGAP_CONFIG, --mirror or --rule, outside the config's;
+destinations are then recomputed from it) is refused. --split-size writes
+numbered volumes (bundle.tar.001, .002, ...) for removable media; give the
+first volume or the plain name to read them back. An interrupted archive is
+never left under its final name; run the same command again to resume.
+
+Signatures, attestations and SBOMs travel with their image: OCI 1.1
+referrers (the referrers API, or the sha256-<digest> tag index) and cosign's
+sha256-<digest>.sig/.att/.sbom tags, for the image and each platform
+manifest kept (--no-referrers leaves them behind). --platform keeps only
+some platforms of a multi-platform index (a digest-pinned index is copied
+whole: its digest is what the release pulls). --lock writes the digests
+mirrored to a lock file (docs/lock.md) for rewrite --lock and verify --lock.
+
+--chart adds a chart's OCI artifact (oci://...), mapped by the same rules.
 
 Exit codes: 0 every image is at its destination, 1 an image failed (listed at
 the end) or has no destination, 2 usage, config or input error.`,
@@ -49,25 +66,29 @@ the end) or has no destination, 2 usage, config or input error.`,
     --chart oci://registry.example.com/charts/app:1.2.3 rendered/
   helm-airgap mirror --from-archive bundle.tar            # inside, after carrying it`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rest, help, err := parseArgs(cmd, args)
-			if err != nil || help {
-				if help {
-					return cmd.Help()
-				}
-				return err
+		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
+			split, err := parseSize(splitSize)
+			if err != nil {
+				return usageError{fmt.Errorf("--split-size: %w", err)}
 			}
-			return runMirror(cmd, &o, rest, toArchive, charts, dryRun)
-		},
+			if split > 0 && toArchive == "" {
+				return usageError{errors.New("--split-size is for --to-archive")}
+			}
+			return runMirror(cmd, &o, rest, toArchive, split, charts, dryRun)
+		}),
 	}
 	o.addFlags(cmd)
+	cmd.Flags().StringVar(&o.platforms, "platform", "", "keep only these platforms of a multi-platform image (os/arch[/variant], comma-separated)")
+	cmd.Flags().StringVar(&o.lockFile, "lock", "", "write the digests mirrored to this lock file (entries for other sources are kept)")
+	cmd.Flags().StringVar(&splitSize, "split-size", "", "with --to-archive (a tar): write numbered volumes of at most this size (such as 4GiB, 700MiB)")
 	cmd.Flags().StringVar(&toArchive, "to-archive", "", "write the images to one OCI image layout archive (a .tar, or an existing directory) instead of the registry")
-	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart's OCI artifact (oci://REGISTRY/REPO/CHART:VERSION); repeatable")
+	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart: its OCI artifact (oci://REGISTRY/REPO/CHART:VERSION), a packaged .tgz (with its .prov) or a chart directory; repeatable")
+	cmd.Flags().StringVar(&o.chartTo, "chart-to", "", "repository prefix local charts (--chart DIR or .tgz) are pushed under, as REGISTRY/PATH/NAME:VERSION (default MIRROR/charts)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (SOURCE DESTINATION lines) and copy nothing")
 	return cmd
 }
 
-func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, charts []string, dryRun bool) error {
+func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, split int64, charts []string, dryRun bool) error {
 	if o.fromArchive != "" {
 		switch {
 		case toArchive != "":
@@ -84,13 +105,15 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		return err
 	}
 	items := mirror.Items(p, false)
-	if len(charts) > 0 {
-		_, mapper, err := o.load()
+	var recorded []string // the mirror prefixes an archive records
+	if o.planFile == "" || len(charts) > 0 {
+		cfg, mapper, err := o.load()
 		if err != nil {
 			return err
 		}
+		recorded = prefixes(cfg, mapper)
 		for _, c := range charts {
-			item, err := chartItem(c, mapper)
+			item, err := chartItem(c, mapper, o.chartTo)
 			if err != nil {
 				return usageError{err}
 			}
@@ -98,6 +121,10 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		}
 	}
 	if dryRun {
+		if !o.noReferrers {
+			// Counting them means asking every source: resolve --lock does.
+			fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: each image's signatures, attestations and SBOMs would travel with it (--no-referrers to leave them; helm-airgap-registry resolve --lock lists them)")
+		}
 		return printPlan(cmd.OutOrStdout(), items)
 	}
 	client, err := o.client(cmd)
@@ -106,11 +133,18 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 	}
 	var report *mirror.Report
 	if toArchive != "" {
-		if report, err = client.ToArchive(cmd.Context(), items, toArchive); err != nil {
+		if o.planFile != "" {
+			recorded = append(recorded, repositories(items)...)
+		}
+		opts := mirror.ArchiveOptions{Prefixes: recorded, SplitSize: split}
+		if report, err = client.ToArchive(cmd.Context(), items, toArchive, opts); err != nil {
 			return err
 		}
 	} else {
 		report = client.Copy(cmd.Context(), items)
+	}
+	if err := writeLock(cmd, o, report); err != nil {
+		return err
 	}
 	return summarize(cmd, o, report, verbFor(toArchive))
 }
@@ -122,11 +156,15 @@ func verbFor(toArchive string) string {
 	return "mirrored"
 }
 
-// chartItem maps a chart's OCI reference by the rules, like an image.
-func chartItem(ref string, mapper *rules.Mapper) (mirror.Item, error) {
+// chartItem maps a chart's OCI reference by the rules, like an image; a
+// local chart (.tgz or directory) is packaged and goes under chartTo.
+func chartItem(ref string, mapper *rules.Mapper, chartTo string) (mirror.Item, error) {
 	raw := strings.TrimPrefix(ref, "oci://")
 	if raw == ref {
-		return mirror.Item{}, fmt.Errorf("--chart %q: give the chart's OCI reference, oci://REGISTRY/REPO/CHART:VERSION", ref)
+		if _, err := os.Stat(ref); err == nil {
+			return localChartItem(ref, mapper, chartTo)
+		}
+		return mirror.Item{}, fmt.Errorf("--chart %q: give the chart's OCI reference (oci://REGISTRY/REPO/CHART:VERSION), a packaged chart (.tgz) or a chart directory", ref)
 	}
 	m, err := mapper.Map(raw)
 	if err != nil {
@@ -146,16 +184,20 @@ func chartItem(ref string, mapper *rules.Mapper) (mirror.Item, error) {
 	return mirror.Item{Image: img, Chart: true, Digest: img.Digest()}, nil
 }
 
-// pushArchive is the inside half: push an archive to the internal registry.
+// pushArchive is the inside half: check the archive, show where it sends
+// each image, and push it to the internal registry.
 func pushArchive(cmd *cobra.Command, o *options, dryRun bool) error {
-	a, err := mirror.OpenArchive(o.fromArchive)
-	if err != nil {
-		return usageError{err}
-	}
-	defer a.Close()
-	entries, err := archiveEntries(o, a)
+	a, err := openArchive(cmd, o)
 	if err != nil {
 		return err
+	}
+	defer a.Close()
+	entries, allowed, err := archiveEntries(o, a)
+	if err != nil {
+		return err
+	}
+	if err := mirror.CheckDestinations(entries, allowed); err != nil {
+		return failedError{err}
 	}
 	if dryRun {
 		items := make([]mirror.Item, len(entries))
@@ -168,22 +210,54 @@ func pushArchive(cmd *cobra.Command, o *options, dryRun bool) error {
 	if err != nil {
 		return err
 	}
-	return summarize(cmd, o, client.Push(cmd.Context(), a, entries), "pushed from "+o.fromArchive)
+	showDestinations(cmd.ErrOrStderr(), entries, allowed)
+	report := client.Push(cmd.Context(), a, entries)
+	if err := writeLock(cmd, o, report); err != nil {
+		return err
+	}
+	return summarize(cmd, o, report, "pushed from "+o.fromArchive)
 }
 
-// archiveEntries returns the archive's entries with their destinations:
-// recorded, or recomputed with the current config when one is given.
-func archiveEntries(o *options, a *mirror.Archive) ([]mirror.Entry, error) {
-	if !o.configGiven() {
-		return a.Entries, nil
-	}
-	_, mapper, err := o.load()
+// openArchive opens and checks the archive --from-archive names; an
+// interrupted check is not an input error.
+func openArchive(cmd *cobra.Command, o *options) (*mirror.Archive, error) {
+	a, err := mirror.OpenArchive(cmd.Context(), o.fromArchive)
 	if err != nil {
-		return nil, err
+		if cmd.Context().Err() != nil {
+			return nil, err
+		}
+		return nil, usageError{err}
+	}
+	return a, nil
+}
+
+// showDestinations says where the archive's images are about to go, before
+// anything is pushed.
+func showDestinations(w io.Writer, entries []mirror.Entry, allowed []string) {
+	fmt.Fprintf(w, "helm-airgap: pushing %d archived image(s) under %s:\n", len(entries), strings.Join(allowed, ", "))
+	for _, e := range entries {
+		fmt.Fprintf(w, "  %s -> %s\n", e.Source, e.Destination)
+	}
+}
+
+// archiveEntries returns the archive's entries with their destinations,
+// and the prefixes those must stay under: recorded in the archive, or
+// recomputed with the current config and its prefixes when one is given.
+func archiveEntries(o *options, a *mirror.Archive) ([]mirror.Entry, []string, error) {
+	if !o.configGiven() {
+		return a.Entries, a.Prefixes, nil
+	}
+	cfg, mapper, err := o.load()
+	if err != nil {
+		return nil, nil, err
 	}
 	var entries []mirror.Entry
 	var problems []string
 	for _, e := range a.Entries {
+		if e.Chart && isLocalChartSource(e.Source) {
+			entries = append(entries, e) // no source to map: keep where it was sent, under the config's prefixes
+			continue
+		}
 		m, err := mapper.Map(e.Source)
 		switch {
 		case err != nil:
@@ -199,9 +273,9 @@ func archiveEntries(o *options, a *mirror.Archive) ([]mirror.Entry, error) {
 		entries = append(entries, e)
 	}
 	if len(problems) > 0 {
-		return nil, failedError{fmt.Errorf("the current config gives %d archived image(s) no destination:\n  %s", len(problems), strings.Join(problems, "\n  "))}
+		return nil, nil, failedError{fmt.Errorf("the current config gives %d archived image(s) no destination:\n  %s", len(problems), strings.Join(problems, "\n  "))}
 	}
-	return entries, nil
+	return entries, prefixes(cfg, mapper), nil
 }
 
 // printPlan is the dry run: what would be copied, as plan lines.
@@ -217,8 +291,9 @@ func printPlan(w io.Writer, items []mirror.Item) error {
 // it cannot scroll away, and sets the exit code.
 func summarize(cmd *cobra.Command, o *options, r *mirror.Report, verb string) error {
 	w := cmd.ErrOrStderr()
-	fmt.Fprintf(w, "helm-airgap: %s %d image(s): %d copied, %d already present, %d failed\n",
-		verb, len(r.Results), r.Count(mirror.Copied), r.Count(mirror.Present), r.Count(mirror.Failed))
+	total, copied := r.ReferrerCounts()
+	fmt.Fprintf(w, "helm-airgap: %s %d image(s): %d copied, %d already present, %d failed; %d referrer(s) (signatures, attestations, SBOMs): %d copied\n",
+		verb, len(r.Results), r.Count(mirror.Copied), r.Count(mirror.Present), r.Count(mirror.Failed), total, copied)
 	if r.OK() {
 		return nil
 	}

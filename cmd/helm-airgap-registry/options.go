@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/plexicus/helm-airgap/inputs"
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/mirror"
@@ -34,6 +35,11 @@ type options struct {
 	backoff  time.Duration
 	insecure bool
 	progress string
+
+	noReferrers bool
+	platforms   string
+	lockFile    string
+	chartTo     string
 }
 
 func (o *options) addFlags(cmd *cobra.Command) {
@@ -47,6 +53,7 @@ func (o *options) addFlags(cmd *cobra.Command) {
 	f.DurationVar(&o.backoff, "retry-delay", time.Second, "first wait before a retry; doubles each time")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain-HTTP registries and unverified TLS certificates (local registries)")
 	f.StringVar(&o.progress, "progress", "auto", "progress bars on stderr: auto (when it is a terminal), always or never")
+	f.BoolVar(&o.noReferrers, "no-referrers", false, "leave signatures, attestations and SBOMs (OCI referrers and cosign tags) behind")
 	f.BoolP("help", "h", false, "help for "+cmd.Name())
 }
 
@@ -63,6 +70,21 @@ func parseArgs(cmd *cobra.Command, args []string) (rest []string, help bool, err
 	}
 	help, _ = cmd.Flags().GetBool("help")
 	return rest, help, nil
+}
+
+// withParsedArgs is a RunE that parses the flags itself (see parseArgs),
+// answers --help, and runs run with what is left.
+func withParsedArgs(run func(cmd *cobra.Command, rest []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		rest, help, err := parseArgs(cmd, args)
+		if err != nil {
+			return err
+		}
+		if help {
+			return cmd.Help()
+		}
+		return run(cmd, rest)
+	}
 }
 
 // configGiven reports whether a config was named: then archive entries go
@@ -170,8 +192,61 @@ func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 	if retries == 0 {
 		retries = -1 // the client's zero value means its default
 	}
+	var platforms []v1.Platform
+	if o.platforms != "" {
+		var err error
+		if platforms, err = mirror.ParsePlatforms(o.platforms); err != nil {
+			return nil, usageError{fmt.Errorf("--platform: %w", err)}
+		}
+	}
 	return mirror.New(mirror.Options{
 		Jobs: o.jobs, Retries: retries, Backoff: o.backoff, Insecure: o.insecure,
 		Log: stderr, Progress: bars, UserAgent: "helm-airgap/" + currentVersion(),
+		NoReferrers: o.noReferrers, Platforms: platforms,
 	})
+}
+
+// prefixes are the repository prefixes of the config's destinations: the
+// mirror and every rule's "to", normalized as references are.
+func prefixes(cfg *rules.Config, mapper *rules.Mapper) []string {
+	var out []string
+	for _, p := range append([]string{mapper.Mirror(), cfg.Mirror}, ruleTargets(cfg)...) {
+		if n, ok := normalizePrefix(p); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func ruleTargets(cfg *rules.Config) []string {
+	var out []string
+	for _, r := range cfg.Rules {
+		out = append(out, r.To)
+	}
+	return out
+}
+
+// normalizePrefix normalizes a repository prefix the way a reference under
+// it is normalized ("Registry.Internal/x" -> "registry.internal/x").
+func normalizePrefix(p string) (string, bool) {
+	if p == "" {
+		return "", false
+	}
+	ref, err := rules.ParseRef(strings.TrimSuffix(p, "/") + "/x")
+	if err != nil {
+		return "", false
+	}
+	return strings.TrimSuffix(ref.Repository(), "/x"), true
+}
+
+// repositories are the destination repositories of items, the prefixes
+// recorded when there is no config (a plan given with --plan).
+func repositories(items []mirror.Item) []string {
+	var out []string
+	for _, it := range items {
+		if ref, err := rules.ParseRef(it.Destination); err == nil {
+			out = append(out, ref.Repository())
+		}
+	}
+	return out
 }

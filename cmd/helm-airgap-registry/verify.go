@@ -3,14 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/plexicus/helm-airgap/mirror"
+	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/spf13/cobra"
 )
 
 func newVerifyCommand() *cobra.Command {
 	var o options
 	var strict bool
+	var keyFile string
 	cmd := &cobra.Command{
 		Use:   "verify [FILE|DIR|-]... | verify CHART [helm template flags]",
 		Short: "Check that every destination image exists in the internal registry",
@@ -21,7 +24,22 @@ digest is checked by that digest, as the runtime will pull it.
 
 --strict also checks that an image whose digest is known is at that exact
 digest under the reference it is pulled by (its tag included): a
-digest-pinned source, or, with --from-archive, every archived image.
+digest-pinned source, or, with --from-archive, every archived image (a
+platform-filtered index at the digest it was archived with). It also
+requires every signature, attestation and SBOM the archive records (or,
+without an archive, the source has, when the source can be reached) to be at
+the destination.
+
+--lock FILE checks each image against the digest and referrers the lock
+records (the filtered index's digest when --platform filtered it); an image
+the lock does not know fails.
+
+--key cosign.pub also checks, offline, that every destination has a cosign
+signature made with that key for the digest it holds (for a platform-filtered
+index with --lock, the signature of the source index counts). No
+transparency log or certificate authority is asked: it proves the key's
+holder signed these exact bytes; it does not prove when, that the key was
+not revoked, or who holds it (see docs/supply-chain.md).
 
 The plan comes from the same inputs and config as "helm-airgap images", from
 --plan, or from an archive (--from-archive) written by mirror --to-archive.
@@ -32,34 +50,39 @@ digest or could not be checked, 2 usage, config or input error.`,
   helm airgap verify ./chart -f values-prod.yaml -c airgap.yaml --strict
   helm-airgap verify --from-archive bundle.tar --strict`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rest, help, err := parseArgs(cmd, args)
-			if err != nil || help {
-				if help {
-					return cmd.Help()
-				}
-				return err
-			}
-			return runVerify(cmd, &o, rest, strict)
-		},
+		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
+			return runVerify(cmd, &o, rest, strict, keyFile)
+		}),
 	}
 	o.addFlags(cmd)
-	cmd.Flags().BoolVar(&strict, "strict", false, "also require the exact digest of every digest-pinned (or archived) image")
+	cmd.Flags().BoolVar(&strict, "strict", false, "also require the exact digest of every digest-pinned (archived, locked) image and every referrer it had")
+	cmd.Flags().StringVar(&keyFile, "key", "", "also check each destination's cosign signature with this public key (PEM), offline")
+	cmd.Flags().StringVar(&o.lockFile, "lock", "", "check every image against the digests and referrers this lock file records (implies --strict)")
 	return cmd
 }
 
-func runVerify(cmd *cobra.Command, o *options, args []string, strict bool) error {
+func runVerify(cmd *cobra.Command, o *options, args []string, strict bool, keyFile string) error {
+	var verifier signature.Verifier
+	if keyFile != "" {
+		pemBytes, err := os.ReadFile(keyFile)
+		if err != nil {
+			return usageError{fmt.Errorf("reading the public key: %w", err)}
+		}
+		if verifier, err = mirror.LoadPublicKey(pemBytes); err != nil {
+			return usageError{fmt.Errorf("%s: %w", keyFile, err)}
+		}
+	}
 	var items []mirror.Item
 	if o.fromArchive != "" {
 		if len(args) > 0 || o.planFile != "" {
 			return usageError{errors.New("--from-archive takes no manifests or plan: the archive records its images")}
 		}
-		a, err := mirror.OpenArchive(o.fromArchive)
+		a, err := openArchive(cmd, o)
 		if err != nil {
-			return usageError{err}
+			return err
 		}
 		defer a.Close()
-		entries, err := archiveEntries(o, a)
+		entries, _, err := archiveEntries(o, a)
 		if err != nil {
 			return err
 		}
@@ -73,15 +96,32 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool) error
 		}
 		items = mirror.Items(p, true)
 	}
+	var unlocked []mirror.Item
+	if o.lockFile != "" {
+		var err error
+		if items, unlocked, err = applyLock(o.lockFile, items); err != nil {
+			return err
+		}
+		strict = true
+	}
 	client, err := o.client(cmd)
 	if err != nil {
 		return err
 	}
 	r := client.Verify(cmd.Context(), items, strict)
 	w := cmd.ErrOrStderr()
-	bad := r.Count(mirror.Missing) + r.Count(mirror.Mismatch) + r.Count(mirror.Failed)
+	unsigned := checkSignatures(cmd, client, verifier, r)
+	bad := r.Count(mirror.Missing) + r.Count(mirror.Mismatch) + r.Count(mirror.Failed) + r.Count(mirror.Unattached) + len(unlocked) + len(unsigned)
 	fmt.Fprintf(w, "helm-airgap: verified %d image(s): %d present, %d missing, %d with another digest, %d could not be checked\n",
 		len(r.Results), r.Count(mirror.Present), r.Count(mirror.Missing), r.Count(mirror.Mismatch), r.Count(mirror.Failed))
+	if n := r.Count(mirror.Unattached); n > 0 {
+		fmt.Fprintf(w, "helm-airgap: %d image(s) lack signatures, attestations or SBOMs their source had\n", n)
+	}
+	for _, res := range r.Results {
+		if res.Note != "" {
+			fmt.Fprintf(w, "helm-airgap: note: %s\n", res.Note)
+		}
+	}
 	if bad == 0 {
 		return nil
 	}
@@ -92,6 +132,8 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool) error
 			fmt.Fprintf(w, "  missing: %s (source %s)\n", res.Item.Destination, res.Item.Source)
 		case mirror.Mismatch:
 			fmt.Fprintf(w, "  wrong digest: %s is %s, want %s (source %s)\n", res.Item.CopyDestination(), res.Got, res.Digest, res.Item.Source)
+		case mirror.Unattached:
+			fmt.Fprintf(w, "  missing referrers: %s lacks %s (source %s)\n", res.Item.Destination, mirror.DescribeReferrers(res.Referrers), res.Item.Source)
 		case mirror.Failed:
 			fmt.Fprintf(w, "  could not check: %v\n", res.Err)
 		default:
@@ -99,5 +141,37 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool) error
 		}
 		writeOrigins(w, o, res.Item)
 	}
+	for _, res := range unsigned {
+		fmt.Fprintf(w, "  not signed by %s: %s: %v\n", keyFile, res.Item.Destination, res.Err)
+		writeOrigins(w, o, res.Item)
+	}
+	for _, it := range unlocked {
+		fmt.Fprintf(w, "  not in the lock %s: %s (destination %s)\n", o.lockFile, it.Source, it.Destination)
+		writeOrigins(w, o, it)
+	}
 	return failedError{fmt.Errorf("%d image(s) not ready", bad)}
+}
+
+// checkSignatures checks the cosign signature of every image found
+// present, when a key was given, and returns the ones without a valid one.
+func checkSignatures(cmd *cobra.Command, client *mirror.Client, v signature.Verifier, r *mirror.Report) []mirror.Result {
+	if v == nil {
+		return nil
+	}
+	var present []mirror.Item
+	for _, res := range r.Results {
+		if res.Outcome == mirror.Present {
+			present = append(present, res.Item)
+		}
+	}
+	sr := client.VerifySignatures(cmd.Context(), present, v)
+	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: checked %d signature(s) offline: %d valid, %d missing or invalid\n",
+		len(sr.Results), sr.Count(mirror.Present), len(sr.Results)-sr.Count(mirror.Present))
+	var bad []mirror.Result
+	for _, res := range sr.Results {
+		if res.Outcome != mirror.Present {
+			bad = append(bad, res)
+		}
+	}
+	return bad
 }

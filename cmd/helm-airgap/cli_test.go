@@ -368,7 +368,7 @@ func TestCLIInputs(t *testing.T) {
 	check.want(t, 1, "4 image reference(s)")
 
 	bad := cli(t, dir, nil, "", "rewrite", "-c", "airgap.yaml", "single.yaml", writeFile(t, filepath.Join(dir, "broken.yaml"), "kind: Pod\nspec: {containers: [{image: nginx}\n"))
-	bad.want(t, 2, "document 2")
+	bad.want(t, 2, `broken.yaml": document at line 1: invalid YAML`)
 }
 
 func TestCLIVersion(t *testing.T) {

@@ -3,10 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/plexicus/helm-airgap/inputs"
@@ -22,8 +25,11 @@ import (
 // file on the destination's file system first; only when every file has
 // passed (no input error, no public reference, no collision across files)
 // are the temporary files renamed into place. On failure they are removed
-// and no input or output file is touched. Each rename is atomic; a crash in
-// the middle of the renames can leave some files renamed and not others.
+// and no input or output file is touched. Each file about to be replaced is
+// first kept under a second name (a hard link), so that when one rename
+// fails the files already renamed get their originals back. Temporary files
+// carry the run's process id; a later run removes those of runs no longer
+// alive (killed between staging and commit).
 type fileOutput struct {
 	outDir  string
 	inPlace bool
@@ -39,11 +45,13 @@ func (f *fileOutput) enabled() bool { return f.outDir != "" || f.inPlace }
 
 // fileJob is one input file and where its output goes.
 type fileJob struct {
-	src  string      // the input as named on the command line or found in a directory
-	rel  string      // path under the output directory (-o)
-	dest string      // final output path
-	mode fs.FileMode // the input's permissions, given to the output
-	tmp  string      // the staged output
+	src    string      // the input as named on the command line or found in a directory
+	rel    string      // path under the output directory (-o)
+	dest   string      // final output path
+	mode   fs.FileMode // the input's permissions, given to the output
+	owner  fileOwner   // --in-place: the input's owner, kept
+	tmp    string      // the staged output
+	backup string      // during commit: the file dest held before, kept until every rename succeeded
 }
 
 // runFiles rewrites every input file into its own output file.
@@ -64,10 +72,12 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 	if err != nil {
 		return err
 	}
-	jobs, err := f.plan(args)
+	stderr := cmd.ErrOrStderr()
+	jobs, err := f.plan(args, stderr)
 	if err != nil {
 		return usageError{err}
 	}
+	removeLeftovers(jobs, f.outDir, stderr)
 	stage, err := f.newStage()
 	if err != nil {
 		return err
@@ -79,7 +89,6 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 		}
 	}()
 
-	stderr := cmd.ErrOrStderr()
 	opts := o.engineOptions(cfg, mapper)
 	opts.Passes = append(opts.Passes, o.egress.filePasses(cfg, stderr)...) // egress.go: the issuer rewrite
 	var collisions rules.Collisions
@@ -141,12 +150,15 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 }
 
 // plan expands the arguments into jobs: a file argument keeps its base name
-// under -o, a directory's manifest files keep their path below it.
-func (f *fileOutput) plan(args []string) ([]fileJob, error) {
-	var outAbs string
+// under -o, a directory's manifest files keep their path below it. A
+// symlinked manifest in a directory is read like the file it points to
+// (stdin mode reads it too), and notes says so; one that cannot be followed
+// to a regular file is refused, never skipped.
+func (f *fileOutput) plan(args []string, notes io.Writer) ([]fileJob, error) {
+	var outReal string
 	if f.outDir != "" {
 		var err error
-		if outAbs, err = filepath.Abs(f.outDir); err != nil {
+		if outReal, err = realPath(f.outDir); err != nil {
 			return nil, fmt.Errorf("resolving the output directory %q: %w", f.outDir, err)
 		}
 	}
@@ -158,12 +170,17 @@ func (f *fileOutput) plan(args []string) ([]fileJob, error) {
 			return fmt.Errorf("reading input: %w", err)
 		}
 		dest := filepath.Join(f.outDir, rel)
+		var owner fileOwner
 		if f.inPlace {
 			// Write through a symlink to its target rather than replacing
 			// the link with a regular file.
 			if dest, err = filepath.EvalSymlinks(src); err != nil {
 				return fmt.Errorf("resolving input %q: %w", src, err)
 			}
+			if !writableByInvoker(info) {
+				return fmt.Errorf("refusing to rewrite %q in place: its permissions (%v) do not let you write it", dest, info.Mode().Perm())
+			}
+			owner = ownerOf(info)
 		}
 		key, err := filepath.Abs(dest)
 		if err != nil {
@@ -176,7 +193,7 @@ func (f *fileOutput) plan(args []string) ([]fileJob, error) {
 			return fmt.Errorf("inputs %q and %q would both be written to %q; rewrite them in separate runs", other, src, dest)
 		}
 		byDest[key] = src
-		jobs = append(jobs, fileJob{src: src, rel: rel, dest: dest, mode: info.Mode().Perm()})
+		jobs = append(jobs, fileJob{src: src, rel: rel, dest: dest, mode: info.Mode().Perm(), owner: owner})
 		return nil
 	}
 	for _, arg := range args {
@@ -193,31 +210,15 @@ func (f *fileOutput) plan(args []string) ([]fileJob, error) {
 			}
 			continue
 		}
-		var found []string
-		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
+		if outReal != "" {
+			if err := outsideInput(outReal, f.outDir, arg); err != nil {
+				return nil, err
 			}
-			if d.IsDir() {
-				// Never read our own output (-o inside an input directory) or
-				// a staging directory left by a killed run.
-				if abs, _ := filepath.Abs(path); outAbs != "" && abs == outAbs && path != arg {
-					return filepath.SkipDir
-				}
-				if strings.HasPrefix(d.Name(), stagePrefix) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() && inputs.IsManifest(path) && !strings.HasPrefix(d.Name(), stagePrefix) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("reading input directory %q: %w", arg, err)
 		}
-		sort.Strings(found)
+		found, err := manifestsIn(arg, f.inPlace, notes)
+		if err != nil {
+			return nil, err
+		}
 		for _, path := range found {
 			rel, err := filepath.Rel(arg, path)
 			if err != nil {
@@ -234,6 +235,85 @@ func (f *fileOutput) plan(args []string) ([]fileJob, error) {
 	return jobs, nil
 }
 
+// manifestsIn lists a directory's manifest files in lexical order, with the
+// symlinks among them that lead to a regular file.
+func manifestsIn(dir string, inPlace bool, notes io.Writer) ([]string, error) {
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), stagePrefix) && path != dir {
+			if d.IsDir() {
+				return filepath.SkipDir // a staging directory left by a killed run
+			}
+			return nil
+		}
+		if d.IsDir() || !inputs.IsManifest(path) {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				return fmt.Errorf("input %q is a symlink that cannot be followed: %w", path, err)
+			}
+			if info, err := os.Stat(target); err != nil || !info.Mode().IsRegular() {
+				return fmt.Errorf("input %q is a symlink to %q, which is not a regular file", path, target)
+			}
+			if inPlace {
+				fmt.Fprintf(notes, "helm-airgap: %q is a symlink: rewriting the file it points to, %q\n", path, target)
+			} else {
+				fmt.Fprintf(notes, "helm-airgap: %q is a symlink to %q: its output is a regular file\n", path, target)
+			}
+		} else if !d.Type().IsRegular() {
+			return fmt.Errorf("input %q is not a regular file", path)
+		}
+		found = append(found, path)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading input directory %q: %w", dir, err)
+	}
+	sort.Strings(found)
+	return found, nil
+}
+
+// outsideInput refuses an output directory inside (or equal to) an input
+// directory, symlinks resolved: the run would read its own output, and the
+// next one nest it again.
+func outsideInput(outReal, outDir, inDir string) error {
+	inReal, err := realPath(inDir)
+	if err != nil {
+		return fmt.Errorf("resolving input directory %q: %w", inDir, err)
+	}
+	if rel, err := filepath.Rel(inReal, outReal); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("the output directory %q is inside the input directory %q (as %q); choose one outside every input", outDir, inDir, outReal)
+	}
+	return nil
+}
+
+// realPath is the absolute path with every symlink resolved, for a path
+// that may not exist yet: its longest existing ancestor is resolved and
+// the rest appended.
+func realPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	var rest []string
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(append([]string{real}, rest...)...), nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		if filepath.Dir(dir) == dir {
+			return abs, nil
+		}
+		rest = append([]string{filepath.Base(dir)}, rest...)
+	}
+}
+
 func quoteAll(list []string) []string {
 	out := make([]string, len(list))
 	for i, s := range list {
@@ -243,14 +323,55 @@ func quoteAll(list []string) []string {
 }
 
 // stagePrefix starts the name of every temporary file and directory, so
-// that a run never reads another's leftovers as input.
+// that a run never reads another's leftovers as input. The process id
+// follows, so that a later run can tell leftovers from a run in progress.
 const stagePrefix = ".helm-airgap-"
+
+func stageName(rest string) string { return fmt.Sprintf("%s%d-%s", stagePrefix, os.Getpid(), rest) }
+
+// leftover matches what stageName produced: a -o staging directory
+// (".helm-airgap-PID-RANDOM") or a file staged or kept beside its
+// destination (".helm-airgap-PID-NAME.RANDOM.tmp" or "...NAME.orig").
+var leftover = regexp.MustCompile(`^\.helm-airgap-([0-9]+)-(?:[0-9]+|.+\.tmp|.+\.orig)$`)
+
+// removeLeftovers removes, from every directory this run writes to, the
+// staging files of runs that were killed before they finished.
+func removeLeftovers(jobs []fileJob, outDir string, notes io.Writer) {
+	dirs := map[string]bool{}
+	if outDir != "" {
+		dirs[outDir] = true
+	}
+	for _, job := range jobs {
+		dirs[filepath.Dir(job.dest)] = true
+	}
+	for dir := range dirs {
+		entries, _ := os.ReadDir(dir) // a directory not there yet has none
+		for _, e := range entries {
+			m := leftover.FindStringSubmatch(e.Name())
+			if m == nil {
+				continue
+			}
+			pid, err := strconv.Atoi(m[1])
+			if err != nil || pid == os.Getpid() || processAlive(pid) {
+				continue
+			}
+			path := filepath.Join(dir, e.Name())
+			if err := os.RemoveAll(path); err == nil {
+				fmt.Fprintf(notes, "helm-airgap: removed %q, left by an interrupted run\n", path)
+			}
+		}
+	}
+}
 
 // stage holds the temporary outputs until commit.
 type stage struct {
 	dir        string // -o: the staging directory inside the output directory
 	outDir     string
-	createdOut bool // -o: the output directory did not exist before
+	createdOut bool     // -o: the output directory did not exist before
+	created    []string // directories made for the outputs, removed again on failure
+	// keepBackups is set when a failed commit could not put every original
+	// back: the kept copies are then the only ones and stay.
+	keepBackups bool
 }
 
 func (f *fileOutput) newStage() (*stage, error) {
@@ -264,7 +385,7 @@ func (f *fileOutput) newStage() (*stage, error) {
 	if err := os.MkdirAll(f.outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the output directory: %w", err)
 	}
-	dir, err := os.MkdirTemp(f.outDir, stagePrefix+"*")
+	dir, err := os.MkdirTemp(f.outDir, stageName("*"))
 	if err != nil {
 		return nil, fmt.Errorf("creating a staging directory in %q: %w", f.outDir, err)
 	}
@@ -284,13 +405,18 @@ func (s *stage) rewrite(job *fileJob, index int, opts rewrite.Options) (*rewrite
 		out, err = os.OpenFile(filepath.Join(s.dir, fmt.Sprint(index)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	} else {
 		// Beside the file, so the rename stays on one file system.
-		out, err = os.CreateTemp(filepath.Dir(job.dest), stagePrefix+filepath.Base(job.dest)+".*.tmp")
+		out, err = os.CreateTemp(filepath.Dir(job.dest), stageName(filepath.Base(job.dest)+".*.tmp"))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary output file: %w", err)
 	}
 	job.tmp = out.Name()
 	report, err := rewrite.Run(in, out, opts)
+	if err == nil {
+		if err = job.owner.giveTo(out); err != nil { // before chmod: a chown clears set-id bits
+			err = fmt.Errorf("keeping the owner of %q: %w", job.dest, err)
+		}
+	}
 	if err == nil {
 		err = out.Chmod(job.mode)
 	}
@@ -303,33 +429,123 @@ func (s *stage) rewrite(job *fileJob, index int, opts rewrite.Options) (*rewrite
 	return report, err
 }
 
-// commit renames every temporary output into place.
+// commit renames every temporary output into place, all or nothing: each
+// file about to be replaced is kept under a second name first, and when a
+// rename fails the ones done are undone.
 func (s *stage) commit(jobs []fileJob) error {
 	for i := range jobs {
 		job := &jobs[i]
-		if err := os.MkdirAll(filepath.Dir(job.dest), 0o755); err != nil {
-			return fmt.Errorf("writing %q: %w", job.dest, err)
+		if err := s.mkdirs(filepath.Dir(job.dest)); err != nil {
+			return s.undo(jobs[:0], fmt.Errorf("writing %q: %w", job.dest, err))
 		}
+		if err := s.keepOriginal(job, i); err != nil {
+			return s.undo(jobs[:0], fmt.Errorf("keeping the original of %q until every file is written: %w", job.dest, err))
+		}
+	}
+	for i := range jobs {
+		job := &jobs[i]
 		if err := os.Rename(job.tmp, job.dest); err != nil {
-			return fmt.Errorf("writing %q (%d of %d files written): %w", job.dest, i, len(jobs), err)
+			return s.undo(jobs[:i], fmt.Errorf("writing %q: %w", job.dest, err))
 		}
 		job.tmp = ""
 	}
+	for i := range jobs {
+		if jobs[i].backup != "" {
+			os.Remove(jobs[i].backup)
+			jobs[i].backup = ""
+		}
+	}
 	if s.dir != "" {
-		return os.Remove(s.dir)
+		os.RemoveAll(s.dir) // every file is in place: a leftover here is only untidy
 	}
 	return nil
 }
 
-// abort removes every temporary output, and the output directory when this
-// run created it and left it empty.
+// keepOriginal links the regular file dest holds (if any) under a staging
+// name, so that undo can put it back with one atomic rename. Anything else
+// in the way (a directory) is left for the rename to refuse.
+func (s *stage) keepOriginal(job *fileJob, index int) error {
+	info, err := os.Lstat(job.dest)
+	if err != nil || !(info.Mode().IsRegular() || info.Mode()&fs.ModeSymlink != 0) {
+		return nil
+	}
+	backup := filepath.Join(filepath.Dir(job.dest), stageName(filepath.Base(job.dest)+".orig"))
+	if s.dir != "" {
+		backup = filepath.Join(s.dir, fmt.Sprint(index)+".orig")
+	}
+	os.Remove(backup) // our own, from an earlier run that had this process id
+	if err := os.Link(job.dest, backup); err != nil {
+		return err
+	}
+	job.backup = backup
+	return nil
+}
+
+// undo puts back what the renamed jobs replaced (or removes what they
+// created) and the directories made for them, and says so in the error.
+func (s *stage) undo(renamed []fileJob, cause error) error {
+	var lost []string
+	for i := len(renamed) - 1; i >= 0; i-- {
+		job := &renamed[i]
+		var err error
+		if job.backup != "" {
+			err = os.Rename(job.backup, job.dest)
+		} else {
+			err = os.Remove(job.dest)
+		}
+		if err != nil {
+			if job.backup != "" {
+				lost = append(lost, fmt.Sprintf("%q (%v; the original is kept as %q)", job.dest, err, job.backup))
+			} else {
+				lost = append(lost, fmt.Sprintf("%q (%v)", job.dest, err))
+			}
+			continue
+		}
+		job.backup = ""
+	}
+	for i := len(s.created) - 1; i >= 0; i-- {
+		os.Remove(s.created[i])
+	}
+	if len(lost) > 0 {
+		s.keepBackups = true // they hold the originals that could not be put back
+		return fmt.Errorf("%w; %d file(s) could not be restored: %s", cause, len(lost), strings.Join(lost, ", "))
+	}
+	if len(renamed) > 0 {
+		return fmt.Errorf("%w; the %d file(s) already written were restored: no file was written or changed", cause, len(renamed))
+	}
+	return fmt.Errorf("%w; no file was written or changed", cause)
+}
+
+// mkdirs makes dir and its missing parents, remembering the ones it made.
+func (s *stage) mkdirs(dir string) error {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		missing = append(missing, d)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		s.created = append(s.created, missing[i])
+	}
+	return nil
+}
+
+// abort removes every temporary output and kept original, and the output
+// directory when this run created it and left it empty.
 func (s *stage) abort(jobs []fileJob) {
 	for _, job := range jobs {
 		if job.tmp != "" {
 			os.Remove(job.tmp)
 		}
+		if job.backup != "" && !s.keepBackups {
+			os.Remove(job.backup)
+		}
 	}
-	if s.dir != "" {
+	if s.dir != "" && !s.keepBackups {
 		os.RemoveAll(s.dir)
 	}
 	if s.createdOut {

@@ -77,6 +77,7 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	opts.Release = gates(audit.gate(cmd), o.argoGate(checkOnly))
 	in := newStreamReader(cmd.InOrStdin(), files)
 	report, err := rewrite.Run(in, cmd.OutOrStdout(), opts)
+	err = in.Explain(err) // errors name the input file and its line, not the joined stream's
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
 		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
@@ -86,6 +87,7 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	if err != nil {
 		return err
 	}
+	rewrite.WriteNotes(cmd.ErrOrStderr(), report)
 	if report.InputBytes == 0 {
 		fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: warning: the input is empty; there was nothing to rewrite")
 	} else if report.Documents == 0 {

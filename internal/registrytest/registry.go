@@ -34,12 +34,25 @@ type Registry struct {
 	requests []string // "METHOD /path"
 }
 
+// Option configures a registry.
+type Option func(*[]registry.Option)
+
+// WithReferrersAPI serves the OCI 1.1 referrers API; without it clients
+// fall back to the "sha256-<hex>" tag index, as with older registries.
+func WithReferrersAPI() Option {
+	return func(o *[]registry.Option) { *o = append(*o, registry.WithReferrersSupport(true)) }
+}
+
 // New starts a registry that stops when the test ends.
-func New(t testing.TB) *Registry {
+func New(t testing.TB, opts ...Option) *Registry {
 	t.Helper()
 	r := &Registry{}
 	quiet := log.New(io.Discard, "", 0)
-	h := registry.New(registry.Logger(quiet))
+	ropts := []registry.Option{registry.Logger(quiet)}
+	for _, o := range opts {
+		o(&ropts)
+	}
+	h := registry.New(ropts...)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.requests = append(r.requests, req.Method+" "+req.URL.Path)
@@ -212,4 +225,102 @@ func FailFirst(codes ...int) (func(http.ResponseWriter, *http.Request) bool, fun
 		return served
 	}
 	return fault, count
+}
+
+// PushPlatformIndex writes a multi-platform index with one random image
+// per platform ("linux/amd64", ...) and returns its digest and the
+// platform manifests' digests in order.
+func (r *Registry) PushPlatformIndex(t testing.TB, repoAndTag string, platforms ...string) (v1.Hash, []v1.Hash) {
+	t.Helper()
+	var idx v1.ImageIndex = mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	var children []v1.Hash
+	for _, p := range platforms {
+		img, err := random.Image(512, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plat, err := v1.ParsePlatform(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := img.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		children = append(children, d)
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: plat}})
+	}
+	return r.Push(t, repoAndTag, idx), children
+}
+
+// PushReferrer writes an OCI 1.1 artifact (such as an SBOM) whose subject
+// is the manifest subject in repo, by digest, and returns its digest. The
+// registry records it in its referrers API or, without one, the client
+// adds it to the "sha256-<hex>" tag index.
+func (r *Registry) PushReferrer(t testing.TB, repo string, subject v1.Hash, artifactType string) v1.Hash {
+	t.Helper()
+	sub, err := remote.Head(r.mustRef(t, repo+"@"+subject.String()))
+	if err != nil {
+		t.Fatalf("subject %s: %v", subject, err)
+	}
+	layer := static.NewLayer([]byte(fmt.Sprintf(`{"sbom for":%q}`, subject)), types.MediaType(artifactType))
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	img = mutate.ConfigMediaType(img, types.MediaType(artifactType))
+	img, err = mutate.Append(img, mutate.Addendum{Layer: layer, MediaType: types.MediaType(artifactType)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSubject := mutate.Subject(img, v1.Descriptor{MediaType: sub.MediaType, Size: sub.Size, Digest: sub.Digest}).(v1.Image)
+	d, err := withSubject.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r.mustRef(t, repo+"@"+d.String()), withSubject); err != nil {
+		t.Fatalf("seeding a referrer of %s: %v", subject, err)
+	}
+	r.Requests()
+	return d
+}
+
+// PushCosignSignature writes an image under cosign's signature tag for
+// subject ("sha256-<hex>.sig") and returns its digest.
+func (r *Registry) PushCosignSignature(t testing.TB, repo string, subject v1.Hash) v1.Hash {
+	t.Helper()
+	return r.PushImage(t, repo+":"+subject.Algorithm+"-"+subject.Hex+".sig")
+}
+
+// Delete removes a manifest (by tag or digest).
+func (r *Registry) Delete(t testing.TB, ref string) {
+	t.Helper()
+	if err := remote.Delete(r.mustRef(t, ref)); err != nil {
+		t.Fatalf("deleting %s: %v", ref, err)
+	}
+	r.Requests()
+}
+
+func (r *Registry) mustRef(t testing.TB, repoRef string) name.Reference {
+	t.Helper()
+	ref, err := name.ParseReference(r.Ref(repoRef))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+// PushSignedPayload writes cosign's signature image for subject: one layer
+// holding payload (simple signing JSON) with the base64 signature in
+// cosign's annotation, under "sha256-<hex>.sig". It returns its digest.
+func (r *Registry) PushSignedPayload(t testing.TB, repo string, subject v1.Hash, payload []byte, signatureB64 string) v1.Hash {
+	t.Helper()
+	const mt = "application/vnd.dev.cosign.simplesigning.v1+json"
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	img, err := mutate.Append(img, mutate.Addendum{
+		Layer:       static.NewLayer(payload, mt),
+		MediaType:   mt,
+		Annotations: map[string]string{"dev.cosignproject.cosign/signature": signatureB64},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Push(t, repo+":"+subject.Algorithm+"-"+subject.Hex+".sig", img)
 }

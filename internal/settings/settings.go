@@ -102,9 +102,9 @@ func Compile(cfg *rules.Config) (*rules.Mapper, error) {
 }
 
 // EngineOptions are the rewrite engine's options for a compiled config: the
-// mapper, the built-in and configured image fields and the document limit.
-// Commands that rewrite add the config's passes (rewrite.ConfigPasses).
+// mapper, the operator catalogue with the configured image fields, the
+// ignore list and the document limit. Commands that rewrite add the
+// config's passes (rewrite.ConfigPasses).
 func (f *Flags) EngineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
-	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
-	return rewrite.Options{Mapper: mapper, ImageFields: fields, MaxDocumentSize: f.MaxDocumentSize}
+	return rewrite.Options{Mapper: mapper, Catalogue: cfg.Catalogue(), Ignore: cfg.Ignore, MaxDocumentSize: f.MaxDocumentSize}
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/plexicus/helm-airgap/mirror"
+	"github.com/spf13/cobra"
+)
+
+func newResolveCommand() *cobra.Command {
+	var o options
+	cmd := &cobra.Command{
+		Use:   "resolve --lock FILE [FILE|DIR|-]... | resolve --lock FILE CHART [helm template flags]",
+		Short: "Write a lock file from the source registries, copying nothing",
+		Long: `Asks the source registries what every image of the mirror plan is now (the
+digest, after --platform filtering, the platforms and the signatures,
+attestations and SBOMs attached) and writes it to the lock file, copying
+nothing. mirror then copies exactly that (mirror --lock writes the same
+entries), and rewrite --lock pins the release to it. The plan comes from the
+same inputs and config as "helm-airgap images", or from --plan.
+
+Exit codes: 0 every image resolved, 1 an image could not be resolved (the
+lock is written for the others), 2 usage, config or input error.`,
+		Example:            `  helm-airgap-registry resolve -c airgap.yaml --lock airgap.lock --platform linux/amd64 rendered/`,
+		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
+		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
+			return runResolve(cmd, &o, rest)
+		}),
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVar(&o.platforms, "platform", "", "keep only these platforms of a multi-platform image (os/arch[/variant], comma-separated)")
+	cmd.Flags().StringVar(&o.lockFile, "lock", "", "the lock file to write (entries for other sources are kept)")
+	return cmd
+}
+
+func runResolve(cmd *cobra.Command, o *options, args []string) error {
+	if o.lockFile == "" {
+		return usageError{errors.New("resolve writes a lock file: give --lock FILE")}
+	}
+	if o.fromArchive != "" {
+		return usageError{errors.New("resolve asks the source registries; --from-archive does not apply")}
+	}
+	p, err := o.readPlan(cmd, args)
+	if err != nil {
+		return err
+	}
+	client, err := o.client(cmd)
+	if err != nil {
+		return err
+	}
+	r := client.Resolve(cmd.Context(), mirror.Items(p, false))
+	if err := writeLock(cmd, o, r); err != nil {
+		return err
+	}
+	if failed := r.Count(mirror.Failed); failed > 0 {
+		for _, res := range r.Results {
+			if res.Outcome == mirror.Failed {
+				fmt.Fprintf(cmd.ErrOrStderr(), "  %v\n", res.Err)
+				writeOrigins(cmd.ErrOrStderr(), o, res.Item)
+			}
+		}
+		return failedError{fmt.Errorf("%d image(s) could not be resolved", failed)}
+	}
+	return nil
+}

@@ -1,0 +1,516 @@
+package rewrite
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/plexicus/helm-airgap/rules"
+	"go.yaml.in/yaml/v3"
+)
+
+// Strings are found by context (rules.Classify) wherever they are: plain
+// values, text embedded in a value (YAML or JSON documents, properties and
+// env files, shell scripts, lists), and base64 Secret data. A reference
+// inside embedded text is spliced at its own bytes, so every other byte of
+// the embedded file stays as it was; one that cannot be placed exactly (an
+// escaped JSON string, a folded scalar) is refused by name.
+
+// maxEmbedDepth bounds text embedded in text embedded in text.
+const maxEmbedDepth = 4
+
+// hostText is text embedded in a document scalar (the host), being walked.
+type hostText struct {
+	node   *yaml.Node    // the document scalar every edit lands in
+	enc    encoding      // how node's value holds the text
+	self   *yaml.Node    // a synthetic node standing for the whole text (base64 data), or nil
+	spl    *splicer      // over the text, to place its nodes' values
+	toHost func(int) int // an offset in the text -> an offset in node's (decoded) value, or -1
+	path   string        // the host's field path
+	depth  int
+}
+
+// locate maps the span [s, e) of n's value, n a node of the embedded text,
+// to the host's value, or returns -1s when the value is not spelt exactly.
+func (h *hostText) locate(n *yaml.Node, s, e int) (int, int) {
+	if n == h.self {
+		return h.toHost(s), h.toHost(e)
+	}
+	ts, te := h.spl.valueByte(n, s), h.spl.valueByte(n, e)
+	if ts < 0 || te < 0 {
+		return -1, -1
+	}
+	return h.toHost(ts), h.toHost(te)
+}
+
+// nameRoles caches rules.NameRole: the same few keys recur in every document.
+type nameRoles struct{ m sync.Map }
+
+const maxCachedNames = 1 << 16
+
+var cachedNames int64
+var cachedNamesMu sync.Mutex
+
+func (c *nameRoles) role(name string) rules.Role {
+	if name == "" {
+		return rules.RoleNone
+	}
+	if r, ok := c.m.Load(name); ok {
+		return r.(rules.Role)
+	}
+	r := rules.NameRole(name)
+	cachedNamesMu.Lock()
+	if cachedNames < maxCachedNames {
+		cachedNames++
+		c.m.Store(name, r)
+	}
+	cachedNamesMu.Unlock()
+	return r
+}
+
+// makeSite builds a site for the span [s, e) of n's value, n being a
+// document scalar or a node of the embedded text being walked.
+func (f *finder) makeSite(n *yaml.Node, s, e int, kind siteKind, container, field string) site {
+	if container == "" {
+		container = f.container
+	}
+	st := site{node: n, start: s, end: e, value: n.Value[s:e], kind: kind, container: container, field: field, res: f.res}
+	if f.host != nil {
+		st.node, st.enc = f.host.node, f.host.enc
+		st.start, st.end = f.host.locate(n, s, e)
+		if st.start < 0 || st.end < 0 {
+			st.start, st.end = 0, 0
+			st.refuse = "it sits in embedded text whose bytes do not spell it plainly (escaped or folded), so it cannot be rewritten exactly"
+		}
+	}
+	return st
+}
+
+// textSite records the span [s, e) of n's value.
+func (f *finder) textSite(n *yaml.Node, s, e int, kind siteKind, container, field string) {
+	f.sites = append(f.sites, f.makeSite(n, s, e, kind, container, field))
+}
+
+// scalar looks at a string value found under name.
+func (f *finder) scalar(n *yaml.Node, name string) error {
+	if f.skip || n.Tag != "!!str" || n.Value == "" || f.seen[n] {
+		return nil
+	}
+	if f.host == nil && f.res != nil && f.res.Kind == "Secret" && len(f.path) == 2 && f.path[0].key == "data" {
+		return f.secretData(n, name)
+	}
+	return f.value(n, name)
+}
+
+// value looks at a string value: a whole reference, a repository or
+// prefix under a name that says so, or text holding references.
+func (f *finder) value(n *yaml.Node, name string) error {
+	v := n.Value
+	role := f.names.role(name)
+	if isText(v) {
+		return f.text(n, name, role)
+	}
+	if strings.IndexByte(v, '/') < 0 && role == rules.RoleNone {
+		return nil // no explicit registry and no image-named context: never a reference
+	}
+	switch role {
+	case rules.RoleRepository, rules.RoleHub:
+		if rules.ClassifyRepository(v, hasImageWord(name)) {
+			kind := siteRepository
+			if role == rules.RoleHub {
+				kind = sitePrefix
+			}
+			f.textSite(n, 0, len(v), kind, "", f.fieldPath())
+			return nil
+		}
+	case rules.RoleRegistry:
+		if hasImageWord(name) && isRegistryHost(v) {
+			f.textSite(n, 0, len(v), sitePrefix, "", f.fieldPath())
+			return nil
+		}
+	}
+	if _, ok := rules.Classify(v, rules.Context{Role: role, Flag: strings.HasPrefix(name, "-")}, f.catalogue.IsPlaceholder); ok {
+		f.textSite(n, 0, len(v), siteImage, "", f.fieldPath())
+	}
+	return nil
+}
+
+// hasImageWord reports whether a name mentions images ("imageRegistry",
+// "IMAGE_REGISTRY"), as opposed to a registry of something else.
+func hasImageWord(name string) bool {
+	return strings.Contains(strings.ToLower(name), "image")
+}
+
+// isRegistryHost reports whether s is a bare registry host (with a port).
+func isRegistryHost(s string) bool {
+	return !strings.Contains(s, "/") && (strings.ContainsAny(s, ".:") || s == "localhost") && rules.ClassifyRepository(s+"/x", false)
+}
+
+// isText reports whether a value may hold more than one token.
+func isText(v string) bool {
+	return strings.ContainsAny(v, " \t\r\n,;=\"'") || (len(v) > 0 && (v[0] == '{' || v[0] == '['))
+}
+
+// mayHoldReference is the cheap test before text is scanned: a reference
+// there names its registry (a slash) or sits under an image-named name.
+func mayHoldReference(v string, role rules.Role) bool {
+	return role == rules.RoleImage || strings.IndexByte(v, '/') >= 0 || containsFold(v, "image")
+}
+
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// text scans a value that may hold several tokens: as an embedded YAML or
+// JSON document when it is one, else token by token.
+func (f *finder) text(n *yaml.Node, name string, role rules.Role) error {
+	v := n.Value
+	if !mayHoldReference(v, role) {
+		return nil
+	}
+	if strings.Contains(v, `\`) {
+		f.escaped(n, name, role)
+	}
+	if looksStructured(v) {
+		done, err := f.embedded(n)
+		if done || err != nil {
+			return err
+		}
+	}
+	f.tokens(n, name, role)
+	return nil
+}
+
+// escapes are the spellings of "/" that JSON and YAML text may use; a
+// reference spelt with one cannot be spliced, so it is refused.
+var escapes = strings.NewReplacer(`\/`, "/", `\u002f`, "/", `\u002F`, "/", `\x2f`, "/", `\x2F`, "/")
+
+// escaped scans text with its escaped slashes unescaped; whatever it finds
+// there that the plain scan cannot see is refused by name.
+func (f *finder) escaped(n *yaml.Node, name string, role rules.Role) {
+	plain := escapes.Replace(n.Value)
+	if plain == n.Value {
+		return
+	}
+	shadow := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: plain}
+	before := len(f.sites)
+	f.tokens(shadow, name, role)
+	for i := before; i < len(f.sites); i++ {
+		s := &f.sites[i]
+		if strings.Contains(n.Value, s.value) {
+			continue // spelt plainly too: the plain scan takes it
+		}
+		s.node, s.start, s.end, s.enc = n, 0, 0, plainText
+		if f.host != nil {
+			s.node, s.enc = f.host.node, f.host.enc
+		}
+		s.refuse = "it is spelt with escaped slashes, so it cannot be rewritten exactly"
+	}
+	kept := f.sites[:before]
+	for _, s := range f.sites[before:] {
+		if s.refuse != "" {
+			kept = append(kept, s)
+		}
+	}
+	f.sites = kept
+}
+
+// looksStructured reports whether a value may be a YAML or JSON document.
+func looksStructured(v string) bool {
+	t := strings.TrimLeft(v, " \t\r\n")
+	return strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") || strings.Contains(v, "\n")
+}
+
+// embedded walks a value that parses as YAML or JSON holding a mapping or a
+// sequence; it reports false when the value is not such a document.
+func (f *finder) embedded(n *yaml.Node) (bool, error) {
+	depth := 0
+	if f.host != nil {
+		depth = f.host.depth + 1
+	}
+	if depth >= maxEmbedDepth {
+		return false, nil
+	}
+	docs, ok := parseEmbedded(n.Value)
+	if !ok {
+		return false, nil
+	}
+	h := &hostText{spl: &splicer{data: []byte(n.Value)}, path: f.fieldPath(), depth: depth}
+	if parent := f.host; parent == nil {
+		h.node, h.toHost = n, func(i int) int { return i }
+	} else {
+		h.node, h.enc = parent.node, parent.enc
+		h.toHost = func(i int) int {
+			s, _ := parent.locate(n, i, i)
+			return s
+		}
+	}
+	savedHost, savedPath, savedSkip := f.host, f.path, f.skip
+	f.host, f.path = h, nil
+	defer func() { f.host, f.path, f.skip = savedHost, savedPath, savedSkip }()
+	for _, doc := range docs {
+		if err := f.walk(doc, "", false, false); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// parseEmbedded parses text as a stream of YAML (or JSON) documents whose
+// roots are mappings or sequences. Anything else is not embedded data.
+func parseEmbedded(text string) ([]*yaml.Node, bool) {
+	dec := yaml.NewDecoder(strings.NewReader(text))
+	var roots []*yaml.Node
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || len(doc.Content) == 0 {
+			return nil, false
+		}
+		root := resolve(doc.Content[0])
+		if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode {
+			return nil, false
+		}
+		roots = append(roots, root)
+	}
+	return roots, len(roots) > 0
+}
+
+// secretData looks at one value of a Secret's data: base64 text whose
+// decoded content is scanned like any value and written back encoded.
+func (f *finder) secretData(n *yaml.Node, name string) error {
+	decoded, err := base64.StdEncoding.DecodeString(n.Value)
+	if err != nil || !utf8.Valid(decoded) || bytes.IndexByte(decoded, 0) >= 0 {
+		return nil // not base64 text: binary data holds no reference
+	}
+	self := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(decoded), Line: 1, Column: 1}
+	h := &hostText{node: n, enc: base64Text, self: self, spl: &splicer{data: decoded},
+		toHost: func(i int) int { return i }, path: f.fieldPath()}
+	saved := f.host
+	f.host = h
+	defer func() { f.host = saved }()
+	if isText(self.Value) {
+		// The decoded text is the host's own value: walk it as such.
+		role := f.names.role(name)
+		if !mayHoldReference(self.Value, role) {
+			return nil
+		}
+		if looksStructured(self.Value) {
+			docs, ok := parseEmbedded(self.Value)
+			if ok {
+				h.self = nil // its nodes are placed through the splicer over the decoded bytes
+				savedPath := f.path
+				f.path = nil
+				defer func() { f.path = savedPath }()
+				for _, doc := range docs {
+					if err := f.walk(doc, "", false, false); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
+		f.tokens(self, name, role)
+		return nil
+	}
+	return f.value(self, name)
+}
+
+// tokenByte reports whether c may be part of a reference or a name=value
+// token in text.
+func tokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '.' || c == '_' || c == '-' || c == '/' || c == ':' || c == '@' || c == '='
+}
+
+// tokens scans text token by token. A token's name is what introduces it:
+// "NAME=" ("--engine-image=REF", "3.8.0=REF", "-consul-image=\"REF\""), a
+// "--flag" before it, a "key:" before it, or, when the whole text is a
+// list of references, the name the text sits under.
+func (f *finder) tokens(n *yaml.Node, name string, role rules.Role) {
+	v := n.Value
+	listName := ""
+	if (role == rules.RoleImage || role == rules.RoleRepository || role == rules.RoleHub) && isReferenceList(v) {
+		listName = name
+	}
+	pending := "" // a name waiting for the token after it
+	weak := false // the name came from "key:" in text, which prose also writes
+	for i := 0; i < len(v); {
+		if !tokenByte(v[i]) {
+			i++
+			continue
+		}
+		start := i
+		for i < len(v) && tokenByte(v[i]) {
+			i++
+		}
+		tok, at := v[start:i], start
+		ctx, ctxWeak := pending, weak
+		pending, weak = "", false
+		if k, val, ok := strings.Cut(tok, "="); ok {
+			if val == "" {
+				pending = k // NAME="REF": the quoted token after it
+				continue
+			}
+			ctx, ctxWeak, tok, at = k, false, val, start+len(k)+1
+		} else if strings.HasSuffix(tok, ":") && len(tok) > 1 && !strings.Contains(tok, "/") {
+			pending, weak = tok[:len(tok)-1], true
+			continue
+		} else if strings.HasPrefix(tok, "-") {
+			pending = tok
+			continue
+		}
+		if ctx == "" {
+			ctx = listName
+		}
+		if ctxWeak && !strings.ContainsAny(tok, "/:@") {
+			continue // "image: to override" is prose; "image: nginx:1.25" names an image
+		}
+		tok, at = trimTransport(tok, at)
+		f.token(n, tok, at, ctx)
+	}
+}
+
+// trimTransport drops a "docker://" transport prefix (skopeo, crane).
+func trimTransport(tok string, at int) (string, int) {
+	if rest, ok := strings.CutPrefix(tok, "docker://"); ok {
+		return rest, at + len("docker://")
+	}
+	return tok, at
+}
+
+// token classifies one token of text found under ctx.
+func (f *finder) token(n *yaml.Node, tok string, at int, ctx string) {
+	if strings.Contains(tok, "://") || strings.IndexByte(tok, '/') < 0 && !containsFold(ctx, "image") {
+		return
+	}
+	field := f.fieldPath()
+	role := f.names.role(ctx)
+	switch role {
+	case rules.RoleRepository, rules.RoleHub:
+		if rules.ClassifyRepository(tok, false) {
+			f.textSite(n, at, at+len(tok), siteRepository, "", field)
+			return
+		}
+	}
+	if _, ok := rules.Classify(tok, rules.Context{Role: role, Flag: strings.HasPrefix(ctx, "-")}, f.catalogue.IsPlaceholder); ok {
+		f.textSite(n, at, at+len(tok), siteImage, "", field)
+	}
+}
+
+// isReferenceList reports whether text is only references separated by
+// commas, semicolons or white space.
+func isReferenceList(v string) bool {
+	fields := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
+	if len(fields) == 0 {
+		return false
+	}
+	for _, s := range fields {
+		if _, err := rules.ParseRef(s); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// composites finds image references split over the keys of one mapping:
+// registry + repository (+ tag), repository + tag, hub + tag, and their
+// flat forms ("trivy.repository" + "trivy.tag", "imageRegistry" +
+// "imageRepository"). The repository (or registry and repository, or hub)
+// is rewritten; the tag stays where it is.
+func (f *finder) composites(m *yaml.Node, name string) {
+	parentImage := f.names.role(name) == rules.RoleImage
+	type parts struct{ registry, repository, hub, tag *yaml.Node }
+	var order []string
+	groups := map[string]*parts{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], resolve(m.Content[i+1])
+		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
+			continue
+		}
+		role := f.names.role(k.Value)
+		if role == rules.RoleNone || role == rules.RoleImage {
+			continue
+		}
+		prefix := rolePrefix(k.Value)
+		g := groups[prefix]
+		if g == nil {
+			g = &parts{}
+			groups[prefix] = g
+			order = append(order, prefix)
+		}
+		switch role {
+		case rules.RoleRegistry:
+			g.registry = v
+		case rules.RoleRepository:
+			g.repository = v
+		case rules.RoleHub:
+			g.hub = v
+		case rules.RoleTag:
+			g.tag = v
+		}
+	}
+	for _, prefix := range order {
+		g := groups[prefix]
+		implicit := parentImage || hasImageWord(prefix)
+		f.composite(m, g.registry, g.repository, g.hub, g.tag != nil, implicit)
+	}
+}
+
+// composite records one group of composite parts.
+func (f *finder) composite(m *yaml.Node, registry, repository, hub *yaml.Node, tagged, implicit bool) {
+	str := func(n *yaml.Node) bool { return n != nil && n.Tag == "!!str" && n.Value != "" && !f.seen[n] }
+	field := func(n *yaml.Node) string { return f.fieldPath(keyOf(m, n)) }
+	switch {
+	case str(registry) && str(repository) && (implicit || tagged) && isRegistryHost(registry.Value) &&
+		rules.ClassifyRepository(registry.Value+"/"+repository.Value, false):
+		f.seen[registry], f.seen[repository] = true, true
+		reg := f.makeSite(registry, 0, len(registry.Value), sitePair, "", field(registry))
+		repo := f.makeSite(repository, 0, len(repository.Value), sitePair, "", field(repository))
+		repo.partner, repo.value = &reg, registry.Value+"/"+repository.Value
+		f.sites = append(f.sites, repo)
+	case str(repository) && (implicit || tagged) && rules.ClassifyRepository(repository.Value, implicit):
+		f.seen[repository] = true
+		f.textSite(repository, 0, len(repository.Value), siteRepository, "", field(repository))
+	case str(hub) && (implicit || tagged) && rules.ClassifyRepository(hub.Value, implicit):
+		f.seen[hub] = true
+		f.textSite(hub, 0, len(hub.Value), sitePrefix, "", field(hub))
+	case str(registry) && implicit && repository == nil && isRegistryHost(registry.Value):
+		f.seen[registry] = true
+		f.textSite(registry, 0, len(registry.Value), sitePrefix, "", field(registry))
+	}
+}
+
+// keyOf returns the key under which v sits in m.
+func keyOf(m, v *yaml.Node) string {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if resolve(m.Content[i+1]) == v {
+			return m.Content[i].Value
+		}
+	}
+	return ""
+}
+
+// rolePrefix is a name without its role word: "trivy.repository" and
+// "trivy.tag" share "trivy."; "imageRepository" and "imageTag" share "image".
+func rolePrefix(name string) string {
+	lower := strings.ToLower(name)
+	for _, word := range []string{"repository", "registry", "version", "digest", "repo", "hub", "tag"} {
+		if strings.HasSuffix(lower, word) {
+			return lower[:len(lower)-len(word)]
+		}
+	}
+	return lower
+}

@@ -1,0 +1,212 @@
+package rules
+
+import (
+	_ "embed"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Operator is one entry of the catalogue: what helm-airgap must know about an
+// operator's custom resources beyond the context rules (catalogue.yaml).
+type Operator struct {
+	Name         string             `yaml:"name" json:"name"`
+	Description  string             `yaml:"description,omitempty" json:"description,omitempty"`
+	Resources    []OperatorResource `yaml:"resources,omitempty" json:"resources,omitempty"`
+	Placeholders []string           `yaml:"placeholders,omitempty" json:"placeholders,omitempty"`
+}
+
+// OperatorResource names resources of one API group (or group/version) and
+// kinds, the fields that hold their images and where their pull secrets go.
+type OperatorResource struct {
+	APIVersion  string   `yaml:"apiVersion,omitempty" json:"apiVersion,omitempty"`
+	Kinds       []string `yaml:"kinds" json:"kinds"`
+	ImageFields []string `yaml:"imageFields,omitempty" json:"imageFields,omitempty"`
+	// PullSecrets is the path of the mapping that gets imagePullSecrets
+	// ("spec"); empty for resources whose schema has no such field.
+	PullSecrets string `yaml:"pullSecrets,omitempty" json:"pullSecrets,omitempty"`
+}
+
+// Ignore acknowledges a public reference that is deliberately left as it is.
+// Kind, Namespace, Name and Field select (empty matches all; Field is a path
+// pattern where "*" matches within one step); Reason is required.
+type Ignore struct {
+	Kind      string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	Name      string `yaml:"name,omitempty" json:"name,omitempty"`
+	Field     string `yaml:"field,omitempty" json:"field,omitempty"`
+	Image     string `yaml:"image,omitempty" json:"image,omitempty"`
+	Reason    string `yaml:"reason" json:"reason"`
+}
+
+// Matches reports whether the entry acknowledges a reference.
+func (i Ignore) Matches(kind, namespace, name, field, image string) bool {
+	match := func(pattern, s string) bool {
+		if pattern == "" {
+			return true
+		}
+		ok, err := path.Match(pattern, s)
+		return err == nil && ok
+	}
+	return match(i.Kind, kind) && match(i.Namespace, namespace) && match(i.Name, name) &&
+		match(i.Field, field) && match(i.Image, image)
+}
+
+//go:embed catalogue.yaml
+var builtinCatalogue []byte
+
+var (
+	builtinOnce      sync.Once
+	builtinOperators []Operator
+)
+
+// BuiltinOperators is the catalogue shipped with helm-airgap.
+func BuiltinOperators() []Operator {
+	builtinOnce.Do(func() {
+		var doc struct {
+			Operators []Operator `yaml:"operators"`
+		}
+		if err := yaml.Unmarshal(builtinCatalogue, &doc); err != nil {
+			panic("rules: the built-in catalogue does not parse: " + err.Error())
+		}
+		builtinOperators = doc.Operators
+	})
+	return builtinOperators
+}
+
+// Catalogue is the compiled catalogue: the built-in operators, the config's
+// own entries and its imageFields.
+type Catalogue struct {
+	fields       []ImageField
+	pullSecrets  []ImageField // Path is where imagePullSecrets goes
+	placeholders map[string]bool
+}
+
+// NewCatalogue compiles operators (already validated) and plain image fields.
+func NewCatalogue(operators []Operator, fields []ImageField) *Catalogue {
+	c := &Catalogue{placeholders: map[string]bool{}}
+	have := map[ImageField]bool{}
+	addField := func(f ImageField) {
+		if !have[f] {
+			have[f] = true
+			c.fields = append(c.fields, f)
+		}
+	}
+	for _, f := range fields {
+		addField(f)
+	}
+	for _, op := range operators {
+		for _, p := range op.Placeholders {
+			c.placeholders[p] = true
+		}
+		for _, r := range op.Resources {
+			for _, kind := range r.Kinds {
+				for _, f := range r.ImageFields {
+					addField(ImageField{APIVersion: r.APIVersion, Kind: kind, Path: f})
+				}
+				if r.PullSecrets != "" {
+					c.pullSecrets = append(c.pullSecrets, ImageField{APIVersion: r.APIVersion, Kind: kind, Path: r.PullSecrets})
+				}
+			}
+		}
+	}
+	return c
+}
+
+// DefaultCatalogue is the built-in catalogue alone.
+func DefaultCatalogue() *Catalogue { return NewCatalogue(BuiltinOperators(), nil) }
+
+// Catalogue compiles the built-in catalogue with the config's entries and
+// image fields. Call it on a config that Compile accepted.
+func (c *Config) Catalogue() *Catalogue {
+	return NewCatalogue(append(append([]Operator(nil), BuiltinOperators()...), c.Operators...), c.ImageFields)
+}
+
+// ImageFields are the fields that hold images in a resource.
+func (c *Catalogue) ImageFields(apiVersion, kind string) []ImageField {
+	if c == nil {
+		return nil
+	}
+	var out []ImageField
+	for _, f := range c.fields {
+		if f.Matches(apiVersion, kind) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// AllImageFields lists every configured and catalogued image field.
+func (c *Catalogue) AllImageFields() []ImageField {
+	if c == nil {
+		return nil
+	}
+	return c.fields
+}
+
+// PullSecretPaths are the mappings of a resource that get imagePullSecrets.
+func (c *Catalogue) PullSecretPaths(apiVersion, kind string) []string {
+	if c == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range c.pullSecrets {
+		if f.Matches(apiVersion, kind) {
+			out = append(out, f.Path)
+		}
+	}
+	return out
+}
+
+// IsPlaceholder reports whether a value stands for an image filled in later.
+func (c *Catalogue) IsPlaceholder(value string) bool {
+	return c != nil && c.placeholders[value]
+}
+
+// validateCatalogue checks the config's catalogue and ignore entries.
+func (c *Config) validateCatalogue() []error {
+	var errs []error
+	for i, op := range c.Operators {
+		key := "catalogue[" + strconv.Itoa(i) + "]"
+		if op.Name == "" {
+			errs = append(errs, c.errorf(key+".name", "name is required"))
+		}
+		for j, r := range op.Resources {
+			rkey := fmt.Sprintf("%s.resources[%d]", key, j)
+			if len(r.Kinds) == 0 {
+				errs = append(errs, c.errorf(rkey+".kinds", "at least one kind is required"))
+			}
+			for k, f := range r.ImageFields {
+				if _, err := ParseFieldPath(f); err != nil {
+					errs = append(errs, c.errorf(fmt.Sprintf("%s.imageFields[%d]", rkey, k), "%v", err))
+				}
+			}
+			if r.PullSecrets != "" {
+				if _, err := ParseFieldPath(r.PullSecrets); err != nil {
+					errs = append(errs, c.errorf(rkey+".pullSecrets", "%v", err))
+				}
+			}
+		}
+		for k, p := range op.Placeholders {
+			if strings.TrimSpace(p) == "" {
+				errs = append(errs, c.errorf(fmt.Sprintf("%s.placeholders[%d]", key, k), "empty placeholder"))
+			}
+		}
+	}
+	for i, ig := range c.Ignore {
+		key := "ignore[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(ig.Reason) == "" {
+			errs = append(errs, c.errorf(key+".reason", "reason is required: say why this public reference is acceptable"))
+		}
+		for _, p := range []string{ig.Kind, ig.Namespace, ig.Name, ig.Field, ig.Image} {
+			if _, err := path.Match(p, ""); err != nil {
+				errs = append(errs, c.errorf(key, "invalid pattern %q: %v", p, err))
+			}
+		}
+	}
+	return errs
+}

@@ -1,0 +1,181 @@
+package rules
+
+import "testing"
+
+func TestNameRole(t *testing.T) {
+	tests := []struct {
+		name string
+		want Role
+	}{
+		{"image", RoleImage},
+		{"images", RoleImage},
+		{"imageName", RoleImage},
+		{"imageRef", RoleImage},
+		{"imageK8S", RoleImage},
+		{"imageConsulDataplane", RoleImage},
+		{"agentImage", RoleImage},
+		{"node.collector.imageRef", RoleImage},
+		{"CSI_ATTACHER_IMAGE", RoleImage},
+		{"AGENT_INJECT_VAULT_IMAGE", RoleImage},
+		{"RELATED_IMAGE_OPERAND", RoleImage},
+		{"OPERATOR_IMAGE_NAME", RoleImage},
+		{"STRIMZI_KAFKA_IMAGES", RoleImage},
+		{"--engine-image", RoleImage},
+		{"-consul-k8s-image", RoleImage},
+		{"--prometheus-config-reloader", RoleNone},
+		{"imagePullPolicy", RoleNone},
+		{"imagePullSecrets", RoleNone},
+		{"imageTag", RoleTag},
+		{"IMAGE_TAG", RoleTag},
+		{"imageRegistry", RoleRegistry},
+		{"global.imageRegistry", RoleRegistry},
+		{"repository", RoleRepository},
+		{"trivy.dbRepository", RoleRepository},
+		{"TRIVY_DB_REPOSITORY", RoleRepository},
+		{"repoURL", RoleNone},
+		{"hub", RoleHub},
+		{"registryPrefix", RoleHub},
+		{"tag", RoleTag},
+		{"version", RoleTag},
+		{"name", RoleNone},
+		{"", RoleNone},
+		{"description", RoleNone},
+	}
+	for _, tt := range tests {
+		if got := NameRole(tt.name); got != tt.want {
+			t.Errorf("NameRole(%q) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	placeholder := func(s string) bool { return s == "auto" }
+	tests := []struct {
+		value, name string
+		implicit    bool
+		want        bool
+	}{
+		// Image-named contexts take implicit Docker Hub names.
+		{"nginx", "image", false, false},
+		{"nginx", "--image", false, true},
+		{"nginx:1.25", "image", false, true},
+		{"bitnami/redis", "image", false, true},
+		{"vendor/engine:v1.6", "--engine-image", false, true},
+		{"hashicorp/vault:2.0.4", "AGENT_INJECT_VAULT_IMAGE", false, true},
+		{"busybox", "", true, true},
+		// Explicit registries with a tag or digest count anywhere.
+		{"quay.io/strimzi/kafka:0.43.0", "3.8.0", false, true},
+		{"quay.io/strimzi/maven-builder:1.2.0", "STRIMZI_DEFAULT_MAVEN_BUILDER", false, true},
+		{"registry.k8s.io/pause@sha256:0000000000000000000000000000000000000000000000000000000000000000", "", false, true},
+		{"localhost:5000/app:1", "", false, true},
+		// Explicit registry without a tag needs an image-named context.
+		{"cr.example.io/vendor/controller", "controllerImage", false, true},
+		{"quay.io/org/app", "endpoint", false, false},
+		// Implicit names outside image contexts are not images.
+		{"bitnami/redis:7", "value", false, false},
+		{"nginx", "name", false, false},
+		// Rejected shapes.
+		{"https://quay.io/org/app:1", "image", false, false},
+		{"postgres.example.svc:5432", "", false, false},
+		{"1.2.3", "image", false, false},
+		{"v1", "imageTag", false, false},
+		{"Always", "imagePullPolicy", false, false},
+		{"always", "image", false, false},
+		{"true", "image", false, false},
+		{"auto", "image", false, false},
+		{"auto", "", true, false},
+		{"app.kubernetes.io/name", "", false, false},
+		{"topology.kubernetes.io/zone:eu-west-1a", "", false, false},
+		{"pull quay.io/x:1", "", false, false},
+		{"{{ .Values.image }}", "image", false, false},
+		{"", "image", false, false},
+		{"Nginx", "image", false, false},
+	}
+	for _, tt := range tests {
+		ctx := ContextOf(tt.name)
+		ctx.Strict = tt.implicit
+		if _, got := Classify(tt.value, ctx, placeholder); got != tt.want {
+			t.Errorf("Classify(%q, %q, %v) = %v, want %v", tt.value, tt.name, tt.implicit, got, tt.want)
+		}
+	}
+}
+
+func TestClassifyRepository(t *testing.T) {
+	tests := []struct {
+		value    string
+		implicit bool
+		want     bool
+	}{
+		{"mirror.gcr.io/aquasec/trivy-db", false, true},
+		{"docker.io/istio", false, true},
+		{"bitnami/redis", true, true},
+		{"bitnami/redis", false, false},
+		{"quay.io/x/y:1", false, false},
+		{"https://charts.example.com", false, false},
+		{"true", true, false},
+	}
+	for _, tt := range tests {
+		if got := ClassifyRepository(tt.value, tt.implicit); got != tt.want {
+			t.Errorf("ClassifyRepository(%q, %v) = %v, want %v", tt.value, tt.implicit, got, tt.want)
+		}
+	}
+}
+
+func TestMapPrefix(t *testing.T) {
+	cfg := &Config{Mirror: "registry.internal.example.com/mirror", Rules: []Rule{{From: "gcr.io/istio-release", To: "registry.internal.example.com/istio"}, {From: "quay.io/org/special", To: "registry.internal.example.com/special"}}}
+	m, err := cfg.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ prefix, want, err string }{
+		{"docker.io/istio", "registry.internal.example.com/mirror/istio", ""},
+		{"istio", "registry.internal.example.com/mirror/istio", ""},
+		{"gcr.io/istio-release", "registry.internal.example.com/istio", ""},
+		{"gcr.io/istio-release/sub", "registry.internal.example.com/istio/sub", ""},
+		{"quay.io", "", "split by the rule"},
+		{"registry.internal.example.com/mirror/istio", "registry.internal.example.com/mirror/istio", ""},
+	}
+	for _, tt := range tests {
+		got, err := m.MapPrefix(tt.prefix)
+		if tt.err != "" {
+			if err == nil || !containsStr(err.Error(), tt.err) {
+				t.Errorf("MapPrefix(%q) error = %v, want %q", tt.prefix, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got.Dest != tt.want {
+			t.Errorf("MapPrefix(%q) = %q, %v; want %q", tt.prefix, got.Dest, err, tt.want)
+		}
+	}
+}
+
+func containsStr(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"nginx", "quay.io/x/y:1", "a/b", "1.2.3", "localhost:5000/x@sha256:00", "auto"} {
+		f.Add(s, "image")
+		f.Add(s, "")
+	}
+	f.Fuzz(func(t *testing.T, value, name string) {
+		ref, ok := Classify(value, ContextOf(name), nil)
+		if !ok {
+			return
+		}
+		if ref.Written != value {
+			t.Fatalf("Classify(%q) kept %q", value, ref.Written)
+		}
+		if _, err := ParseRef(value); err != nil {
+			t.Fatalf("Classify accepted %q, which does not parse: %v", value, err)
+		}
+		if !HasExplicitDomain(value) && !ImageNamed(name) {
+			t.Fatalf("Classify took the implicit %q under %q", value, name)
+		}
+	})
+}
