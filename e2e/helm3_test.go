@@ -75,11 +75,13 @@ func TestHelm3AirgapRollback(t *testing.T) {
 	h.MustRun(f.dir, "airgap", "upgrade", release, f.chart, "--config", f.config, "--timeout=5m")
 	runs := len(c.cp.Ran(c.namespace))
 
-	// A rule set that cannot map the revision's nginx fails the rollback
-	// before anything changes.
-	r := h.Run(f.dir, "airgap", "rollback", release, "1", "--config", f.strict, "--timeout=5m")
-	if offender := "docker.io/library/nginx:1.27.3-alpine"; r.Code != 1 || !strings.Contains(r.Stderr, offender) {
-		t.Errorf("rollback with an unmapped image: exit %d, stderr lacks %s:\n%s", r.Code, offender, r.Stderr)
+	// A rule set that cannot map the revision's nginx fails the rollback,
+	// and its dry run, before anything changes.
+	for _, dryRun := range []string{"--dry-run=false", "--dry-run"} {
+		r := h.Run(f.dir, "airgap", "rollback", release, "1", "--config", f.strict, "--timeout=5m", dryRun)
+		if offender := "docker.io/library/nginx:1.27.3-alpine"; r.Code != 1 || !strings.Contains(r.Stderr, offender) {
+			t.Errorf("rollback %s with an unmapped image: exit %d, stderr lacks %s:\n%s", dryRun, r.Code, offender, r.Stderr)
+		}
 	}
 	if len(c.cp.Ran(c.namespace)) != runs {
 		t.Error("the failed rollback ran a hook")

@@ -44,6 +44,13 @@ rollback with nothing changed.`,
 				return err
 			}
 			cfg.Releases.Driver = manifestRewritingDriver{Driver: cfg.Releases.Driver, rewriter: rw}
+			if client.DryRun {
+				// A dry run stores nothing, so the driver never sees the
+				// revision: rewrite it here to fail as the rollback would.
+				if err := rewriteRevision(cfg, rw, args[0], client.Version); err != nil {
+					return failure(cmd, rw, "rollback", err)
+				}
+			}
 			if err := client.Run(args[0]); err != nil {
 				return failure(cmd, rw, "rollback", err)
 			}
@@ -85,4 +92,25 @@ func (d manifestRewritingDriver) Create(key string, rls *release.Release) error 
 	}
 	rls.Manifest = out.String()
 	return d.Driver.Create(key, rls)
+}
+
+// rewriteRevision rewrites, without storing anything, the manifest and hooks
+// of the revision that a rollback of name to version (the previous one when
+// 0, as helm has it) would apply.
+func rewriteRevision(cfg *action.Configuration, rw *rewriter, name string, version int) error {
+	if version <= 0 {
+		last, err := cfg.Releases.Last(name)
+		if err != nil {
+			return fmt.Errorf("reading the last revision of release %q: %w", name, err)
+		}
+		version = last.Version - 1
+	}
+	rel, err := cfg.Releases.Get(name, version)
+	if err != nil {
+		return fmt.Errorf("reading revision %d of release %q: %w", version, name, err)
+	}
+	if _, err := rw.Run(bytes.NewBufferString(rel.Manifest)); err != nil {
+		return err
+	}
+	return rw.rewriteHooks(rel)
 }
