@@ -49,7 +49,7 @@ bench: build
 
 # Offline Helm plugin tarballs, linux and darwin, amd64 and arm64:
 # dist/airgap-<version>.tgz, dist/airgap-postrenderer-<version>.tgz and the
-# unpacked dist/airgap/ for Helm 3 (README: "Offline install"). The version
+# unpacked dist/airgap/ for Helm 3 (docs/install.md). The version
 # is plugin.yaml's; DIST_PLATFORMS narrows the platforms.
 DIST_PLATFORMS ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
 dist:

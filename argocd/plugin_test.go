@@ -511,6 +511,7 @@ type app struct {
 	pluginEnv  map[string]string // spec.source.plugin.env
 	params     []param           // spec.source.plugin.parameters
 	files      map[string]string // extra files in the application directory
+	symlinks   map[string]string // symlinks in the application directory: name -> target
 }
 
 // generate copies the example chart to a repository checkout as
@@ -538,6 +539,11 @@ func generate(t *testing.T, a app) (stdout, stderr string, code int) {
 	copyTree(t, filepath.Join(root, "testdata", "charts", "platform"), appDir)
 	for name, content := range a.files {
 		writeFile(t, filepath.Join(appDir, name), content)
+	}
+	for name, target := range a.symlinks {
+		if err := os.Symlink(target, filepath.Join(appDir, name)); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	p := loadPlugin(t)
@@ -772,12 +778,19 @@ func TestGenerateRefusesUnsafeParameters(t *testing.T) {
 	}{
 		{"values file outside the app", []param{{Name: "values-files", Array: []string{"../../../etc/passwd"}}}, `values file "../../../etc/passwd"`},
 		{"absolute values file", []param{{Name: "values-files", Array: []string{"/etc/passwd"}}}, `values file "/etc/passwd"`},
+		{"values file by URL", []param{{Name: "values-files", Array: []string{"http://127.0.0.1:15409/v.yaml"}}}, `values file "http://127.0.0.1:15409/v.yaml": give a path inside the application directory, not an absolute path or a URL`},
+		{"values file through a symlink out", []param{{Name: "values-files", Array: []string{"escape.yaml"}}}, `values file "escape.yaml": give a path inside the application directory (it resolves outside)`},
+		{"config file outside the app", []param{{Name: "airgap-config", String: str("../../../etc/passwd")}}, "outside the application directory"},
 		{"post-renderer", []param{{Name: "helm-args", Array: []string{"--post-renderer=/bin/sh"}}}, `helm argument "--post-renderer=/bin/sh"`},
 		{"output dir", []param{{Name: "helm-args", Array: []string{"--output-dir", "x"}}}, `helm argument "--output-dir"`},
 		{"values through helm-args", []param{{Name: "helm-args", Array: []string{"-f/etc/passwd"}}}, `helm argument "-f/etc/passwd"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			stdout, stderr, code := generate(t, app{sidecarEnv: []string{config}, params: tc.params})
+			a := app{sidecarEnv: []string{config}, params: tc.params}
+			if tc.name == "values file through a symlink out" {
+				a.symlinks = map[string]string{"escape.yaml": "/etc/passwd"}
+			}
+			stdout, stderr, code := generate(t, a)
 			if code != 2 || stdout != "" || !strings.Contains(stderr, tc.want) {
 				t.Errorf("exit %d, stdout %d bytes, stderr %q; want exit 2, no output, a message with %q", code, len(stdout), stderr, tc.want)
 			}

@@ -191,7 +191,7 @@ func TestHelm3AirgapUnmappedHookFails(t *testing.T) {
 		"--set", "sidecar.image=registry.internal.example.com/mirror/library/nginx:1.27.3-alpine",
 		"--set", "migrations.image=ghcr.io/example/migrations:1.0")
 	want := "Job platform-migrations: container migrations (spec.template.spec.containers[0].image): ghcr.io/example/migrations:1.0"
-	if r.Code != 1 || !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "hooks:") {
+	if r.Code != 1 || !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "(1 of them in hooks)") {
 		t.Errorf("exit %d, stderr:\n%s", r.Code, r.Stderr)
 	}
 	c.assertEmpty(t, "the failed install")

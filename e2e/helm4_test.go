@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"runtime"
 	"strings"
@@ -86,39 +89,75 @@ func TestHelm4UnmappedHookCreatesNothing(t *testing.T) {
 	c.assertEmpty(t, "the failed install")
 }
 
+// TestHelm4UnmappedImageFailsVisibly: Helm 4 captures a post-renderer
+// plugin's stderr and never prints it, so helm-airgap appends its report to
+// Helm's own stderr: in a pipeline with no terminal (CI), the captured
+// stderr names the offending image and its resource, above Helm's error.
 func TestHelm4UnmappedImageFailsVisibly(t *testing.T) {
 	f := newFixture(t)
 	h := newHelm(t, 4)
-	args := append([]string{"template", release, f.chart}, postRender(f.strict)...)
-	terminal := helmtest.TerminalSupported()
-	if !terminal && runtime.GOOS == "linux" {
-		t.Fatal("no pseudo-terminal: the terminal copy of the report cannot be checked")
-	}
-	var r helmtest.Result
-	if terminal {
-		r = h.RunWithTerminal(f.dir, args...)
-	} else {
-		r = h.Run(f.dir, args...) // the report file is still checked
-	}
-	if r.Code == 0 {
-		t.Fatalf("helm template succeeded with an unmapped image:\n%s", r.Stdout)
-	}
-	// All Helm 4 itself says: the plugin's stderr is gone.
-	if !strings.Contains(r.Stderr, `plugin "airgap-postrenderer" exited with error`) {
-		t.Errorf("unexpected Helm error:\n%s", r.Stderr)
-	}
 	offender := "Deployment platform-web: container proxy (spec.template.spec.containers[1].image): docker.io/library/nginx:1.27.3-alpine"
-	seen := map[string]string{"the report file": readFile(t, h.Report)}
-	if terminal {
-		seen["the terminal"] = r.Terminal
-		if !strings.Contains(r.Terminal, "report written to "+h.Report) {
-			t.Errorf("the terminal does not name the report file:\n%s", r.Terminal)
+	for _, args := range [][]string{
+		append([]string{"template", release, f.chart}, postRender(f.strict)...),
+		append([]string{"install", release, f.chart, "--dry-run=client"}, postRender(f.strict)...),
+	} {
+		r := runWithoutTerminal(t, h, f.dir, args...)
+		if r.Code == 0 || r.Stdout != "" {
+			t.Fatalf("helm %s succeeded or printed with an unmapped image (exit %d):\n%s", args[0], r.Code, r.Stdout)
+		}
+		report := strings.Index(r.Stderr, offender)
+		helmError := strings.Index(r.Stderr, `plugin "airgap-postrenderer" exited with error`)
+		if report < 0 || helmError < report {
+			t.Errorf("helm %s: stderr does not name the offender above Helm's error:\n%s", args[0], r.Stderr)
+		}
+		if !strings.Contains(r.Stderr, fmt.Sprintf("report written to %q", h.Report)) {
+			t.Errorf("helm %s: stderr does not name the report file:\n%s", args[0], r.Stderr)
+		}
+		if text := readFile(t, h.Report); !strings.Contains(text, offender) || !strings.Contains(text, "# command: ") {
+			t.Errorf("helm %s: the report file does not hold this run's report:\n%s", args[0], text)
 		}
 	}
-	for where, text := range seen {
-		if !strings.Contains(text, offender) {
-			t.Errorf("%s does not name the offender %q:\n%s", where, offender, text)
+	// A successful run removes the report: it never describes an older failure.
+	h.MustRun(f.dir, append([]string{"template", release, f.chart}, postRender(f.config)...)...)
+	if _, err := os.Stat(h.Report); !os.IsNotExist(err) {
+		t.Errorf("the report of the failed run outlived a successful one (%v)", err)
+	}
+}
+
+// runWithoutTerminal runs helm in a pipeline with no controlling terminal.
+func runWithoutTerminal(t *testing.T, h *helmtest.Helm, dir string, args ...string) helmtest.Result {
+	t.Helper()
+	cmd := h.Command(dir, args...)
+	detach(cmd)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := helmtest.Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.Code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestHelm4FailureOnTheTerminal: with a terminal and Helm's stderr reached,
+// the report is not written twice.
+func TestHelm4FailureOnTheTerminal(t *testing.T) {
+	if !helmtest.TerminalSupported() {
+		if runtime.GOOS == "linux" {
+			t.Fatal("no pseudo-terminal")
 		}
+		t.Skip("no pseudo-terminal here")
+	}
+	f := newFixture(t)
+	h := newHelm(t, 4)
+	r := h.RunWithTerminal(f.dir, append([]string{"template", release, f.chart}, postRender(f.strict)...)...)
+	offender := "docker.io/library/nginx:1.27.3-alpine"
+	if r.Code == 0 || strings.Count(r.Stderr+r.Terminal, "container proxy (spec.template.spec.containers[1].image): "+offender) != 1 {
+		t.Errorf("exit %d; want the offender shown once:\nstderr:\n%s\nterminal:\n%s", r.Code, r.Stderr, r.Terminal)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 )
 
 // AllowRule exempts endpoints from the report. Every attribute that is set
@@ -52,7 +54,7 @@ func ValidateAllow(r AllowRule) error {
 	return nil
 }
 
-func (m allowMatcher) matchResource(res resource) bool {
+func (m allowMatcher) matchResource(res yamlnode.Resource) bool {
 	r := m.rule
 	return (r.Kind == "" || glob(r.Kind, res.Kind)) &&
 		(r.Namespace == "" || glob(r.Namespace, res.Namespace)) &&
@@ -60,7 +62,7 @@ func (m allowMatcher) matchResource(res resource) bool {
 }
 
 // allowed reports whether an endpoint at res/field on host is exempt.
-func (a *Auditor) allowed(host string, res resource, field string) bool {
+func (a *Auditor) allowed(host string, res yamlnode.Resource, field string) bool {
 	for _, m := range a.allow {
 		r := m.rule
 		if !m.matchResource(res) {
@@ -78,7 +80,7 @@ func (a *Auditor) allowed(host string, res resource, field string) bool {
 }
 
 // allowedResource reports whether a rule exempts a whole resource.
-func (a *Auditor) allowedResource(res resource) bool {
+func (a *Auditor) allowedResource(res yamlnode.Resource) bool {
 	for _, m := range a.allow {
 		if m.resource && m.matchResource(res) {
 			return true

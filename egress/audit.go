@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"go.yaml.in/yaml/v3"
 )
@@ -47,7 +48,7 @@ type Finding struct {
 
 // Resource names the object as "Kind namespace/name".
 func (f Finding) Resource() string {
-	return resource{Kind: f.Kind, Namespace: f.Namespace, Name: f.Name}.String()
+	return yamlnode.Resource{Kind: f.Kind, Namespace: f.Namespace, Name: f.Name}.String()
 }
 
 // Issuer is a cert-manager Issuer or ClusterIssuer with an ACME server.
@@ -67,7 +68,7 @@ type Issuer struct {
 
 // Resource names the issuer.
 func (i Issuer) Resource() string {
-	return resource{Kind: i.Kind, Namespace: i.Namespace, Name: i.Name}.String()
+	return yamlnode.Resource{Kind: i.Kind, Namespace: i.Namespace, Name: i.Name}.String()
 }
 
 // Auditor scans documents as the rewrite engine hands them over, from any
@@ -107,11 +108,9 @@ func (a *Auditor) Scan(doc *rewrite.Document) {
 	s := &docScan{a: a, doc: doc.Index + 1, budget: maxValues}
 	line := doc.StreamLine
 	root := doc.Root
-	if scalarAt(root, "kind") == "List" {
-		if items := lookup(root, "items"); items != nil && items.Kind == yaml.SequenceNode {
-			for i, item := range items.Content {
-				s.object(resolve(item), fmt.Sprintf("items[%d]", i), line)
-			}
+	if items, ok := yamlnode.ListItems(root); ok {
+		for i, item := range items {
+			s.object(item, fmt.Sprintf("items[%d]", i), line)
 		}
 	} else {
 		s.object(root, "", line)
@@ -123,7 +122,7 @@ func (a *Auditor) Scan(doc *rewrite.Document) {
 
 // acmeIssuer records an Issuer or ClusterIssuer's ACME server.
 func (s *docScan) acmeIssuer(obj *yaml.Node, line func(int) int) {
-	server := lookup(lookup(lookup(obj, "spec"), "acme"), "server")
+	server := yamlnode.Lookup(yamlnode.Lookup(yamlnode.Lookup(obj, "spec"), "acme"), "server")
 	if server == nil || server.Kind != yaml.ScalarNode || server.Value == "" {
 		return
 	}
@@ -214,7 +213,7 @@ func (a *Auditor) Report() *Report {
 		r.Issuers = append(r.Issuers, iss)
 	}
 	for _, w := range coverage(all.workloads, all.policies) {
-		w.Allowed = a.allowedResource(resource{APIVersion: w.APIVersion, Kind: w.Kind, Namespace: w.Namespace, Name: w.Name})
+		w.Allowed = a.allowedResource(yamlnode.Resource{APIVersion: w.APIVersion, Kind: w.Kind, Namespace: w.Namespace, Name: w.Name})
 		if w.Egress != EgressRestricted && !w.Allowed {
 			r.Summary.UnrestrictedWorkloads++
 		}

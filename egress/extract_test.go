@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 )
 
 // describeEndpoints renders Extract's result compactly: "form:text(host:port)".
@@ -138,7 +140,7 @@ func FuzzScanText(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		s := &docScan{a: a, doc: 1, budget: 1 << 16, res: resource{Kind: "ConfigMap", Name: "c"}}
+		s := &docScan{a: a, doc: 1, budget: 1 << 16, res: yamlnode.Resource{Kind: "ConfigMap", Name: "c"}}
 		lines := strings.Count(text, "\n") + 1
 		line := func(l int) int { return 100 + l }
 		s.text(text, walkCtx{path: "data[x]", setting: "x", line: line}, line)

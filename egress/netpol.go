@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -33,14 +34,14 @@ type netData struct {
 }
 
 type workload struct {
-	res    resource
+	res    yamlnode.Resource
 	doc    int
 	line   int
 	labels map[string]string
 }
 
 type policy struct {
-	res      resource
+	res      yamlnode.Resource
 	selector selector
 	// openAll: some rule allows every destination on every port.
 	openAll bool
@@ -62,7 +63,7 @@ type expression struct {
 
 // issuerRef is a resource that names a cert-manager issuer.
 type issuerRef struct {
-	res        resource
+	res        yamlnode.Resource
 	kind, name string
 }
 
@@ -75,7 +76,7 @@ var podTemplateExcluded = map[string]bool{"PodTemplate": true}
 func (s *docScan) collect(obj *yaml.Node, line func(int) int) {
 	res := s.res
 	at := line(obj.Line)
-	if meta := lookup(obj, "metadata"); meta != nil {
+	if meta := yamlnode.Lookup(obj, "metadata"); meta != nil {
 		at = line(meta.Line)
 	}
 	switch {
@@ -88,9 +89,9 @@ func (s *docScan) collect(obj *yaml.Node, line func(int) int) {
 		s.acmeIssuer(obj, line)
 		return
 	case res.Kind == "Certificate" && strings.HasPrefix(res.APIVersion, "cert-manager.io/"):
-		ref := lookup(lookup(obj, "spec"), "issuerRef")
-		if name := scalarAt(ref, "name"); name != "" && groupIsCertManager(scalarAt(ref, "group")) {
-			kind := scalarAt(ref, "kind")
+		ref := yamlnode.Lookup(yamlnode.Lookup(obj, "spec"), "issuerRef")
+		if name := yamlnode.ScalarAt(ref, "name"); name != "" && groupIsCertManager(yamlnode.ScalarAt(ref, "group")) {
+			kind := yamlnode.ScalarAt(ref, "kind")
 			if kind == "" {
 				kind = "Issuer"
 			}
@@ -98,11 +99,11 @@ func (s *docScan) collect(obj *yaml.Node, line func(int) int) {
 		}
 		return
 	case res.Kind == "Ingress" || res.Kind == "Gateway":
-		annotations := lookup(lookup(obj, "metadata"), "annotations")
-		if name := scalarAt(annotations, "cert-manager.io/cluster-issuer"); name != "" {
+		annotations := yamlnode.Lookup(yamlnode.Lookup(obj, "metadata"), "annotations")
+		if name := yamlnode.ScalarAt(annotations, "cert-manager.io/cluster-issuer"); name != "" {
 			s.refs = append(s.refs, issuerRef{res: res, kind: "ClusterIssuer", name: name})
-		} else if name := scalarAt(annotations, "cert-manager.io/issuer"); name != "" && groupIsCertManager(scalarAt(annotations, "cert-manager.io/issuer-group")) {
-			kind := scalarAt(annotations, "cert-manager.io/issuer-kind")
+		} else if name := yamlnode.ScalarAt(annotations, "cert-manager.io/issuer"); name != "" && groupIsCertManager(yamlnode.ScalarAt(annotations, "cert-manager.io/issuer-group")) {
+			kind := yamlnode.ScalarAt(annotations, "cert-manager.io/issuer-kind")
 			if kind == "" {
 				kind = "Issuer"
 			}
@@ -111,14 +112,14 @@ func (s *docScan) collect(obj *yaml.Node, line func(int) int) {
 		return
 	}
 	if res.Kind == "Pod" {
-		s.workloads = append(s.workloads, workload{res: res, doc: s.doc, line: at, labels: stringMap(lookup(lookup(obj, "metadata"), "labels"))})
+		s.workloads = append(s.workloads, workload{res: res, doc: s.doc, line: at, labels: stringMap(yamlnode.Lookup(yamlnode.Lookup(obj, "metadata"), "labels"))})
 		return
 	}
 	if podTemplateExcluded[res.Kind] {
 		return
 	}
-	if tmpl := findPodTemplate(lookup(obj, "spec"), 0); tmpl != nil {
-		s.workloads = append(s.workloads, workload{res: res, doc: s.doc, line: at, labels: stringMap(lookup(lookup(tmpl, "metadata"), "labels"))})
+	if tmpl := findPodTemplate(yamlnode.Lookup(obj, "spec"), 0); tmpl != nil {
+		s.workloads = append(s.workloads, workload{res: res, doc: s.doc, line: at, labels: stringMap(yamlnode.Lookup(yamlnode.Lookup(tmpl, "metadata"), "labels"))})
 	}
 }
 
@@ -131,8 +132,8 @@ func findPodTemplate(n *yaml.Node, depth int) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode || depth > 6 {
 		return nil
 	}
-	if t := lookup(n, "template"); t != nil {
-		if spec := lookup(t, "spec"); spec != nil && (lookup(spec, "containers") != nil || lookup(spec, "initContainers") != nil) {
+	if t := yamlnode.Lookup(n, "template"); t != nil {
+		if spec := yamlnode.Lookup(t, "spec"); spec != nil && (yamlnode.Lookup(spec, "containers") != nil || yamlnode.Lookup(spec, "initContainers") != nil) {
 			return t
 		}
 	}
@@ -150,7 +151,7 @@ func stringMap(m *yaml.Node) map[string]string {
 		return out
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if v := resolve(m.Content[i+1]); v != nil && v.Kind == yaml.ScalarNode {
+		if v := yamlnode.Resolve(m.Content[i+1]); v != nil && v.Kind == yaml.ScalarNode {
 			out[m.Content[i].Value] = v.Value
 		}
 	}
@@ -163,7 +164,7 @@ func stringList(n *yaml.Node) []string {
 		return out
 	}
 	for _, item := range n.Content {
-		if item = resolve(item); item.Kind == yaml.ScalarNode {
+		if item = yamlnode.Resolve(item); item.Kind == yaml.ScalarNode {
 			out = append(out, item.Value)
 		}
 	}
@@ -172,10 +173,10 @@ func stringList(n *yaml.Node) []string {
 
 // readPolicy reads a NetworkPolicy that applies to egress; ok is false for a
 // policy that only governs ingress.
-func readPolicy(obj *yaml.Node, res resource) (policy, bool) {
-	spec := lookup(obj, "spec")
-	egress := lookup(spec, "egress")
-	types := lookup(spec, "policyTypes")
+func readPolicy(obj *yaml.Node, res yamlnode.Resource) (policy, bool) {
+	spec := yamlnode.Lookup(obj, "spec")
+	egress := yamlnode.Lookup(spec, "egress")
+	types := yamlnode.Lookup(spec, "policyTypes")
 	applies := false
 	if types != nil {
 		for _, t := range stringList(types) {
@@ -187,18 +188,18 @@ func readPolicy(obj *yaml.Node, res resource) (policy, bool) {
 	if !applies {
 		return policy{}, false
 	}
-	p := policy{res: res, selector: readSelector(lookup(spec, "podSelector"))}
+	p := policy{res: res, selector: readSelector(yamlnode.Lookup(spec, "podSelector"))}
 	if egress == nil || egress.Kind != yaml.SequenceNode {
 		return p, true // no rules: all egress denied
 	}
 	for _, rule := range egress.Content {
-		rule = resolve(rule)
-		to := lookup(rule, "to")
-		ports := rulePorts(lookup(rule, "ports"))
+		rule = yamlnode.Resolve(rule)
+		to := yamlnode.Lookup(rule, "to")
+		ports := rulePorts(yamlnode.Lookup(rule, "ports"))
 		internet := to == nil || (to.Kind == yaml.SequenceNode && len(to.Content) == 0)
 		if !internet && to.Kind == yaml.SequenceNode {
 			for _, peer := range to.Content {
-				if cidr := scalarAt(lookup(peer, "ipBlock"), "cidr"); cidr != "" && reachesInternet(cidr) {
+				if cidr := yamlnode.ScalarAt(yamlnode.Lookup(peer, "ipBlock"), "cidr"); cidr != "" && reachesInternet(cidr) {
 					internet = true
 				}
 			}
@@ -221,14 +222,14 @@ func rulePorts(n *yaml.Node) []string {
 		return out
 	}
 	for _, p := range n.Content {
-		port := scalarAt(p, "port")
+		port := yamlnode.ScalarAt(p, "port")
 		if port == "" {
 			port = "*"
 		}
-		if end := scalarAt(p, "endPort"); end != "" {
+		if end := yamlnode.ScalarAt(p, "endPort"); end != "" {
 			port += "-" + end
 		}
-		if proto := scalarAt(p, "protocol"); proto != "" && proto != "TCP" {
+		if proto := yamlnode.ScalarAt(p, "protocol"); proto != "" && proto != "TCP" {
 			port += "/" + proto
 		}
 		out = append(out, port)
@@ -257,10 +258,10 @@ func reachesInternet(cidr string) bool {
 }
 
 func readSelector(n *yaml.Node) selector {
-	sel := selector{labels: stringMap(lookup(n, "matchLabels"))}
-	if exprs := lookup(n, "matchExpressions"); exprs != nil && exprs.Kind == yaml.SequenceNode {
+	sel := selector{labels: stringMap(yamlnode.Lookup(n, "matchLabels"))}
+	if exprs := yamlnode.Lookup(n, "matchExpressions"); exprs != nil && exprs.Kind == yaml.SequenceNode {
 		for _, e := range exprs.Content {
-			x := expression{key: scalarAt(e, "key"), op: scalarAt(e, "operator"), values: stringList(lookup(e, "values"))}
+			x := expression{key: yamlnode.ScalarAt(e, "key"), op: yamlnode.ScalarAt(e, "operator"), values: stringList(yamlnode.Lookup(e, "values"))}
 			switch x.op {
 			case "In", "NotIn", "Exists", "DoesNotExist":
 			default:
@@ -338,7 +339,7 @@ type Workload struct {
 
 // Resource names the workload as "Kind namespace/name".
 func (w Workload) Resource() string {
-	return resource{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}.String()
+	return yamlnode.Resource{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}.String()
 }
 
 // coverage evaluates every workload against every egress policy.

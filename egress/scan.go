@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -86,61 +87,6 @@ func isHostKey(k string) bool {
 	return false
 }
 
-// resource identifies an object.
-type resource struct {
-	APIVersion, Kind, Namespace, Name string
-}
-
-func (r resource) String() string {
-	kind, name := r.Kind, r.Name
-	if kind == "" {
-		kind = "(no kind)"
-	}
-	if name == "" {
-		name = "(unnamed)"
-	}
-	if r.Namespace != "" {
-		name = r.Namespace + "/" + name
-	}
-	return kind + " " + name
-}
-
-func identify(obj *yaml.Node) resource {
-	r := resource{APIVersion: scalarAt(obj, "apiVersion"), Kind: scalarAt(obj, "kind")}
-	if meta := lookup(obj, "metadata"); meta != nil {
-		r.Name, r.Namespace = scalarAt(meta, "name"), scalarAt(meta, "namespace")
-	}
-	return r
-}
-
-// lookup returns the value of key in a mapping (aliases followed).
-func lookup(m *yaml.Node, key string) *yaml.Node {
-	m = resolve(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := m.Content[i]; k.Kind == yaml.ScalarNode && k.Value == key {
-			return resolve(m.Content[i+1])
-		}
-	}
-	return nil
-}
-
-func resolve(n *yaml.Node) *yaml.Node {
-	for depth := 0; n != nil && n.Kind == yaml.AliasNode && depth < 100; depth++ {
-		n = n.Alias
-	}
-	return n
-}
-
-func scalarAt(m *yaml.Node, key string) string {
-	if v := lookup(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		return v.Value
-	}
-	return ""
-}
-
 // walkCtx is what the walk knows about the node it is at.
 type walkCtx struct {
 	path    string // field path of the node
@@ -157,7 +103,7 @@ type walkCtx struct {
 type docScan struct {
 	a       *Auditor
 	doc     int // 1-based
-	res     resource
+	res     yamlnode.Resource
 	found   []Finding
 	allowed int
 	budget  int
@@ -169,7 +115,7 @@ func (s *docScan) object(obj *yaml.Node, prefix string, line func(int) int) {
 	if obj == nil || obj.Kind != yaml.MappingNode {
 		return
 	}
-	s.res = identify(obj)
+	s.res = yamlnode.Identify(obj)
 	s.collect(obj, line)
 	for i := 0; i+1 < len(obj.Content); i += 2 {
 		key, value := obj.Content[i].Value, obj.Content[i+1]
@@ -177,7 +123,7 @@ func (s *docScan) object(obj *yaml.Node, prefix string, line func(int) int) {
 		switch key {
 		case "apiVersion", "kind", "status":
 		case "metadata":
-			s.annotations(lookup(value, "annotations"), ctx)
+			s.annotations(yamlnode.Lookup(value, "annotations"), ctx)
 		case "data", "stringData":
 			if s.res.Kind == "Secret" && key == "data" {
 				s.secretData(value, ctx)
@@ -257,41 +203,42 @@ func (s *docScan) walk(n *yaml.Node, ctx walkCtx) {
 			if k.Value == "image" && v.Kind == yaml.ScalarNode {
 				continue // the image rewrite owns image references
 			}
-			if k.Value == "metadata" && v.Kind == yaml.MappingNode && lookup(v, "annotations") != nil {
+			if k.Value == "metadata" && v.Kind == yaml.MappingNode && yamlnode.Lookup(v, "annotations") != nil {
 				// A pod template's (or an embedded object's) metadata: names
 				// and labels are not endpoints; annotations are read as the
 				// object's own are.
-				s.annotations(lookup(v, "annotations"), walkCtx{path: joinKey(ctx.path, k.Value), line: ctx.line, depth: ctx.depth, secret: ctx.secret})
+				s.annotations(yamlnode.Lookup(v, "annotations"), walkCtx{path: joinKey(ctx.path, k.Value), line: ctx.line, depth: ctx.depth, secret: ctx.secret})
 				continue
 			}
 			c := ctx
 			c.path, c.setting = joinKey(ctx.path, k.Value), k.Value
 			if k.Value == "value" {
 				// {name: X, value: Y} lists (env, parameters): Y is X's value.
-				if name := scalarAt(n, "name"); name != "" {
+				if name := yamlnode.ScalarAt(n, "name"); name != "" {
 					c.setting = name
 				}
 			}
 			s.walk(v, c)
 		}
 	case yaml.SequenceNode:
-		flag := ""
+		if ctx.setting == "args" || ctx.setting == "command" {
+			// --flag=VALUE and --flag VALUE: the flag is the setting.
+			for _, a := range yamlnode.Args(n) {
+				c := ctx
+				c.path = ctx.path + "[" + itemName(a.Node, a.Index) + "]"
+				if a.IsFlag {
+					continue
+				}
+				if a.Flag != "" {
+					c.setting = strings.TrimLeft(a.Flag, "-")
+				}
+				s.walk(n.Content[a.Index], c)
+			}
+			return
+		}
 		for i, item := range n.Content {
 			c := ctx
 			c.path = ctx.path + "[" + itemName(item, i) + "]"
-			if item.Kind == yaml.ScalarNode && (ctx.setting == "args" || ctx.setting == "command") {
-				// --flag=VALUE and --flag VALUE: the flag is the setting.
-				v := item.Value
-				switch name, _, ok := strings.Cut(v, "="); {
-				case strings.HasPrefix(v, "-") && ok:
-					c.setting, flag = strings.TrimLeft(name, "-"), ""
-				case strings.HasPrefix(v, "-"):
-					flag = strings.TrimLeft(v, "-")
-					continue
-				case flag != "":
-					c.setting, flag = flag, ""
-				}
-			}
 			s.walk(item, c)
 		}
 	case yaml.ScalarNode:
@@ -304,7 +251,7 @@ func (s *docScan) walk(n *yaml.Node, ctx walkCtx) {
 // itemName names a sequence item in a path: by its name when it has one
 // (containers, env variables, ports), else by index.
 func itemName(item *yaml.Node, i int) string {
-	if name := scalarAt(item, "name"); name != "" && !strings.ContainsAny(name, "[]") {
+	if name := yamlnode.ScalarAt(item, "name"); name != "" && !strings.ContainsAny(name, "[]") {
 		return name
 	}
 	return strconv.Itoa(i)
@@ -399,9 +346,10 @@ func (s *docScan) value(v string, ctx walkCtx, line int) {
 	if len(endpoints) == 0 {
 		return
 	}
+	endpoints, proxy := called(ctx.setting, v, endpoints) // classify.go
 	hostList := !ctx.noBare && !ctx.served && isHostKey(ctx.setting) && isHostList(v)
-	for _, e := range endpoints {
-		s.endpoint(e, ctx, line, hostList)
+	for i, e := range endpoints {
+		s.endpoint(e, ctx, line, hostList || proxy[i])
 	}
 }
 

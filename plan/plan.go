@@ -40,6 +40,8 @@ type Plan struct {
 	APIVersion string  `json:"apiVersion"`
 	Kind       string  `json:"kind"`
 	Images     []Image `json:"images"`
+
+	flux *FluxPostRenderer // set by BuildFor for the Flux format
 }
 
 // Image is one source image and where it must land.

@@ -229,12 +229,12 @@ func TestFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := build(t, testConfig, string(data), true)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, f := range Formats {
 		t.Run(string(f), func(t *testing.T) {
+			p, _, err := BuildFor(f, strings.NewReader(string(data)), engineOptions(t, testConfig), true)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var b strings.Builder
 			if err := Write(&b, p, f); err != nil {
 				t.Fatal(err)

@@ -25,10 +25,14 @@ const (
 	Crane Format = "crane"
 	// Skopeo is a shell script of `skopeo copy --all` commands.
 	Skopeo Format = "skopeo"
+	// Flux is the spec.postRenderers block of a Flux HelmRelease: kustomize
+	// images: entries and JSON 6902 patches (flux.go). Its plan must come
+	// from BuildFor.
+	Flux Format = "flux"
 )
 
 // Formats lists every format, for help texts and validation.
-var Formats = []Format{Plain, JSON, Crane, Skopeo}
+var Formats = []Format{Plain, JSON, Crane, Skopeo, Flux}
 
 // ParseFormat validates a format name ("text" is accepted for plain).
 func ParseFormat(s string) (Format, error) {
@@ -63,6 +67,10 @@ func Write(w io.Writer, p *Plan, f Format) error {
 		}
 	case Crane, Skopeo:
 		writeScript(bw, p, f)
+	case Flux:
+		if err := writeFlux(bw, p); err != nil {
+			return err
+		}
 	default:
 		writePlain(bw, p)
 	}

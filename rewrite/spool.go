@@ -12,13 +12,21 @@ import (
 // output slices themselves (no copy) up to limit bytes, and moves everything
 // to a temporary file beyond that, which keeps memory bounded by the largest
 // document rather than the stream.
+//
+// The temporary file is removed from its directory as soon as it is
+// created, where the system allows (every Unix): the open file keeps its
+// data, and the system frees it when the process ends however it ends (a
+// broken pipe, SIGTERM, SIGINT, SIGHUP, SIGKILL), so that no exit path
+// leaves the rewritten stream behind. Where an open file cannot be removed
+// (Windows), Close removes it.
 type spool struct {
-	limit  int
-	chunks [][]byte
-	inMem  int
-	file   *os.File
-	w      *bufio.Writer
-	size   int64
+	limit    int
+	chunks   [][]byte
+	inMem    int
+	file     *os.File
+	w        *bufio.Writer
+	size     int64
+	unlinked bool // the file has no name any more
 }
 
 // add takes ownership of p: the caller must not change it afterwards.
@@ -46,6 +54,7 @@ func (s *spool) spill() error {
 	if err != nil {
 		return fmt.Errorf("holding output in a temporary file: %w", err)
 	}
+	s.unlinked = os.Remove(f.Name()) == nil
 	s.file, s.w = f, bufio.NewWriterSize(f, 1<<20)
 	for _, c := range s.chunks {
 		if _, err := s.w.Write(c); err != nil {
@@ -89,5 +98,8 @@ func (s *spool) Close() error {
 	}
 	name := s.file.Name()
 	s.file.Close()
+	if s.unlinked {
+		return nil
+	}
 	return os.Remove(name)
 }

@@ -29,6 +29,9 @@ type Config struct {
 	Operators []Operator `yaml:"catalogue,omitempty" json:"catalogue,omitempty"`
 	// Ignore acknowledges public references left on purpose, each with a reason.
 	Ignore []Ignore `yaml:"ignore,omitempty" json:"ignore,omitempty"`
+	// Lock names a lock file written by mirror --lock (relative to the
+	// config file); every rewritten reference is pinned to its digest.
+	Lock string `yaml:"lock,omitempty" json:"lock,omitempty"`
 
 	// The phone-home audit and the internal cert-manager issuer (egress.go).
 	Egress *EgressConfig `yaml:"egress,omitempty" json:"egress,omitempty"`
@@ -77,6 +80,9 @@ func Parse(data []byte, source string) (*Config, error) {
 	if len(root.Content) > 0 {
 		cfg.lines = map[string]int{}
 		recordLines(root.Content[0], "", cfg.lines)
+		if err := cfg.commonMistakes(root.Content[0]); err != nil { // hints.go
+			return nil, err
+		}
 		if err := cfg.checkKeys(root.Content[0], reflect.TypeOf(*cfg), ""); err != nil {
 			return nil, err
 		}

@@ -88,7 +88,7 @@ awk -F '\t' '
       if (h3[where[i]] != a) bad = bad "\n  " short(where[i]) ": " h3[where[i]]
     }
     printf "\n%d image reference(s). Helm 3 with \"helm airgap template\": the same AFTER column%s\n", n, (bad == "" ? "." : ", except:" bad)
-    if (hooks) printf "* a hook: plain Helm 3 --post-renderer leaves it public, since Helm 3 never post-renders hooks (README: Use with Helm 3).\n"
+    if (hooks) printf "* a hook: plain Helm 3 --post-renderer leaves it public, since Helm 3 never post-renders hooks (docs/helm3.md).\n"
   }' "$work/helm4.places" "$work/helm3-airgap.places" "$work/helm3-plain.places" "$work/before.places"
 
 printf '\nPull secret: %s of %s pod specs carry imagePullSecrets my-registry-secret (Helm 4 output).\n' \

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"os"
+
 	"github.com/plexicus/helm-airgap/internal/settings"
-	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -14,14 +16,13 @@ type airgapOptions struct {
 
 func (o *airgapOptions) addFlags(f *pflag.FlagSet) { o.Flags.Add(f) }
 
-// rewriter loads the config (file from --config or $HELM_AIRGAP_CONFIG,
-// flags on top) and returns the rewriter for one Helm action.
-func (o *airgapOptions) rewriter() (*rewriter, error) {
-	cfg, mapper, err := o.Load()
+// rewriter assembles the policy (settings.Load: flags, environment, config
+// file, as every entry point does) and returns the rewriter for one Helm
+// action.
+func (o *airgapOptions) rewriter(cmd *cobra.Command) (*rewriter, error) {
+	policy, err := settings.Load(settings.Request{Flags: o.Flags, Environ: os.Environ()})
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
-	opts := o.EngineOptions(cfg, mapper)
-	opts.Passes = rewrite.ConfigPasses(cfg) // the config's issuer: rewrite
-	return newRewriter(mapper, opts), nil
+	return newRewriter(policy.Start(cmd.OutOrStdout(), cmd.ErrOrStderr())), nil
 }

@@ -9,7 +9,11 @@
 // initialise than the whole rewrite of a chart: the fast binary, which Helm
 // runs at every post-render, must never import it.
 //
-// Where hooks are rewritten is explained in hooks.go. Exit codes follow
-// helm-airgap: 0 success, 1 policy failure (a public image, a collision) or
-// a Helm failure, 2 usage, config or input error.
+// The policy is assembled by internal/settings as for every entry point
+// (the config's issuer: and egress:, strict included, apply), and every
+// offender of the manifests and the hooks is reported in one round. Where
+// hooks are rewritten is explained in hooks.go. Exit codes come from
+// internal/cli: 0 success, 1 policy failure (a public image, a collision, a
+// strict egress finding) or a Helm failure, 2 usage, config or input error,
+// 128+N stopped by signal N.
 package main

@@ -1,22 +1,20 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/cli"
+	helmcli "helm.sh/helm/v3/pkg/cli"
 	"helm.sh/helm/v3/pkg/cli/values"
 	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/registry"
@@ -27,13 +25,13 @@ import (
 // from the same global flags helm takes), the values flags and
 // helm-airgap's own flags.
 type helmOptions struct {
-	settings *cli.EnvSettings
+	settings *helmcli.EnvSettings
 	values   values.Options
 	airgap   airgapOptions
 }
 
 func newHelmOptions() *helmOptions {
-	return &helmOptions{settings: cli.New()}
+	return &helmOptions{settings: helmcli.New()}
 }
 
 func (h *helmOptions) addFlags(cmd *cobra.Command) {
@@ -123,20 +121,20 @@ func (h *helmOptions) loadChart(c *action.ChartPathOptions, devel bool, ref stri
 	}
 	path, err := c.LocateChart(ref, h.settings)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("locating chart %q: %w", ref, err)}
+		return nil, cli.Usage(fmt.Errorf("locating chart %q: %w", ref, err))
 	}
 	ch, err := loader.Load(path)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("loading chart %q: %w", ref, err)}
+		return nil, cli.Usage(fmt.Errorf("loading chart %q: %w", ref, err))
 	}
 	switch ch.Metadata.Type {
 	case "", "application":
 	default:
-		return nil, usageError{fmt.Errorf("chart %q is a %s chart, which cannot be installed", ref, ch.Metadata.Type)}
+		return nil, cli.Usage(fmt.Errorf("chart %q is a %s chart, which cannot be installed", ref, ch.Metadata.Type))
 	}
 	if req := ch.Metadata.Dependencies; req != nil {
 		if err := action.CheckDependencies(ch, req); err != nil {
-			return nil, usageError{fmt.Errorf("checking the dependencies of chart %q: %w (run `helm dependency build` first)", ref, err)}
+			return nil, cli.Usage(fmt.Errorf("checking the dependencies of chart %q: %w (run `helm dependency build` first)", ref, err))
 		}
 	}
 	return ch, nil
@@ -146,21 +144,19 @@ func (h *helmOptions) loadChart(c *action.ChartPathOptions, devel bool, ref stri
 func (h *helmOptions) mergeValues() (map[string]any, error) {
 	vals, err := h.values.MergeValues(getter.All(h.settings))
 	if err != nil {
-		return nil, usageError{fmt.Errorf("reading values: %w", err)}
+		return nil, cli.Usage(fmt.Errorf("reading values: %w", err))
 	}
 	return vals, nil
 }
 
-// interruptible is a context cancelled on SIGINT or SIGTERM, as helm's
-// install and upgrade are.
-func interruptible() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
+// interruptedChange is what an install or upgrade stopped by a signal
+// leaves: Helm stops between steps, so the release is whatever it reached.
+const interruptedChange = "Helm stopped where it was: check the release with helm status and helm history"
 
 // prepareChange is what install and upgrade do first: load the config,
 // default and check --dry-run, and set up the action with the rewriter.
 func (h *helmOptions) prepareChange(cmd *cobra.Command, cfg *action.Configuration, dryRun *string) (*rewriter, error) {
-	rw, err := h.airgap.rewriter()
+	rw, err := h.airgap.rewriter(cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -182,19 +178,29 @@ func checkDryRun(v string) error {
 	case "false", "true", "none", "client", "server":
 		return nil
 	}
-	return usageError{fmt.Errorf(`invalid --dry-run value %q: use "client", "server" or "none"`, v)}
+	return cli.Usage(fmt.Errorf(`invalid --dry-run value %q: use "client", "server" or "none"`, v))
 }
 
-// failure prints a failed action's report: offenders with the rule that
-// would fix them for a policy failure, Helm's message otherwise.
+// failure prints a failed action's report and returns the error to exit
+// with: every offender (manifests and hooks together) with the rule that
+// would fix it for a policy failure, which wins over any error Helm met
+// after the manifests were rendered; Helm's message otherwise.
 func failure(cmd *cobra.Command, rw *rewriter, what string, err error) error {
-	var policy *rewrite.PolicyError
-	if rw != nil && errors.As(err, &policy) {
-		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, rw.mapper)
-		fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %s failed: %v\n", what, err)
-		return reportedError{err}
+	if v := rw.verdict(); v != nil && !errors.As(err, new(*rewrite.PolicyError)) {
+		err = v
 	}
-	return fmt.Errorf("%s failed: %w", what, err)
+	var policy *rewrite.PolicyError
+	if errors.As(err, &policy) {
+		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, rw.session.Policy().Mapper)
+		rw.session.Egress() // the egress report too, for the record
+		fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %s failed: %v\n", what, err)
+		return cli.Reported(err)
+	}
+	var input *rewrite.InputError
+	if cli.IsReported(err) || errors.As(err, new(cli.UsageError)) || errors.As(err, &input) || errors.As(err, new(*cli.InterruptedError)) {
+		return err
+	}
+	return cli.Failed(fmt.Errorf("%s failed: %w", what, err))
 }
 
 // summary tells what was rewritten, hooks apart, so that a user can see

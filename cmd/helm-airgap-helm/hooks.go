@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/postrender"
 	"helm.sh/helm/v3/pkg/release"
@@ -47,40 +47,42 @@ import (
 // both places is safe.
 
 // rewriter is helm-airgap's engine for one Helm action: the post-renderer
-// for manifests, and the hook rewriter.
+// for manifests, and the hook rewriter. Every offender is reported in one
+// round: a public image in the manifests does not stop the action at the
+// post-renderer, whose output Helm would only report, but is recorded, the
+// manifests passing through unchanged, so that the hooks are checked too;
+// verdict then fails the action with every offender of both, before
+// anything is applied (Create) or printed (template, dry runs).
 type rewriter struct {
-	opts   rewrite.Options
-	mapper *rules.Mapper
-	done   map[*release.Hook]bool
-	// collisions spans the manifests and every hook: the engine finds two
-	// sources landing on one destination within one run, and the hooks
-	// are separate runs.
-	collisions *rules.Collisions
+	session *settings.Session
+	opts    rewrite.Options
+	done    map[*release.Hook]bool
+	// offenders found so far, in the manifests and in every hook.
+	offenders     []rewrite.Occurrence
+	hookOffenders int
 	// Stats, for the summary line.
 	manifestRefs, hookRefs, hooks int
 }
 
 var _ postrender.PostRenderer = (*rewriter)(nil)
 
-func newRewriter(mapper *rules.Mapper, opts rewrite.Options) *rewriter {
-	r := &rewriter{mapper: mapper, done: map[*release.Hook]bool{}, collisions: &rules.Collisions{}}
-	onImage := opts.OnImage
-	opts.OnImage = func(o rewrite.Occurrence) {
-		r.collisions.Add(o.Mapping)
-		if onImage != nil {
-			onImage(o)
-		}
-	}
-	r.opts = opts
-	return r
+func newRewriter(session *settings.Session) *rewriter {
+	return &rewriter{session: session, opts: session.Options(), done: map[*release.Hook]bool{}}
 }
 
 // Run is the post-renderer: Helm 3 calls it with every rendered manifest
 // that is not a hook. The engine refuses to turn a non-empty input into an
 // empty output, which Helm 3 would accept and deploy nothing.
 func (r *rewriter) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
+	rendered := bytes.Clone(in.Bytes())
 	out := new(bytes.Buffer)
-	report, err := rewrite.Run(in, out, r.opts)
+	report, err := rewrite.Run(bytes.NewReader(rendered), out, r.opts)
+	var policy *rewrite.PolicyError
+	if errors.As(err, &policy) {
+		// Recorded for verdict; the hooks are still to be checked.
+		r.offenders = append(r.offenders, policy.Report.Offenders...)
+		return bytes.NewBuffer(rendered), nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -88,15 +90,11 @@ func (r *rewriter) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 	return out, nil
 }
 
-// rewriteHooks rewrites the manifest of every hook of rel not rewritten yet.
-// On a policy failure no hook is changed and the error names every offender
-// of every hook.
-func (r *rewriter) rewriteHooks(rel *release.Release) error {
-	if rel == nil {
-		return nil
-	}
+// rewriteHooks rewrites the manifest of every hook of rel not rewritten
+// yet, recording the offenders for verdict; it returns the rewritten
+// manifests, which finish puts in place only when the verdict passes.
+func (r *rewriter) rewriteHooks(rel *release.Release) (map[*release.Hook]string, int, error) {
 	rewritten := map[*release.Hook]string{}
-	failed := &rewrite.Report{}
 	refs := 0
 	for _, h := range rel.Hooks {
 		if r.done[h] || strings.TrimSpace(h.Manifest) == "" {
@@ -106,21 +104,31 @@ func (r *rewriter) rewriteHooks(rel *release.Release) error {
 		report, err := rewrite.Run(strings.NewReader(h.Manifest), out, r.opts)
 		var policy *rewrite.PolicyError
 		if errors.As(err, &policy) {
-			failed.Offenders = append(failed.Offenders, policy.Report.Offenders...)
-			failed.Collisions = append(failed.Collisions, policy.Report.Collisions...)
+			r.offenders = append(r.offenders, policy.Report.Offenders...)
+			r.hookOffenders += len(policy.Report.Offenders)
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("rewriting hook %s (%s): %w", h.Name, h.Path, err)
+			return nil, 0, fmt.Errorf("rewriting hook %q (%q): %w", h.Name, h.Path, err)
 		}
 		rewritten[h] = out.String()
 		refs += report.Rewritten
 	}
-	if len(failed.Collisions) == 0 {
-		failed.Collisions = r.collisions.List()
+	return rewritten, refs, nil
+}
+
+// finish rewrites rel's hooks and takes the verdict on the whole release;
+// no hook is changed unless it passes.
+func (r *rewriter) finish(rel *release.Release) error {
+	if rel == nil {
+		return r.verdict()
 	}
-	if len(failed.Offenders) > 0 || len(failed.Collisions) > 0 {
-		return &hookPolicyError{PolicyError: &rewrite.PolicyError{Report: failed}}
+	rewritten, refs, err := r.rewriteHooks(rel)
+	if err != nil {
+		return err
+	}
+	if err := r.verdict(); err != nil {
+		return err
 	}
 	for h, manifest := range rewritten {
 		h.Manifest = manifest
@@ -131,12 +139,35 @@ func (r *rewriter) rewriteHooks(rel *release.Release) error {
 	return nil
 }
 
-// hookPolicyError is a policy failure found in hooks; its message says so,
-// since the offender lines name resources, not hooks.
-type hookPolicyError struct{ *rewrite.PolicyError }
+// verdict is the action's verdict once manifests and hooks were seen:
+// every offender and every collision across them, then the egress audit.
+func (r *rewriter) verdict() error {
+	collisions := r.session.Collisions()
+	if len(r.offenders) > 0 || len(collisions) > 0 {
+		return &releasePolicyError{
+			PolicyError: &rewrite.PolicyError{Report: &rewrite.Report{Offenders: r.offenders, Collisions: collisions}},
+			hooks:       r.hookOffenders,
+		}
+	}
+	return r.session.Egress()
+}
 
-func (e *hookPolicyError) Error() string { return "hooks: " + e.PolicyError.Error() }
-func (e *hookPolicyError) Unwrap() error { return e.PolicyError }
+// releasePolicyError is a policy failure of a release; its message says how
+// many offenders are in hooks, since the offender lines name resources,
+// not hooks.
+type releasePolicyError struct {
+	*rewrite.PolicyError
+	hooks int
+}
+
+func (e *releasePolicyError) Error() string {
+	if e.hooks == 0 {
+		return e.PolicyError.Error()
+	}
+	return fmt.Sprintf("%v (%d of them in hooks)", e.PolicyError, e.hooks)
+}
+
+func (e *releasePolicyError) Unwrap() error { return e.PolicyError }
 
 // guardHooks puts rw's hook rewriting in front of cfg's release storage.
 func guardHooks(cfg *action.Configuration, rw *rewriter) {
@@ -149,9 +180,10 @@ type hookRewritingDriver struct {
 	rewriter *rewriter
 }
 
-// Create rewrites the release's hooks, then stores it.
+// Create rewrites the release's hooks and takes the verdict on the whole
+// release, then stores it: nothing of the release is applied before.
 func (d hookRewritingDriver) Create(key string, rls *release.Release) error {
-	if err := d.rewriter.rewriteHooks(rls); err != nil {
+	if err := d.rewriter.finish(rls); err != nil {
 		return err
 	}
 	return d.Driver.Create(key, rls)

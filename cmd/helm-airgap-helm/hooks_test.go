@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 	"helm.sh/helm/v3/pkg/action"
@@ -40,11 +41,11 @@ func testRewriter(t *testing.T) *rewriter {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mapper, err := cfg.Compile()
+	policy, err := settings.Load(settings.Request{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newRewriter(mapper, rewrite.Options{Mapper: mapper, ImageFields: rules.BuiltinImageFields})
+	return newRewriter(policy.Start(io.Discard, io.Discard))
 }
 
 // recordingClient is a cluster that records the manifests Helm builds and
@@ -184,7 +185,7 @@ func TestInstallPublicHookAppliesNothing(t *testing.T) {
 	if n := len(policy.Report.Offenders); n != 2 {
 		t.Errorf("%d offenders, want both hooks: %+v", n, policy.Report.Offenders)
 	}
-	if !strings.HasPrefix(err.Error(), "hooks: ") {
+	if !strings.HasSuffix(err.Error(), "(2 of them in hooks)") {
 		t.Errorf("the error does not say the offenders are hooks: %v", err)
 	}
 	if client.created != 0 {
@@ -230,7 +231,7 @@ func TestHookCollidesWithManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel := &release.Release{Hooks: []*release.Hook{{Name: "migrate", Path: "templates/hook.yaml", Manifest: job("migrate", "pre-install", "quay.io/example/app:1")}}}
-	err := rw.rewriteHooks(rel)
+	err := rw.finish(rel)
 	var policy *rewrite.PolicyError
 	if !errors.As(err, &policy) || len(policy.Report.Collisions) != 1 {
 		t.Fatalf("error %v, want one collision", err)
@@ -255,10 +256,10 @@ func TestRewriteHooks(t *testing.T) {
 			[]string{job("a", "pre-install", "ghcr.io/example/a:1"), job("b", "post-install", "docker.io/bitnamilegacy/b:2")}, "",
 			[]string{"registry.internal.example.com/example/a:1", "registry.internal.example.com/bitnami/b:2"}, true},
 		{"a policy failure changes no hook",
-			[]string{job("a", "pre-install", "ghcr.io/example/a:1"), job("b", "post-install", "quay.io/x/b:2")}, "hooks: 1 image reference(s)",
+			[]string{job("a", "pre-install", "ghcr.io/example/a:1"), job("b", "post-install", "quay.io/x/b:2")}, "1 image reference(s) not on the mirror or an allowed registry (1 of them in hooks)",
 			[]string{"image: ghcr.io/example/a:1", "image: quay.io/x/b:2"}, false},
 		{"an input error names the hook",
-			[]string{"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: c, image: \"Not A Ref\"}\n"}, "rewriting hook p (templates/h0.yaml)",
+			[]string{"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: c, image: \"Not A Ref\"}\n"}, `rewriting hook "p" ("templates/h0.yaml")`,
 			[]string{"Not A Ref"}, false},
 		{"an empty hook is left alone", []string{"  \n"}, "", []string{"  \n"}, false},
 	} {
@@ -270,7 +271,7 @@ func TestRewriteHooks(t *testing.T) {
 				name = strings.TrimSuffix(name, "}")
 				rel.Hooks = append(rel.Hooks, &release.Hook{Name: name, Path: "templates/h" + string(rune('0'+i)) + ".yaml", Manifest: m})
 			}
-			err := rw.rewriteHooks(rel)
+			err := rw.finish(rel)
 			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
 				t.Fatalf("error %v, want %q", err, tc.err)
 			}
@@ -282,10 +283,40 @@ func TestRewriteHooks(t *testing.T) {
 			// A second pass does nothing more: hooks done are skipped.
 			if tc.changed {
 				before := rw.hookRefs
-				if err := rw.rewriteHooks(rel); err != nil || rw.hookRefs != before {
+				if err := rw.finish(rel); err != nil || rw.hookRefs != before {
 					t.Errorf("second pass: %v, refs %d -> %d", err, before, rw.hookRefs)
 				}
 			}
 		})
+	}
+}
+
+// TestOneRoundForManifestsAndHooks: a public image in the manifests does
+// not hide one in a hook; the verdict names both, and changes no hook.
+func TestOneRoundForManifestsAndHooks(t *testing.T) {
+	rw := testRewriter(t)
+	manifest := job("work", "", "quay.io/x/work:1")
+	out, err := rw.Run(bytes.NewBufferString(manifest))
+	if err != nil {
+		t.Fatalf("the post-renderer failed on its own: %v; want the failure held for the verdict", err)
+	}
+	if out.String() != manifest {
+		t.Errorf("the failing manifests were changed:\n%s", out)
+	}
+	rel := &release.Release{Hooks: []*release.Hook{{Name: "migrate", Path: "templates/hook.yaml", Manifest: job("migrate", "pre-install", "quay.io/x/migrate:1")}}}
+	err = rw.finish(rel)
+	var policy *rewrite.PolicyError
+	if !errors.As(err, &policy) {
+		t.Fatalf("finish: %v, want a policy error", err)
+	}
+	var images []string
+	for _, o := range policy.Report.Offenders {
+		images = append(images, o.Mapping.Source.Written)
+	}
+	if strings.Join(images, " ") != "quay.io/x/work:1 quay.io/x/migrate:1" {
+		t.Errorf("offenders %v, want the manifest's and the hook's", images)
+	}
+	if !strings.Contains(rel.Hooks[0].Manifest, "image: quay.io/x/migrate:1") {
+		t.Error("the hook was changed despite the failure")
 	}
 }

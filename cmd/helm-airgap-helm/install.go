@@ -3,6 +3,7 @@ package main
 import (
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"helm.sh/helm/v3/pkg/action"
@@ -25,7 +26,7 @@ CHART is a local path, repo/name or an oci:// reference, as for helm.`,
 		Example: `  helm airgap install platform ./platform -n platform --config airgap.yaml -f values-prod.yaml
   helm airgap install platform ./platform --config airgap.yaml --dry-run
   helm-airgap install platform oci://registry.internal.example.com/charts/platform --version 3.1.0 -c airgap.yaml`,
-		Args: usageArgs(cobra.ExactArgs(2)),
+		Args: cli.Args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rw, err := h.prepareChange(cmd, cfg, &client.DryRunOption)
 			if err != nil {
@@ -83,12 +84,13 @@ func runInstall(cmd *cobra.Command, h *helmOptions, cfg *action.Configuration, c
 	if err != nil {
 		return err
 	}
-	ctx, cancel := interruptible()
-	defer cancel()
+	ctx := cli.NewSignalContext()
+	defer ctx.Stop()
 	rel, err := client.RunWithContext(ctx, ch, vals)
 	if err == nil {
-		err = rw.rewriteHooks(rel) // dry runs; see hooks.go
+		err = rw.finish(rel) // dry runs; see hooks.go
 	}
+	err = ctx.Interrupted(err, interruptedChange)
 	if err != nil {
 		return failure(cmd, rw, "install", err)
 	}

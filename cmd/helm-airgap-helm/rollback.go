@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/release"
@@ -27,16 +28,16 @@ images back. Here the revision's manifest and every hook pass through the
 rewrite before anything is applied, and a reference no rule maps fails the
 rollback with nothing changed.`,
 		Example: `  helm airgap rollback platform 3 -n platform --config airgap.yaml --wait`,
-		Args:    usageArgs(cobra.RangeArgs(1, 2)),
+		Args:    cli.Args(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 2 {
 				revision, err := strconv.Atoi(args[1])
 				if err != nil {
-					return usageError{fmt.Errorf("reading the revision %q: %w", args[1], err)}
+					return cli.Usage(fmt.Errorf("reading the revision %q: %w", args[1], err))
 				}
 				client.Version = revision
 			}
-			rw, err := h.airgap.rewriter()
+			rw, err := h.airgap.rewriter(cmd)
 			if err != nil {
 				return err
 			}
@@ -84,7 +85,8 @@ type manifestRewritingDriver struct {
 	rewriter *rewriter
 }
 
-// Create rewrites the release's manifest, then stores it.
+// Create rewrites the release's manifest, then stores it through the hook
+// driver, which takes the verdict on manifest and hooks together.
 func (d manifestRewritingDriver) Create(key string, rls *release.Release) error {
 	out, err := d.rewriter.Run(bytes.NewBufferString(rls.Manifest))
 	if err != nil {
@@ -112,5 +114,5 @@ func rewriteRevision(cfg *action.Configuration, rw *rewriter, name string, versi
 	if _, err := rw.Run(bytes.NewBufferString(rel.Manifest)); err != nil {
 		return err
 	}
-	return rw.rewriteHooks(rel)
+	return rw.finish(rel)
 }

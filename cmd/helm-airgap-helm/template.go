@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -29,16 +30,18 @@ leaves alone on Helm 3. The stream goes to stdout; if any image would still
 come from a public registry, nothing is printed and every offender is listed.`,
 		Example: `  helm airgap template platform ./platform --config airgap.yaml -f values-prod.yaml > platform.yaml
   helm-airgap template platform ./platform -c airgap.yaml --kube-version 1.31 --include-crds`,
-		Args: usageArgs(cobra.RangeArgs(1, 2)),
+		Args: cli.Args(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rw, err := h.airgap.rewriter()
+			stop := cli.ExitOnSignal("helm-airgap", cmd.ErrOrStderr(), func() string { return "nothing was written to stdout" })
+			defer stop()
+			rw, err := h.airgap.rewriter(cmd)
 			if err != nil {
 				return err
 			}
 			if kubeVersion != "" {
 				v, err := chartutil.ParseKubeVersion(kubeVersion)
 				if err != nil {
-					return usageError{fmt.Errorf("invalid --kube-version %q: %w", kubeVersion, err)}
+					return cli.Usage(fmt.Errorf("invalid --kube-version %q: %w", kubeVersion, err))
 				}
 				client.KubeVersion = v
 			}
@@ -75,7 +78,7 @@ come from a public registry, nothing is printed and every offender is listed.`,
 			}
 			rel, err := client.Run(ch, vals)
 			if err == nil {
-				err = rw.rewriteHooks(rel) // template never persists; see hooks.go
+				err = rw.finish(rel) // template never persists; see hooks.go
 			}
 			if err != nil {
 				return failure(cmd, rw, "template", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/release"
@@ -24,7 +25,7 @@ post-renderer and every hook manifest rewritten as well before any hook runs.
 With --install, a release that does not exist is installed.`,
 		Example: `  helm airgap upgrade platform ./platform -n platform --config airgap.yaml --install --wait
   helm airgap upgrade platform ./platform --config airgap.yaml --reuse-values --set image.tag=3.1.1`,
-		Args: usageArgs(cobra.ExactArgs(2)),
+		Args: cli.Args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rw, err := h.prepareChange(cmd, cfg, &client.DryRunOption)
 			if err != nil {
@@ -58,12 +59,13 @@ With --install, a release that does not exist is installed.`,
 			if err != nil {
 				return err
 			}
-			ctx, cancel := interruptible()
-			defer cancel()
+			ctx := cli.NewSignalContext()
+			defer ctx.Stop()
 			rel, err := client.RunWithContext(ctx, args[0], ch, vals)
 			if err == nil {
-				err = rw.rewriteHooks(rel) // dry runs; see hooks.go
+				err = rw.finish(rel) // dry runs; see hooks.go
 			}
+			err = ctx.Interrupted(err, interruptedChange)
 			if err != nil {
 				return failure(cmd, rw, "upgrade", err)
 			}

@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
+	"github.com/plexicus/helm-airgap/internal/settings"
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rules"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -15,7 +18,7 @@ import (
 const configKind = "AirgapConfig"
 
 // configEnv names the config file used when there is no functionConfig.
-const configEnv = "HELM_AIRGAP_CONFIG"
+const configEnv = settings.ConfigEnv
 
 // ConfigMap data keys.
 const (
@@ -38,8 +41,8 @@ func loadConfig(fc *yaml.RNode) (*rules.Config, error) {
 	if fc.YNode().Kind != yaml.MappingNode {
 		return nil, errors.New("functionConfig: want an object")
 	}
-	kind := scalarAt(fc, "kind")
-	name := "functionConfig " + kind + "/" + scalarAt(fc, "metadata", "name")
+	kind := yamlnode.ScalarAt(fc.YNode(), "kind")
+	name := "functionConfig " + cli.Name(kind+"/"+yamlnode.ScalarAt(fc.YNode(), "metadata", "name")) // quoted if it could forge a line
 	switch kind {
 	case configKind:
 		return configFromAirgapConfig(fc, name)
@@ -134,38 +137,9 @@ func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
 }
 
-// scalarAt returns the scalar at a path of mapping keys, or "" when a step
-// is missing or not a mapping. kyaml's getters assume a well-formed object
-// and panic on, say, a metadata that is a list.
-func scalarAt(rn *yaml.RNode, path ...string) string {
-	n := valueAt(rn, path...)
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
-}
-
-func valueAt(rn *yaml.RNode, path ...string) *yaml.Node {
-	n := rn.YNode()
-	for _, key := range path {
-		if n == nil || n.Kind != yaml.MappingNode {
-			return nil
-		}
-		var next *yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				next = n.Content[i+1]
-				break
-			}
-		}
-		n = next
-	}
-	return n
-}
-
 // stringMap reads a mapping of strings, such as a ConfigMap's data.
 func stringMap(rn *yaml.RNode, key string) (map[string]string, error) {
-	n := valueAt(rn, key)
+	n := yamlnode.Lookup(rn.YNode(), key)
 	out := map[string]string{}
 	if n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
 		return out, nil

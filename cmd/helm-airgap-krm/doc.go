@@ -4,9 +4,13 @@
 // on stdin, rewrites every image reference of its items to the mirror, adds
 // imagePullSecrets, and writes the ResourceList back. A reference left on a
 // public registry, or two sources colliding on one destination, fails the
-// function: nothing is rewritten, every offender is reported in `results`
-// (severity error, with the resource and field path) and on stderr, and the
-// exit code is 1. A bad functionConfig or input is exit code 2.
+// function: every offender is reported in `results` (severity error, with
+// the resource and field path) and on stderr, the ResourceList keeps no
+// items at all (so that the orchestrator stops and nothing unrewritten
+// flows on), and the exit code is 1. A bad functionConfig or input is exit
+// code 2. The config is assembled by internal/settings like every other
+// entry point's, so its issuer: and egress: (strict included) apply here
+// too.
 //
 // It is a companion binary: `helm-airgap fn` execs it, so that the fast
 // helm-airgap binary, which Helm runs on every install, never links kyaml.

@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
+	"github.com/plexicus/helm-airgap/internal/settings"
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -14,33 +19,46 @@ import (
 )
 
 // function is the KRM function: a framework.ResourceListProcessor.
-type function struct{}
+type function struct {
+	errOut io.Writer // the egress report; stderr when nil
+}
 
-// policyError is a run that found public references or collisions; its
-// results are in the ResourceList and on stderr.
-type policyError struct{ framework.Results }
-
-func (e policyError) Error() string { return e.Results.Error() }
+func (f *function) stderr() io.Writer {
+	if f.errOut == nil {
+		return os.Stderr
+	}
+	return f.errOut
+}
 
 // Process rewrites every item, or none: items are replaced only when every
-// item has passed.
+// item has passed. On any failure the ResourceList keeps its error results
+// and no item at all, so that kustomize and kpt stop and nothing
+// unrewritten flows on.
 func (f *function) Process(rl *framework.ResourceList) error {
+	err := f.process(rl)
+	if err != nil {
+		rl.Items = nil
+	}
+	return err
+}
+
+func (f *function) process(rl *framework.ResourceList) error {
 	cfg, err := loadConfig(rl.FunctionConfig)
 	if err != nil {
 		return fail(rl, &framework.Result{Severity: framework.Error, Message: err.Error()})
 	}
-	mapper, err := cfg.Compile()
+	policy, err := settings.Load(settings.Request{Config: cfg})
 	if err != nil {
-		return fail(rl, &framework.Result{Severity: framework.Error, Message: "invalid configuration: " + err.Error()})
+		return fail(rl, &framework.Result{Severity: framework.Error, Message: err.Error()})
 	}
-	r := &itemRun{mapper: mapper, sourceItem: map[string]int{}}
-	r.opts = rewrite.Options{
-		Mapper:      mapper,
-		Catalogue:   cfg.Catalogue(),
-		Ignore:      cfg.Ignore,
-		Workers:     1, // one document per run
-		OnImage:     r.onImage,
-		Passes:      rewrite.ConfigPasses(cfg), // the config's issuer: rewrite (rewrite/issuer.go)
+	session := policy.Start(io.Discard, f.stderr())
+	r := &itemRun{mapper: policy.Mapper, sourceItem: map[string]int{}}
+	r.opts = session.Options()
+	r.opts.Workers = 1 // one document per run
+	trackCollisions := r.opts.OnImage
+	r.opts.OnImage = func(o rewrite.Occurrence) {
+		trackCollisions(o)
+		r.onImage(o)
 	}
 	out := make([]*yaml.RNode, len(rl.Items))
 	var inputErrors, offenders framework.Results
@@ -56,7 +74,7 @@ func (f *function) Process(rl *framework.ResourceList) error {
 		offenders = append(offenders, results...)
 		out[i] = node
 	}
-	for _, c := range r.collisions.List() {
+	for _, c := range session.Collisions() {
 		item := rl.Items[r.sourceItem[c.Second]]
 		offenders = append(offenders, &framework.Result{
 			Severity: framework.Error, Message: "destination collision: " + c.String() + "; give one of them its own rule",
@@ -68,7 +86,11 @@ func (f *function) Process(rl *framework.ResourceList) error {
 	}
 	if len(offenders) > 0 {
 		rl.Results = append(rl.Results, offenders...)
-		return policyError{offenders}
+		return cli.Policy(offenders)
+	}
+	if err := session.Egress(); err != nil { // a strict egress audit over every item
+		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: "egress: " + errors.Unwrap(err).Error() + " (the report is on stderr)"})
+		return err
 	}
 	copy(rl.Items, out)
 	rl.Results = append(rl.Results, &framework.Result{
@@ -79,18 +101,17 @@ func (f *function) Process(rl *framework.ResourceList) error {
 	return nil
 }
 
-// fail records results and returns them as the error that exits 2.
+// fail records results and returns them as a usage error (exit 2).
 func fail(rl *framework.ResourceList, results ...*framework.Result) error {
 	rl.Results = append(rl.Results, results...)
-	return framework.Results(results)
+	return cli.Usage(framework.Results(results))
 }
 
 // itemRun is the state of one Process call.
 type itemRun struct {
 	mapper     *rules.Mapper
 	opts       rewrite.Options
-	item       int // the item being rewritten; items are rewritten one at a time
-	collisions rules.Collisions
+	item       int            // the item being rewritten; items are rewritten one at a time
 	sourceItem map[string]int // source repository -> first item that uses it
 	references int
 	rewritten  int
@@ -98,9 +119,8 @@ type itemRun struct {
 }
 
 func (r *itemRun) onImage(o rewrite.Occurrence) {
-	r.collisions.Add(o.Mapping)
 	if repo := o.Mapping.Source.Repository(); repo != "" {
-		if _, seen := r.sourceItem[repo]; !seen {
+		if _, seen := r.sourceItem[repo]; !seen { // the first item using it names a collision
 			r.sourceItem[repo] = r.item
 		}
 	}
@@ -157,9 +177,10 @@ func (r *itemRun) offenderResult(item *yaml.RNode, o rewrite.Occurrence) *framew
 }
 
 func resourceRef(item *yaml.RNode) *yaml.ResourceIdentifier {
+	r := yamlnode.Identify(item.YNode())
 	return &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: scalarAt(item, "apiVersion"), Kind: scalarAt(item, "kind")},
-		NameMeta: yaml.NameMeta{Name: scalarAt(item, "metadata", "name"), Namespace: scalarAt(item, "metadata", "namespace")},
+		TypeMeta: yaml.TypeMeta{APIVersion: r.APIVersion, Kind: r.Kind},
+		NameMeta: yaml.NameMeta{Name: r.Name, Namespace: r.Namespace},
 	}
 }
 
@@ -168,7 +189,7 @@ func resourceRef(item *yaml.RNode) *yaml.ResourceIdentifier {
 func fileOf(item *yaml.RNode) *framework.File {
 	annotation := func(keys ...kioutil.AnnotationKey) string {
 		for _, k := range keys {
-			if v := scalarAt(item, "metadata", "annotations", string(k)); v != "" {
+			if v := yamlnode.ScalarAt(item.YNode(), "metadata", "annotations", string(k)); v != "" {
 				return v
 			}
 		}

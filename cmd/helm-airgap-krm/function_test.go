@@ -211,10 +211,9 @@ rules:
   - from: docker.io
     to: registry.internal.example.com/hub
 `),
-			code:     1,
-			contains: []string{"image: quay.io/org/seed:1.0 # pinned", `image: "nginx:1.27"`},
-			absent:   []string{"image: registry.internal.example.com/hub", "regcred"},
-			stderr:   "[error] apps/v1/Deployment/prod/web spec.template.spec.initContainers[0].image: container seed: image quay.io/org/seed:1.0",
+			code:   1,
+			absent: []string{"image: quay.io/org/seed", "image: registry.internal.example.com/hub", "regcred"},
+			stderr: "[error] apps/v1/Deployment/prod/web spec.template.spec.initContainers[0].image: container seed: image quay.io/org/seed:1.0",
 			check: func(t *testing.T, out output) {
 				if len(out.Results) != 1 {
 					t.Fatalf("results %+v, want one", out.Results)
@@ -314,6 +313,9 @@ rules:
 			if err := yaml.Unmarshal(stdout.Bytes(), &out); err != nil {
 				t.Fatalf("the output is not a ResourceList: %v\n%s", err, got)
 			}
+			if tc.code != 0 && len(out.Items) > 0 {
+				t.Errorf("a failed run printed %d item(s); want a ResourceList of results and no items", len(out.Items))
+			}
 			if tc.check != nil {
 				tc.check(t, out)
 			}
@@ -376,6 +378,15 @@ func TestStandalone(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "image: registry.internal.example.com/quay/a/b:1") || strings.Contains(stdout.String(), "ResourceList") {
 		t.Errorf("standalone output:\n%s", stdout.String())
+	}
+	// A failure (here an invalid reference): nothing on stdout, as every command.
+	public := filepath.Join(dir, "public.yaml")
+	if err := os.WriteFile(public, []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: \"Not A Ref\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	if code := run([]string{"fn", fn, res, public}, strings.NewReader(""), &stdout, &stderr); code != 2 || strings.TrimSpace(stdout.String()) != "" {
+		t.Errorf("exit %d, stdout:\n%s\nwant exit 2 and nothing written", code, stdout.String())
 	}
 }
 

@@ -1,19 +1,11 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
-)
-
-// Exit codes, as helm-airgap's.
-const (
-	exitOK     = 0
-	exitPolicy = 1
-	exitUsage  = 2
 )
 
 func main() {
@@ -26,15 +18,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "fn" {
 		args = args[1:]
 	}
-	args = append([]string{}, args...) // never nil: cobra would read os.Args
-	cmd := command.Build(&function{}, command.StandaloneEnabled, true)
+	cmd := command.Build(&function{errOut: stderr}, command.StandaloneEnabled, true)
 	cmd.Use = "helm-airgap fn [FUNCTION_CONFIG [RESOURCES...|-]]"
 	cmd.Short = "Rewrite every image in a KRM ResourceList to the mirror (a kustomize/kpt function)"
 	cmd.Long = `Reads a ResourceList on stdin, rewrites every image reference in its items to
 the mirror by the rules of its functionConfig, adds imagePullSecrets, and writes
 the ResourceList to stdout. A reference that would still be pulled from a public
 registry fails the function (exit 1) with one result per offender; a bad
-functionConfig or input exits 2. Nothing is rewritten on failure.
+functionConfig or input exits 2. On failure the ResourceList holds the results
+and no items, so that kustomize and kpt stop.
 
 functionConfig: kind AirgapConfig (apiVersion helm-airgap/v1) with the
 airgap.yaml keys at the top level, or a ConfigMap whose data has mirror, rules
@@ -53,18 +45,5 @@ others are resource files ("-" for stdin), and the output is a plain stream.`
 
   # standalone
   helm-airgap fn airgap-fn.yaml deployment.yaml`
-	cmd.SetArgs(args)
-	cmd.SetIn(stdin)
-	cmd.SetOut(stdout)
-	cmd.SetErr(stderr)
-	err := cmd.Execute()
-	if err == nil {
-		return exitOK
-	}
-	fmt.Fprintf(stderr, "helm-airgap fn: %v\n", err)
-	var policy policyError
-	if errors.As(err, &policy) {
-		return exitPolicy
-	}
-	return exitUsage
+	return cli.Run(cmd, "helm-airgap fn", args, stdin, stdout, stderr)
 }

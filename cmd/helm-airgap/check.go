@@ -19,6 +19,6 @@ global.imageRegistry, before applying it.`,
 		},
 	}
 	o.addFlags(cmd)
-	o.egress.addFlags(cmd, true)
+	o.egress.Add(cmd.Flags(), true)
 	return cmd
 }

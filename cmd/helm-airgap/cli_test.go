@@ -45,9 +45,9 @@ type result struct {
 	code           int
 }
 
-// cli runs the binary in dir with stdin and a clean environment (no
+// runCLI runs the binary in dir with stdin and a clean environment (no
 // HELM_AIRGAP_* or Argo CD variables from the caller) plus env.
-func cli(t *testing.T, dir string, env []string, stdin string, args ...string) result {
+func runCLI(t *testing.T, dir string, env []string, stdin string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(cliBinary, args...)
 	cmd.Dir = dir
@@ -174,17 +174,17 @@ func TestCLIUmbrella(t *testing.T) {
 	root := filepath.Join("..", "..", "testdata", "umbrella")
 	input := readFile(t, filepath.Join(root, "input.yaml"))
 	config, _ := filepath.Abs(filepath.Join(root, "config.yaml"))
-	r := cli(t, t.TempDir(), nil, input, "rewrite", "--config", config)
+	r := runCLI(t, t.TempDir(), nil, input, "rewrite", "--config", config)
 	r.want(t, 0)
 	if r.stdout != readFile(t, filepath.Join(root, "expected.yaml")) {
 		t.Fatalf("stdout differs from testdata/umbrella/expected.yaml:\n%s", r.stdout)
 	}
-	again := cli(t, t.TempDir(), nil, r.stdout, "rewrite", "-c", config)
+	again := runCLI(t, t.TempDir(), nil, r.stdout, "rewrite", "-c", config)
 	again.want(t, 0)
 	if again.stdout != r.stdout {
 		t.Fatal("rewriting the output again changed it")
 	}
-	cli(t, t.TempDir(), nil, r.stdout, "check", "--config", config).want(t, 0, "no public references")
+	runCLI(t, t.TempDir(), nil, r.stdout, "check", "--config", config).want(t, 0, "no public references")
 }
 
 // TestCLIExitCodes: 0 success, 1 policy failure, 2 usage, config or input
@@ -238,7 +238,7 @@ func TestCLIExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := cli(t, dir, nil, tt.stdin, tt.args...)
+			r := runCLI(t, dir, nil, tt.stdin, tt.args...)
 			r.want(t, tt.code, tt.stderr...)
 			if tt.code == 0 && tt.args[0] == "check" && r.stdout != "" {
 				t.Fatalf("check wrote to stdout:\n%s", r.stdout)
@@ -250,7 +250,7 @@ func TestCLIExitCodes(t *testing.T) {
 func TestCLIRewriteOutput(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "airgap.yaml"), cliConfig)
-	r := cli(t, dir, nil, cliPod, "rewrite", "-c", "airgap.yaml")
+	r := runCLI(t, dir, nil, cliPod, "rewrite", "-c", "airgap.yaml")
 	r.want(t, 0)
 	if r.stdout != cliPodRewritten {
 		t.Fatalf("stdout:\n%s\nwant:\n%s", r.stdout, cliPodRewritten)
@@ -258,20 +258,20 @@ func TestCLIRewriteOutput(t *testing.T) {
 	if r.stderr != "" {
 		t.Errorf("a successful rewrite printed on stderr: %s", r.stderr)
 	}
-	v := cli(t, dir, nil, cliPod, "rewrite", "-c", "airgap.yaml", "-v")
+	v := runCLI(t, dir, nil, cliPod, "rewrite", "-c", "airgap.yaml", "-v")
 	v.want(t, 0, "1 document(s), 1 image reference(s), 1 rewritten, 1 pod spec(s) given pull secrets")
 }
 
 func TestCLIEmptyInput(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "airgap.yaml"), cliConfig)
-	r := cli(t, dir, nil, "", "rewrite", "-c", "airgap.yaml")
+	r := runCLI(t, dir, nil, "", "rewrite", "-c", "airgap.yaml")
 	r.want(t, 0, "the input is empty")
 	if r.stdout != "" {
 		t.Fatalf("stdout %q for empty input", r.stdout)
 	}
 	for _, blank := range []string{"\n", "  \n", "# only a comment\n", "---\n"} {
-		r := cli(t, dir, nil, blank, "rewrite", "-c", "airgap.yaml")
+		r := runCLI(t, dir, nil, blank, "rewrite", "-c", "airgap.yaml")
 		r.want(t, 0)
 		if r.stdout != blank {
 			t.Errorf("input %q gave stdout %q; non-empty input must never give empty output", blank, r.stdout)
@@ -288,19 +288,19 @@ func TestCLIConfigSources(t *testing.T) {
 	pod := "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: quay.io/org/app:1\n"
 	env := []string{"HELM_AIRGAP_CONFIG=" + envConfig}
 
-	r := cli(t, dir, env, pod, "rewrite")
+	r := runCLI(t, dir, env, pod, "rewrite")
 	r.want(t, 0)
 	if !strings.Contains(r.stdout, "image: env.internal.example.com/mirror/org/app:1") || !strings.Contains(r.stdout, "- name: env-secret") {
 		t.Fatalf("config from $HELM_AIRGAP_CONFIG not used:\n%s", r.stdout)
 	}
 
-	r = cli(t, dir, env, pod, "rewrite", "--config", flagConfig)
+	r = runCLI(t, dir, env, pod, "rewrite", "--config", flagConfig)
 	r.want(t, 0)
 	if !strings.Contains(r.stdout, "image: flag.internal.example.com/mirror/org/app:1") || strings.Contains(r.stdout, "env-secret") {
 		t.Fatalf("--config must win over $HELM_AIRGAP_CONFIG:\n%s", r.stdout)
 	}
 
-	r = cli(t, dir, env, pod, "rewrite",
+	r = runCLI(t, dir, env, pod, "rewrite",
 		"--mirror", "cli.internal.example.com/m",
 		"--rule", "quay.io/org=rule.internal.example.com/org",
 		"--pull-secret", "cli-secret", "--pull-secret", "env-secret")
@@ -314,14 +314,14 @@ func TestCLIConfigSources(t *testing.T) {
 		t.Errorf("a pull secret from both the file and a flag appears twice:\n%s", r.stdout)
 	}
 
-	r = cli(t, dir, env, "kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: quay.io/org/app:1}, {name: b, image: other.internal.example.com/x:1}]\n",
+	r = runCLI(t, dir, env, "kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: quay.io/org/app:1}, {name: b, image: other.internal.example.com/x:1}]\n",
 		"rewrite", "--mirror", "cli.internal.example.com/m", "--allow", "other.internal.example.com")
 	r.want(t, 0)
 	if !strings.Contains(r.stdout, "image: cli.internal.example.com/m/org/app:1}") || !strings.Contains(r.stdout, "image: other.internal.example.com/x:1}") {
 		t.Fatalf("--mirror must replace the file's and --allow must add a domain:\n%s", r.stdout)
 	}
 
-	missing := cli(t, dir, []string{"HELM_AIRGAP_CONFIG=" + filepath.Join(dir, "gone.yaml")}, pod, "rewrite")
+	missing := runCLI(t, dir, []string{"HELM_AIRGAP_CONFIG=" + filepath.Join(dir, "gone.yaml")}, pod, "rewrite")
 	missing.want(t, 2, "gone.yaml")
 }
 
@@ -341,7 +341,7 @@ func TestCLIInputs(t *testing.T) {
 	writeFile(t, filepath.Join(manifests, "notes.txt"), "image: not-a-manifest\n")
 	writeFile(t, filepath.Join(dir, "single.yaml"), pod("single"))
 
-	r := cli(t, dir, nil, pod("stdin"), "rewrite", "-c", "airgap.yaml", "single.yaml", "manifests", "-")
+	r := runCLI(t, dir, nil, pod("stdin"), "rewrite", "-c", "airgap.yaml", "single.yaml", "manifests", "-")
 	r.want(t, 0)
 	var order []string
 	for _, m := range regexp.MustCompile(`metadata"?: ?\{"?name"?: ?"?([a-z]+)`).FindAllStringSubmatch(r.stdout, -1) {
@@ -364,26 +364,26 @@ func TestCLIInputs(t *testing.T) {
 		t.Fatalf("files were not separated by document markers:\n%s", r.stdout)
 	}
 
-	check := cli(t, dir, nil, "", "check", "-c", "airgap.yaml", "manifests")
+	check := runCLI(t, dir, nil, "", "check", "-c", "airgap.yaml", "manifests")
 	check.want(t, 1, "4 image reference(s)")
 
-	bad := cli(t, dir, nil, "", "rewrite", "-c", "airgap.yaml", "single.yaml", writeFile(t, filepath.Join(dir, "broken.yaml"), "kind: Pod\nspec: {containers: [{image: nginx}\n"))
+	bad := runCLI(t, dir, nil, "", "rewrite", "-c", "airgap.yaml", "single.yaml", writeFile(t, filepath.Join(dir, "broken.yaml"), "kind: Pod\nspec: {containers: [{image: nginx}\n"))
 	bad.want(t, 2, `broken.yaml": document at line 1: invalid YAML`)
 }
 
 func TestCLIVersion(t *testing.T) {
-	r := cli(t, t.TempDir(), nil, "", "version")
+	r := runCLI(t, t.TempDir(), nil, "", "version")
 	r.want(t, 0)
 	if strings.TrimSpace(r.stdout) != testVersion {
 		t.Fatalf("version printed %q, want %q", r.stdout, testVersion)
 	}
-	cli(t, t.TempDir(), nil, "", "version", "extra").want(t, 2)
+	runCLI(t, t.TempDir(), nil, "", "version", "extra").want(t, 2)
 }
 
 // TestCLIHelp: --help works for every command and shows examples; the
 // commands served by companion binaries show theirs through "help".
 func TestCLIHelp(t *testing.T) {
-	root := cli(t, t.TempDir(), nil, "", "--help")
+	root := runCLI(t, t.TempDir(), nil, "", "--help")
 	root.want(t, 0)
 	for _, want := range []string{"Usage:", "rewrite", "check", "version"} {
 		if !strings.Contains(root.stdout, want) {
@@ -409,7 +409,7 @@ func TestCLIHelp(t *testing.T) {
 			if external[name] {
 				args = []string{"help", name} // --help goes to the companion binary
 			}
-			r := cli(t, t.TempDir(), nil, "", args...)
+			r := runCLI(t, t.TempDir(), nil, "", args...)
 			r.want(t, 0)
 			if !strings.Contains(r.stdout, "Usage:") {
 				t.Fatalf("%v: no usage:\n%s", args, r.stdout)
@@ -420,7 +420,7 @@ func TestCLIHelp(t *testing.T) {
 		})
 	}
 	for _, name := range []string{"rewrite", "check"} {
-		r := cli(t, t.TempDir(), nil, "", name, "-h")
+		r := runCLI(t, t.TempDir(), nil, "", name, "-h")
 		r.want(t, 0)
 		for _, flag := range []string{"--config", "--mirror", "--rule", "--pull-secret", "--allow", "HELM_AIRGAP_CONFIG"} {
 			if !strings.Contains(r.stdout, flag) {

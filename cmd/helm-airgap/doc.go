@@ -7,7 +7,9 @@
 // rewrite package owns reading and changing manifests. Each subcommand lives
 // in its own file.
 //
-// Exit codes: 0 success, 1 policy failure (a public reference, a
-// destination collision), 2 usage, config or input error. On any non-zero
-// exit nothing is written to stdout.
+// The policy (config, flags, environment) is assembled by internal/settings
+// and the exit codes come from internal/cli, as for every binary: 0
+// success, 1 policy failure (a public reference, a destination collision,
+// a strict egress finding), 2 usage, config or input error, 128+N stopped
+// by signal N. On any non-zero exit nothing is written to stdout.
 package main

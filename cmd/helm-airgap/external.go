@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
 )
 
@@ -37,7 +38,7 @@ func newExternalCommand(e external) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, err := findCompanion(e.binary)
 			if err != nil {
-				return usageError{fmt.Errorf("%s: %w", e.name, err)}
+				return cli.Usage(fmt.Errorf("%s: %w", e.name, err))
 			}
 			argv := append([]string{path, e.name}, args...)
 			return syscall.Exec(path, argv, os.Environ())

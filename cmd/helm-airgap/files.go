@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
 	"github.com/spf13/cobra"
 )
 
@@ -61,21 +61,22 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 		flag = "--output-dir"
 	}
 	if len(args) == 0 {
-		return usageError{fmt.Errorf("%s needs FILE or DIR arguments; it cannot rewrite stdin", flag)}
+		return cli.Usage(fmt.Errorf("%s needs FILE or DIR arguments; it cannot rewrite stdin", flag))
 	}
 	for _, arg := range args {
 		if arg == "-" {
-			return usageError{fmt.Errorf("%s cannot rewrite stdin (\"-\"); give files or directories", flag)}
+			return cli.Usage(fmt.Errorf("%s cannot rewrite stdin (\"-\"); give files or directories", flag))
 		}
 	}
-	cfg, mapper, err := o.load()
+	session, err := o.load(cmd, false)
 	if err != nil {
 		return err
 	}
+	mapper := session.Policy().Mapper
 	stderr := cmd.ErrOrStderr()
 	jobs, err := f.plan(args, stderr)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	removeLeftovers(jobs, f.outDir, stderr)
 	stage, err := f.newStage()
@@ -89,10 +90,7 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 		}
 	}()
 
-	opts := o.engineOptions(cfg, mapper)
-	opts.Passes = append(opts.Passes, o.egress.filePasses(cfg, stderr)...) // egress.go: the issuer rewrite
-	var collisions rules.Collisions
-	opts.OnImage = func(occ rewrite.Occurrence) { collisions.Add(occ.Mapping) }
+	opts := o.tune(session.Options()) // one egress audit and collision tracker across the files
 	total := &rewrite.Report{}
 	var inputErr, policyErr error
 	failed := 0
@@ -104,7 +102,7 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 		case errors.As(err, &policy):
 			failed++
 			if len(policy.Report.Offenders) > 0 {
-				fmt.Fprintf(stderr, "helm-airgap: %s:\n", job.src)
+				fmt.Fprintf(stderr, "helm-airgap: %s:\n", cli.Name(job.src))
 				rewrite.WriteReport(stderr, &rewrite.Report{Offenders: policy.Report.Offenders}, mapper)
 			}
 			if policyErr == nil {
@@ -112,7 +110,7 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 			}
 		case err != nil:
 			failed++
-			fmt.Fprintf(stderr, "helm-airgap: %s: %v\n", job.src, err)
+			fmt.Fprintf(stderr, "helm-airgap: %s: %v\n", cli.Name(job.src), err)
 			if inputErr == nil {
 				inputErr = err
 			}
@@ -125,18 +123,23 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 	}
 	// Collisions are counted across files: two files may send two sources
 	// to one destination.
-	if list := collisions.List(); len(list) > 0 {
+	if list := session.Collisions(); len(list) > 0 {
 		rewrite.WriteReport(stderr, &rewrite.Report{Collisions: list}, mapper)
 		if policyErr == nil {
 			policyErr = &rewrite.PolicyError{Report: &rewrite.Report{Collisions: list}}
 		}
 	}
+	if inputErr == nil && policyErr == nil {
+		policyErr = session.Egress() // a strict egress audit over every file
+	} else {
+		session.Egress() // the egress report too, for the record
+	}
 	if inputErr != nil || policyErr != nil {
 		fmt.Fprintf(stderr, "helm-airgap: no file was written or changed (%d of %d failed)\n", failed, len(jobs))
 		if inputErr != nil { // an input error is the more basic failure: exit 2
-			return reportedError{inputErr}
+			return cli.Reported(inputErr)
 		}
-		return reportedError{policyErr}
+		return cli.Reported(policyErr)
 	}
 	if err := stage.commit(jobs); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -98,4 +99,22 @@ func parseProcArgs2(b []byte) []string {
 		rest = rest[end+1:]
 	}
 	return args
+}
+
+// runByHelmPlugin reports whether Helm runs this process as a plugin (Helm
+// 4 runs post-renderers only as plugins): HELM_PLUGIN_NAME is set and the
+// parent is a helm binary.
+func runByHelmPlugin() bool {
+	if os.Getenv("HELM_PLUGIN_NAME") == "" {
+		return false
+	}
+	args, _, ok := processInfo(os.Getppid())
+	return ok && len(args) > 0 && isHelmName(filepath.Base(args[0]))
+}
+
+// isHelmName reports whether a program name is Helm's: "helm", or "helm"
+// with a version ("helm4", "helm-v4.3.1"), not another helm-* program.
+func isHelmName(name string) bool {
+	rest, ok := strings.CutPrefix(strings.TrimSuffix(name, ".exe"), "helm")
+	return ok && strings.Trim(rest, "0123456789.-v") == ""
 }

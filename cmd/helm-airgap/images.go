@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
-	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/plan"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
@@ -36,26 +34,22 @@ an oci:// reference or a repo/chart name, it is rendered with
 and every other argument that is not one of this command's flags goes to helm.
 
 Output formats (-o): plain "SOURCE DESTINATION" lines, json, and ready-to-run
-crane or skopeo scripts. --why adds every place each image was found.`,
+crane or skopeo scripts, and flux: the spec.postRenderers block of a Flux
+HelmRelease (kustomize images: entries and JSON patches; docs/flux.md). --why adds every place each image was found.`,
 		Example: `  helm template app ./chart | helm-airgap images -c airgap.yaml
   helm-airgap images -c airgap.yaml --why rendered/
   helm airgap images ./chart -f values-prod.yaml -c airgap.yaml -o json > plan.json
-  helm-airgap images -c airgap.yaml -o crane rendered.yaml > mirror.sh`,
+  helm-airgap images -c airgap.yaml -o crane rendered.yaml > mirror.sh
+  helm airgap images ./chart -c airgap.yaml -o flux > post-renderer.yaml`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: func(cmd *cobra.Command, args []string) error {
-			own, rest, err := inputs.SplitArgs(cmd.Flags(), args)
-			if err != nil {
-				return usageError{err}
-			}
-			if err := cmd.Flags().Parse(own); err != nil {
-				return usageError{err}
-			}
-			if help, _ := cmd.Flags().GetBool("help"); help {
-				return cmd.Help()
+			rest, help, err := parseChartModeArgs(cmd, args)
+			if err != nil || help {
+				return err
 			}
 			format, err := plan.ParseFormat(output)
 			if err != nil {
-				return usageError{fmt.Errorf("--output: %w", err)}
+				return cli.Usage(fmt.Errorf("--output: %w", err))
 			}
 			return runImages(cmd, &o, rest, format, why)
 		},
@@ -63,51 +57,32 @@ crane or skopeo scripts. --why adds every place each image was found.`,
 	// The rewrite's flags, pull secrets included although they change
 	// nothing here, so one set of flags works for rewrite, images and mirror.
 	o.addFlags(cmd)
-	cmd.Flags().StringVarP(&output, "output", "o", "plain", "output format: plain, json, crane or skopeo")
+	cmd.Flags().StringVarP(&output, "output", "o", "plain", "output format: plain, json, crane, skopeo or flux (a HelmRelease spec.postRenderers block)")
 	cmd.Flags().BoolVar(&why, "why", false, "show every place each image was found (kind, namespace/name, container, field)")
 	cmd.Flags().BoolP("help", "h", false, "help for images")
 	return cmd
 }
 
 func runImages(cmd *cobra.Command, o *options, args []string, format plan.Format, why bool) error {
-	cfg, mapper, err := o.load()
+	session, err := o.load(cmd, true)
 	if err != nil {
 		return err
 	}
-	opts := o.engineOptions(cfg, mapper)
-	var in io.Reader
-	var chart io.ReadCloser
-	if len(args) > 0 && inputs.IsChart(args[0]) {
-		chart, err = inputs.HelmTemplate(cmd.Context(), args[0], args[1:], cmd.ErrOrStderr())
-		if err != nil {
-			return usageError{err}
-		}
-		defer chart.Close()
-		in = chart
-	} else {
-		for _, a := range args {
-			if strings.HasPrefix(a, "-") && a != "-" {
-				return usageError{fmt.Errorf("unknown flag: %s (helm flags are accepted only after a chart)", a)}
-			}
-		}
-		files, err := expandInputs(args)
-		if err != nil {
-			return err
-		}
-		in = newStreamReader(cmd.InOrStdin(), files)
+	opts := o.tune(session.Options())
+	in, closeInput, err := manifestInput(cmd, args)
+	if err != nil {
+		return err
 	}
-	p, report, err := plan.Build(in, opts, why)
-	if chart != nil {
-		// helm's failure explains a short or broken stream better than
-		// whatever the engine made of it.
-		if cerr := chart.Close(); cerr != nil {
-			return usageError{cerr}
-		}
+	p, report, err := plan.BuildFor(format, in, opts, why)
+	// helm's failure explains a short or broken stream better than
+	// whatever the engine made of it.
+	if cerr := closeInput(); cerr != nil {
+		return cli.Usage(cerr)
 	}
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
-		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
-		return reportedError{err}
+		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, session.Policy().Mapper)
+		return cli.Reported(err)
 	}
 	if err != nil {
 		return err

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 
-	"github.com/plexicus/helm-airgap/egress"
-	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
 )
 
@@ -32,49 +29,8 @@ func tuneMemory() {
 	}
 }
 
-// Exit codes.
-const (
-	exitOK     = 0
-	exitPolicy = 1
-	exitUsage  = 2
-)
-
-// usageError marks a problem with flags, config or environment.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-// reportedError is a failure whose report was already printed.
-type reportedError struct{ err error }
-
-func (e reportedError) Error() string { return e.err.Error() }
-func (e reportedError) Unwrap() error { return e.err }
-
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCommand()
-	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.Execute()
-	if err == nil {
-		return exitOK
-	}
-	var reported reportedError
-	if !errors.As(err, &reported) {
-		fmt.Fprintf(stderr, "helm-airgap: %v\n", err)
-	}
-	return exitCode(err)
-}
-
-func exitCode(err error) int {
-	var policy *rewrite.PolicyError
-	var egressPolicy *egress.PolicyError
-	if errors.As(err, &policy) || errors.As(err, &egressPolicy) {
-		return exitPolicy
-	}
-	return exitUsage
+	return cli.Run(newRootCommand(), "helm-airgap", args, stdin, stdout, stderr)
 }
 
 func newRootCommand() *cobra.Command {
@@ -88,12 +44,10 @@ would still be pulled from a public registry.
 
 Use it as a Helm post-renderer, an Argo CD config management plugin, or on any
 manifest stream.`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRewriteCommand(), newCheckCommand(), newVersionCommand())
 	root.AddCommand(newImagesCommand())
+	root.AddCommand(newInitCommand())
 	for _, e := range externalCommands {
 		root.AddCommand(newExternalCommand(e))
 	}

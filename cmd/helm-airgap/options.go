@@ -5,19 +5,15 @@ import (
 
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
 	"github.com/spf13/cobra"
 )
 
-// configEnv names the config file when --config is not given.
-const configEnv = settings.ConfigEnv
-
-// options are the settings rewrite and check share.
+// options are the settings rewrite and check share: the config flags, the
+// egress and issuer flags, and rewrite's own.
 type options struct {
 	settings.Flags
+	egress        settings.EgressFlags
 	skipImageless bool
-	argo          argoCDSettings // settings from an Argo CD plugin environment (argocd_env.go)
-	egress        egressFlags    // the egress audit and issuer flags (egress.go)
 }
 
 func (o *options) addFlags(cmd *cobra.Command) {
@@ -27,42 +23,19 @@ func (o *options) addFlags(cmd *cobra.Command) {
 	addReportFlag(f) // report.go
 }
 
-// load reads the config file (from --config, the Argo CD settings or
-// $HELM_AIRGAP_CONFIG), applies the Argo CD settings and then the flags on
-// top, and compiles it.
-func (o *options) load() (*rules.Config, *rules.Mapper, error) {
-	var err error
-	if o.argo, err = readArgoCDSettings(os.Environ()); err != nil {
-		return nil, nil, usageError{err}
-	}
-	path := o.ConfigFile
-	if path == "" {
-		path = o.argo.config
-	}
-	if path == "" {
-		path = os.Getenv(configEnv)
-	}
-	overrides, err := o.Overrides()
+// load assembles the policy (settings.Load: flags, Helm's and Argo CD's
+// environment, the config file) and starts the run.
+func (o *options) load(cmd *cobra.Command, checkOnly bool) (*settings.Session, error) {
+	policy, err := settings.Load(settings.Request{Flags: o.Flags, Egress: o.egress, Environ: os.Environ(), CheckOnly: checkOnly})
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, err
 	}
-	cfg, err := settings.Read(path, o.argo.overrides, overrides)
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	if err := o.egress.apply(cfg); err != nil {
-		return nil, nil, err
-	}
-	mapper, err := settings.Compile(cfg)
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	return cfg, mapper, nil
+	return policy.Start(cmd.OutOrStdout(), cmd.ErrOrStderr()), nil
 }
 
-// engineOptions turns the loaded config into the rewrite engine's options.
-func (o *options) engineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
-	opts := o.Flags.EngineOptions(cfg, mapper)
+// tune adds the fast path's memory and prefilter settings to a session's
+// engine options.
+func (o *options) tune(opts rewrite.Options) rewrite.Options {
 	opts.AdaptMemoryLimit, opts.SkipImageless = true, o.skipImageless
 	return opts
 }

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -96,47 +98,85 @@ func captureFailures(cmd *cobra.Command, checkOnly bool) *failureReport {
 }
 
 // finish writes the report of a failed run and returns the error to exit
-// with, naming the report file; after a successful Helm 3 post-render it
-// shows the hooks warning on the terminal.
+// with, naming the report file. After a successful run it removes the
+// report file, so that it never describes an older failure, and after a
+// successful Helm 3 post-render it shows the hooks warning on the terminal.
 func (r *failureReport) finish(err error) error {
 	r.cmd.SetErr(r.stderr)
 	helm3 := runByHelm3PostRenderer()
+	path := reportPath(r.cmd)
 	if err == nil {
+		if path != "" {
+			removeReportFile(path)
+		}
 		if helm3 && !r.checkOnly && os.Getenv(noHookWarningEnv) == "" {
 			r.toTerminal(helm3HooksWarning)
 		}
 		return nil
 	}
-	var reported reportedError
-	alreadyPrinted := errors.As(err, &reported)
+	alreadyPrinted := cli.IsReported(err)
 	text := r.captured.String()
 	if !alreadyPrinted {
 		text += "helm-airgap: " + err.Error() + "\n"
 	}
-	path := reportPath(r.cmd)
 	if path != "" {
 		if werr := writeReportFile(path, r.cmd, text); werr != nil {
-			fmt.Fprintf(r.stderr, "helm-airgap: could not write the report file: %v\n", werr)
+			fmt.Fprintf(r.stderr, "helm-airgap: could not write the report file %q: %v\n", path, werr)
 			path = ""
 		}
 	}
-	// Helm 3 prints a failing post-renderer's stderr itself; the terminal
-	// copy is for everyone else who hides it (Helm 4 above all).
+	// Helm 3 prints a failing post-renderer's stderr itself. Helm 4 throws
+	// a plugin's stderr away: the report goes to Helm's own stderr (the CI
+	// log), else to the terminal.
 	if !helm3 {
-		onTerminal := text
+		shown := text
 		if path != "" {
-			onTerminal += "helm-airgap: report written to " + path + "\n"
+			shown += fmt.Sprintf("helm-airgap: report written to %q\n", path)
 		}
-		r.toTerminal(onTerminal)
+		if !r.toHelm(shown) {
+			r.toTerminal(shown)
+		}
 	}
 	if path == "" {
 		return err
 	}
 	if alreadyPrinted {
-		fmt.Fprintf(r.stderr, "helm-airgap: %s (report: %s)\n", summary(err), path)
+		fmt.Fprintf(r.stderr, "helm-airgap: %s (report: %q)\n", summary(err), path)
 		return err
 	}
 	return reportPathError{err: err, path: path}
+}
+
+// toHelm appends text to Helm's own stderr when Helm runs this process as a
+// plugin and this process's stderr is not Helm's (Helm 4 captures it and
+// never prints it). It reports whether it did.
+func (r *failureReport) toHelm(text string) bool {
+	if !runByHelmPlugin() {
+		return false
+	}
+	f, ok := openParentStderr()
+	if !ok {
+		return false
+	}
+	defer f.Close()
+	_, err := io.WriteString(f, text)
+	return err == nil
+}
+
+// removeReportFile removes the report of an earlier failure. Only a report
+// is removed: a file that does not start as writeReportFile starts its
+// reports is left alone.
+func removeReportFile(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	head := make([]byte, len(reportHeader))
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	if string(head[:n]) == reportHeader {
+		os.Remove(path)
+	}
 }
 
 const helm3HooksWarning = `helm-airgap: warning: Helm 3 does not pass hooks (helm.sh/hook resources) to a
@@ -161,8 +201,11 @@ type reportPathError struct {
 	path string
 }
 
-func (e reportPathError) Error() string { return fmt.Sprintf("%v (report: %s)", e.err, e.path) }
+func (e reportPathError) Error() string { return fmt.Sprintf("%v (report: %q)", e.err, e.path) }
 func (e reportPathError) Unwrap() error { return e.err }
+
+// reportHeader starts every report file.
+const reportHeader = "# helm-airgap report, "
 
 // writeReportFile replaces the report file with this run's report.
 func writeReportFile(path string, cmd *cobra.Command, text string) error {
@@ -170,10 +213,14 @@ func writeReportFile(path string, cmd *cobra.Command, text string) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# helm-airgap report, %s\n", time.Now().Format(time.RFC3339))
-	fmt.Fprintf(&b, "# command: %s\n", strings.Join(append([]string{cmd.CommandPath()}, os.Args[min(2, len(os.Args)):]...), " "))
+	fmt.Fprintf(&b, "%s%s\n", reportHeader, time.Now().Format(time.RFC3339))
+	command := []string{cmd.CommandPath()}
+	for _, arg := range os.Args[min(2, len(os.Args)):] {
+		command = append(command, strconv.Quote(arg)) // quoted: an argument may hold a line break
+	}
+	fmt.Fprintf(&b, "# command: %s\n", strings.Join(command, " "))
 	if wd, err := os.Getwd(); err == nil {
-		fmt.Fprintf(&b, "# directory: %s\n", wd)
+		fmt.Fprintf(&b, "# directory: %q\n", wd)
 	}
 	if name := os.Getenv("HELM_PLUGIN_NAME"); name != "" {
 		fmt.Fprintf(&b, "# run by Helm as plugin %q\n", name)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +52,7 @@ func TestReportFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			os.RemoveAll(filepath.Dir(flagPath))
 			os.RemoveAll(filepath.Dir(envPath))
-			r := cli(t, dir, tc.env, "", tc.args...)
+			r := runCLI(t, dir, tc.env, "", tc.args...)
 			r.want(t, tc.code)
 			last := lastLine(r.stderr)
 			if tc.report == "" {
@@ -60,11 +61,11 @@ func TestReportFile(t *testing.T) {
 				}
 				return
 			}
-			if !strings.HasSuffix(last, "(report: "+tc.report+")") {
+			if !strings.HasSuffix(last, fmt.Sprintf("(report: %q)", tc.report)) {
 				t.Errorf("the last stderr line does not name %s: %q", tc.report, last)
 			}
 			text := readFile(t, tc.report)
-			if !strings.HasPrefix(text, "# helm-airgap report, ") || !strings.Contains(text, "# command: helm-airgap "+tc.args[0]) {
+			if !strings.HasPrefix(text, "# helm-airgap report, ") || !strings.Contains(text, "# command: helm-airgap "+tc.args[0]+" ") {
 				t.Errorf("the report has no header:\n%s", text)
 			}
 			for _, s := range tc.contains {
@@ -89,13 +90,13 @@ func TestReportFileDefaultPath(t *testing.T) {
 	dir := t.TempDir()
 	cache := t.TempDir()
 	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
-	r := cli(t, dir, []string{"XDG_CACHE_HOME=" + cache}, cliPublic, "rewrite", "-c", "rules.yaml")
+	r := runCLI(t, dir, []string{"XDG_CACHE_HOME=" + cache}, cliPublic, "rewrite", "-c", "rules.yaml")
 	r.want(t, 1)
 	want := filepath.Join(cache, "helm-airgap", "report.txt")
 	if !strings.Contains(readFile(t, want), publicOffender) {
 		t.Errorf("%s does not hold the report", want)
 	}
-	if !strings.HasSuffix(lastLine(r.stderr), "(report: "+want+")") {
+	if !strings.HasSuffix(lastLine(r.stderr), fmt.Sprintf("(report: %q)", want)) {
 		t.Errorf("stderr does not name %s:\n%s", want, r.stderr)
 	}
 }
@@ -103,9 +104,32 @@ func TestReportFileDefaultPath(t *testing.T) {
 func TestReportFileNotOnSuccess(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "report.txt")
-	cli(t, dir, nil, cliPod, "rewrite", "--mirror", "registry.internal.example.com/m", "--report-file", path).want(t, 0)
+	runCLI(t, dir, nil, cliPod, "rewrite", "--mirror", "registry.internal.example.com/m", "--report-file", path).want(t, 0)
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("a successful run wrote %s (%v)", path, err)
+	}
+}
+
+// TestReportFileRemovedOnSuccess: a successful run removes the report of an
+// earlier failure, which could otherwise be mistaken for the current one;
+// a file that is not a report is left alone.
+func TestReportFileRemovedOnSuccess(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.txt")
+	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
+	runCLI(t, dir, nil, cliPublic, "rewrite", "-c", "rules.yaml", "--report-file", path).want(t, 1)
+	if !strings.Contains(readFile(t, path), publicOffender) {
+		t.Fatal("the failure wrote no report")
+	}
+	runCLI(t, dir, nil, cliPod, "check", "--mirror", "docker.io", "--report-file", path)
+	runCLI(t, dir, nil, cliPod, "rewrite", "--mirror", "registry.internal.example.com/m", "--report-file", path).want(t, 0)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the report of the earlier failure is still there (%v)", err)
+	}
+	notReport := writeFile(t, filepath.Join(dir, "notes.txt"), "my notes\n")
+	runCLI(t, dir, nil, cliPod, "rewrite", "--mirror", "registry.internal.example.com/m", "--report-file", notReport).want(t, 0)
+	if readFile(t, notReport) != "my notes\n" {
+		t.Error("a file that is not a report was removed or changed")
 	}
 }
 
@@ -113,7 +137,7 @@ func TestReportFileUnwritable(t *testing.T) {
 	dir := t.TempDir()
 	blocker := writeFile(t, filepath.Join(dir, "file"), "x")
 	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
-	r := cli(t, dir, nil, cliPublic, "rewrite", "-c", "rules.yaml", "--report-file", filepath.Join(blocker, "report.txt"))
+	r := runCLI(t, dir, nil, cliPublic, "rewrite", "-c", "rules.yaml", "--report-file", filepath.Join(blocker, "report.txt"))
 	r.want(t, 1, publicOffender, "could not write the report file")
 	if strings.Contains(r.stderr, "(report: ") {
 		t.Errorf("an unwritten report was announced:\n%s", r.stderr)
@@ -201,7 +225,7 @@ func TestReportOnTerminal(t *testing.T) {
 			for _, c := range []struct {
 				what string
 				want int
-			}{{publicOffender, tc.offender}, {"helm-airgap: report written to " + report, tc.path}, {warning, tc.warning}} {
+			}{{publicOffender, tc.offender}, {fmt.Sprintf("helm-airgap: report written to %q", report), tc.path}, {warning, tc.warning}} {
 				if got := strings.Count(terminal, c.what); got != c.want {
 					t.Errorf("%q reached the terminal %d time(s), want %d; terminal:\n%s", c.what, got, c.want, terminal)
 				}

@@ -3,7 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"sync/atomic"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
 )
@@ -43,6 +46,10 @@ input error. stdout is empty on every non-zero exit.`,
     --pull-secret my-registry-secret`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if files.enabled() {
+				stop := cli.ExitOnSignal("helm-airgap", cmd.ErrOrStderr(), func() string {
+					return "no input or output file was changed unless renaming the rewritten files into place had begun; temporary " + stagePrefix + "* files may remain beside them"
+				})
+				defer stop()
 				return runFiles(cmd, &o, &files, args, verbose)
 			}
 			return runEngine(cmd, &o, args, false, verbose)
@@ -51,7 +58,7 @@ input error. stdout is empty on every non-zero exit.`,
 	o.addFlags(cmd)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print a summary on stderr")
 	files.addFlags(cmd)
-	o.egress.addFlags(cmd, false)
+	o.egress.Add(cmd.Flags(), false)
 	return cmd
 }
 
@@ -60,7 +67,10 @@ input error. stdout is empty on every non-zero exit.`,
 func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose bool) (err error) {
 	failures := captureFailures(cmd, checkOnly) // report.go: failures Helm would hide
 	defer func() { err = failures.finish(err) }()
-	cfg, mapper, err := o.load()
+	stdout := &countingWriter{w: cmd.OutOrStdout()}
+	stop := cli.ExitOnSignal("helm-airgap", cmd.ErrOrStderr(), stdout.left)
+	defer stop()
+	session, err := o.load(cmd, checkOnly)
 	if err != nil {
 		return err
 	}
@@ -68,21 +78,14 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	if err != nil {
 		return err
 	}
-	opts := o.engineOptions(cfg, mapper)
-	opts.CheckOnly = checkOnly
-	audit, err := o.egress.start(cfg, mapper, &opts, checkOnly) // egress.go: issuer rewrite, egress audit
-	if err != nil {
-		return err
-	}
-	opts.Release = gates(audit.gate(cmd), o.argoGate(checkOnly))
 	in := newStreamReader(cmd.InOrStdin(), files)
-	report, err := rewrite.Run(in, cmd.OutOrStdout(), opts)
+	report, err := rewrite.Run(in, stdout, o.tune(session.StreamOptions()))
 	err = in.Explain(err) // errors name the input file and its line, not the joined stream's
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
-		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
-		audit.finish(cmd) // the egress report too, for the record; the run has failed already
-		return reportedError{err}
+		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, session.Policy().Mapper)
+		session.Egress() // the egress report too, for the record; the run has failed already
+		return cli.Reported(err)
 	}
 	if err != nil {
 		return err
@@ -100,18 +103,23 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	return nil
 }
 
-// gates chains whole-stream verdicts into one engine Release step; the first
-// failure wins. Nil gates are skipped.
-func gates(list ...func(*rewrite.Report) error) func(*rewrite.Report) error {
-	return func(r *rewrite.Report) error {
-		for _, gate := range list {
-			if gate == nil {
-				continue
-			}
-			if err := gate(r); err != nil {
-				return err
-			}
-		}
-		return nil
+// countingWriter counts what reached stdout, so that an interrupted run
+// can say whether stdout holds anything.
+type countingWriter struct {
+	w io.Writer
+	n atomic.Int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// left says what an interrupted run left on stdout.
+func (c *countingWriter) left() string {
+	if c.n.Load() == 0 {
+		return "nothing was written to stdout"
 	}
+	return "stdout holds an incomplete stream: discard it"
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -203,19 +202,12 @@ spec:
 // secret, as `helm-airgap rewrite --config path --pull-secret ...` does.
 func rewriteStream(t *testing.T, path, stream string) string {
 	t.Helper()
-	cfg, err := settings.Read(path, rules.Overrides{PullSecrets: []string{pullSecret}})
+	policy, err := settings.Load(settings.Request{Flags: settings.Flags{ConfigFile: path, PullSecrets: []string{pullSecret}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mapper, err := settings.Compile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var flags settings.Flags
-	opts := flags.EngineOptions(cfg, mapper)
-	opts.Passes = rewrite.ConfigPasses(cfg)
 	var out bytes.Buffer
-	if _, err := rewrite.Run(strings.NewReader(stream), &out, opts); err != nil {
+	if _, err := rewrite.Run(strings.NewReader(stream), &out, policy.Start(io.Discard, io.Discard).StreamOptions()); err != nil {
 		t.Fatalf("rewriting with %s: %v", path, err)
 	}
 	return out.String()

@@ -1,9 +1,16 @@
-// Package settings is the configuration every helm-airgap binary reads the
-// same way: a config file from --config or $HELM_AIRGAP_CONFIG, with the
-// --mirror, --rule, --pull-secret and --allow flags on top, compiled into a
-// mapper, and the engine options that follow from it. One definition keeps
-// rewrite, images, mirror, verify and the Helm commands computing every
-// destination identically.
+// Package settings is the one assembly of helm-airgap's policy: every entry
+// point (rewrite and check on a stream, rewrite -o/--in-place, the Helm 4
+// post-renderer, helm-airgap-helm template/install/upgrade, the Argo CD
+// plugin, the KRM function) turns its flags, the environment
+// ($HELM_AIRGAP_CONFIG, Argo CD's ARGOCD_ENV_* and parameters) and the
+// config file into a Policy with Load, and runs the rewrite engine with the
+// options a Session of that Policy gives. The entry point adds only its I/O,
+// so that a config means the same everywhere: the same destinations, the
+// same issuer rewrite, the same egress gate (strict included), collisions
+// found across every stream of one run.
+//
+// It imports rules, rewrite and egress, and must stay light: the fast
+// binary imports it (no Helm SDK, client-go, kyaml or registry client).
 package settings
 
 import (
@@ -26,6 +33,7 @@ type Flags struct {
 	PullSecrets     []string
 	Allow           []string
 	MaxDocumentSize int
+	Lock            string
 }
 
 // Add registers the flags.
@@ -36,9 +44,11 @@ func (f *Flags) Add(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.PullSecrets, "pull-secret", nil, "imagePullSecrets name to add to every pod spec; repeatable")
 	fs.StringArrayVar(&f.Allow, "allow", nil, "registry domain that is already internal; repeatable")
 	fs.IntVar(&f.MaxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
+	fs.StringVar(&f.Lock, "lock", "", "lock file from mirror --lock: pin every rewritten reference to the mirrored digest (overrides the config's lock:)")
 }
 
-// Path is the config file: --config, else $HELM_AIRGAP_CONFIG, else "".
+// Path is the config file the flags or the environment name: --config,
+// else $HELM_AIRGAP_CONFIG, else "".
 func (f *Flags) Path() string {
 	if f.ConfigFile != "" {
 		return f.ConfigFile
@@ -59,37 +69,30 @@ func (f *Flags) Overrides() (rules.Overrides, error) {
 	return o, nil
 }
 
-// Read reads the config file at path (none when empty) and applies each
-// layer of overrides in order, the last winning.
-func Read(path string, layers ...rules.Overrides) (*rules.Config, error) {
-	cfg := &rules.Config{}
-	if path != "" {
-		var err error
-		if cfg, err = rules.LoadFile(path); err != nil {
-			return nil, err
-		}
+// Load reads the config named by the flags or the environment, applies the
+// flags, and compiles it: Load with this process's environment, for the
+// commands that only map (mirror, verify).
+func (f *Flags) Load() (*rules.Config, *rules.Mapper, error) {
+	p, err := Load(Request{Flags: *f, Environ: os.Environ()})
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, layer := range layers {
-		cfg.Apply(layer)
-	}
-	return cfg, nil
+	return p.Config, p.Mapper, nil
 }
 
-// Load reads the config named by the flags, applies the flags, and compiles it.
-func (f *Flags) Load() (*rules.Config, *rules.Mapper, error) {
-	overrides, err := f.Overrides()
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg, err := Read(f.Path(), overrides)
-	if err != nil {
-		return nil, nil, err
-	}
-	mapper, err := Compile(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cfg, mapper, nil
+// EngineOptions are EngineOptions with the --max-document-size flag.
+func (f *Flags) EngineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
+	opts := EngineOptions(cfg, mapper)
+	opts.MaxDocumentSize = f.MaxDocumentSize
+	return opts
+}
+
+// EngineOptions turn a compiled config into the rewrite engine's options:
+// the mapper, the operator catalogue with the configured image fields, the
+// ignore list, and the passes the config asks for (the issuer rewrite). It is the only place that does, so
+// that every entry point rewrites by the same config the same way.
+func EngineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
+	return rewrite.Options{Mapper: mapper, Catalogue: cfg.Catalogue(), Ignore: cfg.Ignore, Passes: rewrite.ConfigPasses(cfg)}
 }
 
 // Compile validates the config, saying so in the error.
@@ -99,12 +102,4 @@ func Compile(cfg *rules.Config) (*rules.Mapper, error) {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return mapper, nil
-}
-
-// EngineOptions are the rewrite engine's options for a compiled config: the
-// mapper, the operator catalogue with the configured image fields, the
-// ignore list and the document limit. Commands that rewrite add the
-// config's passes (rewrite.ConfigPasses).
-func (f *Flags) EngineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
-	return rewrite.Options{Mapper: mapper, Catalogue: cfg.Catalogue(), Ignore: cfg.Ignore, MaxDocumentSize: f.MaxDocumentSize}
 }

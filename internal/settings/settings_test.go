@@ -61,7 +61,7 @@ func TestFlagsLoad(t *testing.T) {
 			if got != tt.wantRule {
 				t.Errorf("quay.io rule to %q, want %q", got, tt.wantRule)
 			}
-			if opts := f.EngineOptions(cfg, mapper); opts.Mapper != mapper || len(opts.ImageFields) == 0 {
+			if opts := f.EngineOptions(cfg, mapper); opts.Mapper != mapper || len(opts.Catalogue.AllImageFields()) == 0 {
 				t.Errorf("engine options %+v lack the mapper or the built-in image fields", opts)
 			}
 		})

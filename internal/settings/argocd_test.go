@@ -1,16 +1,11 @@
-package main
+package settings
 
 import (
-	"bytes"
-	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/internal/testtool"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 )
@@ -189,26 +184,21 @@ func TestEscapeParamName(t *testing.T) {
 func TestArgoGate(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
-		argo      argoCDSettings
+		argo      ArgoCD
 		checkOnly bool
 		objects   int
 		refused   bool
 	}{
-		{"no objects under Argo CD", argoCDSettings{underArgoCD: true}, false, 0, true},
-		{"objects under Argo CD", argoCDSettings{underArgoCD: true}, false, 3, false},
-		{"allowed to be empty", argoCDSettings{underArgoCD: true, allowEmpty: true}, false, 0, false},
-		{"outside Argo CD", argoCDSettings{}, false, 0, false},
-		{"check writes no stream", argoCDSettings{underArgoCD: true}, true, 0, false},
+		{"no objects under Argo CD", ArgoCD{underArgoCD: true}, false, 0, true},
+		{"objects under Argo CD", ArgoCD{underArgoCD: true}, false, 3, false},
+		{"allowed to be empty", ArgoCD{underArgoCD: true, allowEmpty: true}, false, 0, false},
+		{"outside Argo CD", ArgoCD{}, false, 0, false},
+		{"check writes no stream", ArgoCD{underArgoCD: true}, true, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o := &options{argo: tc.argo}
-			gate := o.argoGate(tc.checkOnly)
-			var err error
-			if gate != nil {
-				err = gate(&rewrite.Report{Objects: tc.objects})
-			}
-			var usage usageError
-			if refused := errors.As(err, &usage); refused != tc.refused {
+			s := &Session{policy: &Policy{ArgoCD: tc.argo, checkOnly: tc.checkOnly}}
+			err := s.argoEmpty(&rewrite.Report{Objects: tc.objects})
+			if refused := cli.ExitCode(err) == cli.ExitUsage; refused != tc.refused {
 				t.Fatalf("gate error = %v, want refused=%v", err, tc.refused)
 			}
 		})
@@ -234,132 +224,4 @@ func FuzzArgoCDParameters(f *testing.F) {
 		// Without the JSON, the PARAM_/env path must not panic either.
 		_, _ = readArgoCDSettings([]string{"ARGOCD_APP_NAME=app", extra, "PARAM_RULES_0=" + params})
 	})
-}
-
-// --- the real binary ------------------------------------------------------
-
-// execAirgap runs the built helm-airgap with a clean environment plus env.
-func execAirgap(t *testing.T, dir string, env []string, stdin string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	cmd := exec.Command(testtool.Command(t, "helm-airgap"), args...)
-	cmd.Dir = dir
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HELM_AIRGAP_") && !strings.HasPrefix(kv, "ARGOCD_") && !strings.HasPrefix(kv, "PARAM_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), code
-}
-
-const argoPod = `apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx:1.27
-`
-
-// TestArgoCDSettingsCLI checks the order in which the binary applies its
-// sources: flags, then parameters, then plugin env, then $HELM_AIRGAP_CONFIG.
-func TestArgoCDSettingsCLI(t *testing.T) {
-	dir := t.TempDir()
-	for name, mirror := range map[string]string{"sidecar.yaml": "sidecar", "env.yaml": "env", "param.yaml": "param", "flag.yaml": "flag"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("mirror: "+mirror+".example.com/m\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sidecar := "HELM_AIRGAP_CONFIG=" + filepath.Join(dir, "sidecar.yaml")
-	app := "ARGOCD_APP_NAME=web"
-	for _, tc := range []struct {
-		name  string
-		env   []string
-		args  []string
-		image string
-	}{
-		{"sidecar config", []string{app, sidecar}, nil, "sidecar.example.com/m/library/nginx:1.27"},
-		{"plugin env config over the sidecar's", []string{app, sidecar, "ARGOCD_ENV_HELM_AIRGAP_CONFIG=env.yaml"}, nil, "env.example.com/m/library/nginx:1.27"},
-		{"parameter config over plugin env", []string{app, sidecar, "ARGOCD_ENV_HELM_AIRGAP_CONFIG=env.yaml", `ARGOCD_APP_PARAMETERS=[{"name":"airgap-config","string":"param.yaml"}]`}, nil, "param.example.com/m/library/nginx:1.27"},
-		{"--config over everything", []string{app, sidecar, `ARGOCD_APP_PARAMETERS=[{"name":"airgap-config","string":"param.yaml"}]`}, []string{"--config", "flag.yaml"}, "flag.example.com/m/library/nginx:1.27"},
-		{"mirror from plugin env over the file's", []string{app, sidecar, "ARGOCD_ENV_HELM_AIRGAP_MIRROR=e.example.com/x"}, nil, "e.example.com/x/library/nginx:1.27"},
-		{"mirror parameter over plugin env", []string{app, sidecar, "ARGOCD_ENV_HELM_AIRGAP_MIRROR=e.example.com/x", "PARAM_MIRROR=p.example.com/x"}, nil, "p.example.com/x/library/nginx:1.27"},
-		{"--mirror over the parameter", []string{app, sidecar, "PARAM_MIRROR=p.example.com/x"}, []string{"--mirror", "f.example.com/x"}, "f.example.com/x/library/nginx:1.27"},
-		{"a rule parameter over the mirror", []string{app, sidecar, `ARGOCD_APP_PARAMETERS=[{"name":"rules","map":{"docker.io":"hub.example.com/d"}}]`}, nil, "hub.example.com/d/library/nginx:1.27"},
-		{"--rule over the rule parameter", []string{app, sidecar, `ARGOCD_APP_PARAMETERS=[{"name":"rules","map":{"docker.io":"hub.example.com/d"}}]`}, []string{"--rule", "docker.io=flag.example.com/d"}, "flag.example.com/d/library/nginx:1.27"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"rewrite"}, tc.args...)
-			stdout, stderr, code := execAirgap(t, dir, tc.env, argoPod, args...)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, stderr)
-			}
-			if !strings.Contains(stdout, "image: "+tc.image+"\n") {
-				t.Errorf("output lacks image %s:\n%s", tc.image, stdout)
-			}
-		})
-	}
-}
-
-func TestArgoCDSettingsCLIErrors(t *testing.T) {
-	stdout, stderr, code := execAirgap(t, "", []string{"ARGOCD_APP_NAME=web", `ARGOCD_APP_PARAMETERS=[{"name":"mirror","map":{"a":"b"}}]`}, argoPod, "rewrite")
-	if code != 2 || stdout != "" || !strings.Contains(stderr, `reading Argo CD settings: parameter "mirror"`) {
-		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 naming the parameter", code, stdout, stderr)
-	}
-	// A parameter's value is validated like the flag's.
-	stdout, stderr, code = execAirgap(t, "", []string{"ARGOCD_APP_NAME=web", "PARAM_MIRROR=docker.io/library"}, argoPod, "rewrite")
-	if code != 2 || stdout != "" || !strings.Contains(stderr, "public registry") {
-		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2: a public mirror", code, stdout, stderr)
-	}
-}
-
-// TestArgoCDRefusesEmptyOutput: under Argo CD (ARGOCD_APP_NAME set) an
-// output with no object is refused, since auto-prune would delete the
-// application's resources; stdout stays empty.
-func TestArgoCDRefusesEmptyOutput(t *testing.T) {
-	mirror := "--mirror=r.example.com/m"
-	for _, tc := range []struct {
-		name  string
-		env   []string
-		input string
-		code  int
-	}{
-		{"empty input under Argo CD", []string{"ARGOCD_APP_NAME=web"}, "", 2},
-		{"comments only under Argo CD", []string{"ARGOCD_APP_NAME=web"}, "# Source: x\n---\n# nothing\n", 2},
-		{"allowed to be empty", []string{"ARGOCD_APP_NAME=web", "ARGOCD_ENV_HELM_AIRGAP_ALLOW_EMPTY=true"}, "# Source: x\n", 0},
-		{"empty outside Argo CD", nil, "", 0},
-		{"objects under Argo CD", []string{"ARGOCD_APP_NAME=web"}, "# Source: x\n" + argoPod, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			stdout, stderr, code := execAirgap(t, "", tc.env, tc.input, "rewrite", mirror)
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr)
-			}
-			if code != 0 {
-				if stdout != "" || !strings.Contains(stderr, "refusing to print a manifest with no Kubernetes objects") {
-					t.Errorf("stdout %q, stderr %q", stdout, stderr)
-				}
-				return
-			}
-			if tc.input != "" && stdout == "" {
-				t.Error("no output for a non-empty input")
-			}
-		})
-	}
-	// check writes no stream, so it has nothing to guard.
-	if _, stderr, code := execAirgap(t, "", []string{"ARGOCD_APP_NAME=web"}, argoPod, "check", mirror); code != 1 {
-		t.Errorf("check: exit %d, want 1 (the input is public): %s", code, stderr)
-	}
 }

@@ -1,14 +1,15 @@
-package main
+package settings
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 )
 
@@ -32,7 +33,14 @@ import (
 // same from. The JSON is read rather than PARAM_* when both are present,
 // because the PARAM_ names lose a map key's dots and slashes; PARAM_* alone
 // is read only under Argo CD (ARGOCD_APP_NAME set), so that a stray PARAM_
-// variable in some CI job cannot loosen the policy of a post-renderer.
+// variable in some CI job cannot loosen the policy of a post-renderer; and
+// outside Argo CD (no ARGOCD_APP_NAME) none of them is read: Load warns
+// that they were ignored.
+//
+// An Application's settings come from whoever may edit it, so a config file
+// it names must lie inside the application directory (the working
+// directory Argo CD runs the plugin in), symlinks resolved, and be a path,
+// not a URL (insideAppDir).
 
 const (
 	argoEnvPrefix    = "ARGOCD_ENV_"
@@ -58,12 +66,37 @@ var (
 	argoSettingList = []argoSetting{argoConfig, argoMirror, argoRules, argoPullSecrets, argoAllow}
 )
 
-// argoCDSettings are the options found in an Argo CD plugin environment.
-type argoCDSettings struct {
+// ArgoCD are the options found in an Argo CD plugin environment.
+type ArgoCD struct {
 	underArgoCD bool
 	config      string // config file path, "" when none was set
+	configFrom  string // the variable or parameter that set config
 	overrides   rules.Overrides
 	allowEmpty  bool // the application may render nothing
+}
+
+// Under reports whether the process runs as an Argo CD plugin.
+func (s ArgoCD) Under() bool { return s.underArgoCD }
+
+// readArgoCD reads the Argo CD settings when running under Argo CD; outside
+// it, it reads none and warns about each Argo CD variable it ignored.
+func readArgoCD(env map[string]string) (ArgoCD, []string, error) {
+	if env[argoAppName] != "" {
+		environ := make([]string, 0, len(env))
+		for k, v := range env {
+			environ = append(environ, k+"="+v)
+		}
+		s, err := readArgoCDSettings(environ)
+		return s, nil, err
+	}
+	var warnings []string
+	for k, v := range env {
+		if strings.TrimSpace(v) != "" && (k == argoAppParams || strings.HasPrefix(k, argoEnvPrefix+"HELM_AIRGAP_")) {
+			warnings = append(warnings, fmt.Sprintf("warning: ignoring %s: not running under Argo CD (%s is not set)", k, argoAppName))
+		}
+	}
+	sort.Strings(warnings)
+	return ArgoCD{}, warnings, nil
 }
 
 // argoValue is one setting's value from one source.
@@ -76,14 +109,14 @@ type argoValue struct {
 
 // readArgoCDSettings reads the settings from an environment in os.Environ
 // form.
-func readArgoCDSettings(environ []string) (argoCDSettings, error) {
+func readArgoCDSettings(environ []string) (ArgoCD, error) {
 	env := make(map[string]string, len(environ))
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			env[k] = v
 		}
 	}
-	s := argoCDSettings{underArgoCD: env[argoAppName] != ""}
+	s := ArgoCD{underArgoCD: env[argoAppName] != ""}
 	if v, ok := env[argoEnvPrefix+argoAllowEmptyEV]; ok {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
 		if err != nil {
@@ -112,7 +145,7 @@ func readArgoCDSettings(environ []string) (argoCDSettings, error) {
 }
 
 // apply merges one value into the settings.
-func (s *argoCDSettings) apply(setting argoSetting, v argoValue) error {
+func (s *ArgoCD) apply(setting argoSetting, v argoValue) error {
 	if !setting.list {
 		if v.str == nil {
 			return errors.New("want a single string, not an array or a map")
@@ -120,7 +153,7 @@ func (s *argoCDSettings) apply(setting argoSetting, v argoValue) error {
 		value := strings.TrimSpace(*v.str)
 		switch setting {
 		case argoConfig:
-			s.config = value
+			s.config, s.configFrom = value, v.from
 		case argoMirror:
 			s.overrides.Mirror = value
 		}
@@ -314,20 +347,56 @@ func abbreviate(s string) string {
 	return s
 }
 
-// argoGate refuses, under Argo CD, a rewrite whose output holds no object.
-// Argo CD syncs whatever a plugin prints, and with auto-prune an output with
-// no objects deletes every resource of the application; so it is an error
-// (exit 2, nothing written) unless the application says it may render
-// nothing. It runs as the engine's Release gate, after the last document
-// and before any output.
-func (o *options) argoGate(checkOnly bool) func(*rewrite.Report) error {
-	if checkOnly || !o.argo.underArgoCD || o.argo.allowEmpty {
-		return nil
-	}
-	return func(r *rewrite.Report) error {
-		if r.Objects > 0 {
-			return nil
+// hasScheme reports whether s starts with a URL scheme ("http:", "s3:"),
+// which a path from an Application must not have: Helm would fetch it. (A
+// loop, not a regexp compiled at every start of the fast binary.)
+func hasScheme(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == ':':
+			return i > 0
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '.' || r == '-'):
+		default:
+			return false
 		}
-		return usageError{fmt.Errorf("refusing to print a manifest with no Kubernetes objects: Argo CD would sync it as an empty application and, with auto-prune, delete every resource (set the plugin env %s=true if this application is meant to render nothing)", argoAllowEmptyEV)}
 	}
+	return false
+}
+
+// insideAppDir resolves path, named by an Application's setting from, to a
+// file inside the application directory (the working directory), or
+// refuses it: an absolute path, a URL, a way out through ".." or a symlink.
+func insideAppDir(path, from string) (string, error) {
+	refuse := func(why string) error {
+		return fmt.Errorf("%s: %q: %s; give a path inside the application directory", from, path, why)
+	}
+	switch {
+	case hasScheme(path):
+		return "", refuse("a URL or scheme is not a file")
+	case filepath.IsAbs(path):
+		return "", refuse("an absolute path")
+	case escapes(filepath.Clean(path)):
+		return "", refuse("it lies outside the application directory")
+	}
+	app, err := os.Getwd()
+	if err == nil {
+		app, err = filepath.EvalSymlinks(app)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: finding the application directory: %w", from, err)
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(app, path))
+	if err != nil {
+		return "", fmt.Errorf("%s: reading config %q: %w", from, path, pathErr(err))
+	}
+	if rel, err := filepath.Rel(app, real); err != nil || escapes(rel) {
+		return "", refuse("it lies outside the application directory")
+	}
+	return real, nil
+}
+
+// escapes reports whether a clean relative path leads out of its base.
+func escapes(rel string) bool {
+	return rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

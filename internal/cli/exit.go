@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/plexicus/helm-airgap/egress"
+	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, the same for every binary.
+const (
+	ExitOK     = 0
+	ExitPolicy = 1 // a public reference, a collision, a strict egress finding
+	ExitUsage  = 2 // usage, config or input error
+	// ExitSignal plus the signal number is the exit code of an interrupted
+	// run, as a shell reports a process killed by that signal (130 for
+	// SIGINT).
+	ExitSignal = 128
+)
+
+// UsageError marks a problem with flags, config, environment or input
+// (exit 2).
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+// Usage marks err as a usage, config or input error. Nil stays nil.
+func Usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return UsageError{err}
+}
+
+// Usagef is Usage(fmt.Errorf(...)).
+func Usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
+
+// policyError marks a policy failure that is neither a rewrite nor an
+// egress PolicyError (the KRM function's results, say).
+type policyError struct{ err error }
+
+func (e policyError) Error() string { return e.err.Error() }
+func (e policyError) Unwrap() error { return e.err }
+
+// Policy marks err as a policy failure (exit 1).
+func Policy(err error) error { return policyError{err} }
+
+// failedError marks a failure of something helm-airgap drives (Helm, a
+// cluster): exit 1, as the tool itself would.
+type failedError struct{ err error }
+
+func (e failedError) Error() string { return e.err.Error() }
+func (e failedError) Unwrap() error { return e.err }
+
+// Failed marks err as a failure of the tool helm-airgap drives (exit 1).
+func Failed(err error) error { return failedError{err} }
+
+// ReportedError is a failure whose report was already printed: Run prints
+// nothing more.
+type ReportedError struct{ Err error }
+
+func (e ReportedError) Error() string { return e.Err.Error() }
+func (e ReportedError) Unwrap() error { return e.Err }
+
+// Reported marks err as already printed.
+func Reported(err error) error { return ReportedError{err} }
+
+// IsReported reports whether err was marked by Reported.
+func IsReported(err error) bool {
+	var r ReportedError
+	return errors.As(err, &r)
+}
+
+// IsPolicy reports whether err is a policy failure of any kind.
+func IsPolicy(err error) bool {
+	var rp *rewrite.PolicyError
+	var ep *egress.PolicyError
+	var p policyError
+	return errors.As(err, &rp) || errors.As(err, &ep) || errors.As(err, &p)
+}
+
+// ExitCode is the exit code for an error: 0 for nil, 128+N for a run
+// interrupted by signal N, 1 for a policy failure or a failure of the tool
+// driven, 2 for everything else (usage, config, input, I/O): an error that
+// says nothing of the policy must not pass for a policy verdict.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var interrupted *InterruptedError
+	if errors.As(err, &interrupted) {
+		return interrupted.ExitCode()
+	}
+	var usage UsageError
+	var input *rewrite.InputError
+	if errors.As(err, &usage) || errors.As(err, &input) {
+		return ExitUsage
+	}
+	var failed failedError
+	if IsPolicy(err) || errors.As(err, &failed) {
+		return ExitPolicy
+	}
+	return ExitUsage
+}
+
+// Run executes root with the arguments and streams, prints an error that
+// was not reported yet as "<prefix>: <error>", and returns the exit code.
+// Flag errors are usage errors.
+func Run(root *cobra.Command, prefix string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SilenceUsage, root.SilenceErrors = true, true
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return Usage(err) })
+	err := root.Execute()
+	if err != nil && !IsReported(err) {
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+	}
+	return ExitCode(err)
+}
+
+// Args makes an argument-count error a usage error.
+func Args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		return Usage(check(cmd, args))
+	}
+}
+
+// Name is a file name as messages show it: as it is when it is plain
+// printable text, quoted (Go syntax) when it holds a line break, a control
+// character, white space or a quote, so that a hostile file name can never
+// forge a line of output (file:line positions stay readable).
+func Name(name string) string {
+	if q := strconv.Quote(name); q[1:len(q)-1] != name || strings.ContainsAny(name, " \t'") || name == "" {
+		return q
+	}
+	return name
+}

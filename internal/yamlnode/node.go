@@ -1,0 +1,71 @@
+package yamlnode
+
+import "go.yaml.in/yaml/v3"
+
+// maxDepth bounds alias chains and nested merge keys. The parser refuses an
+// alias to a node that contains it, so a chain ends; the bound keeps a
+// hand-built or hostile tree from recursing without end all the same.
+const maxDepth = 100
+
+// Resolve follows an alias to the node it names.
+func Resolve(n *yaml.Node) *yaml.Node {
+	for depth := 0; n != nil && n.Kind == yaml.AliasNode && depth < maxDepth; depth++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// Lookup returns the value of key in a mapping, aliases resolved, or nil.
+// A key not among the mapping's own keys is looked up in its merge keys
+// ("<<: *anchor" or "<<: [*a, *b]", the first holding it winning), as
+// Kubernetes' YAML decoder reads them.
+func Lookup(m *yaml.Node, key string) *yaml.Node {
+	return lookup(m, key, 0)
+}
+
+func lookup(m *yaml.Node, key string, depth int) *yaml.Node {
+	m = Resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode || depth > maxDepth {
+		return nil
+	}
+	var merged *yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		switch k := m.Content[i]; {
+		case k.Value == key && k.Kind == yaml.ScalarNode:
+			return Resolve(m.Content[i+1])
+		case k.Value == "<<" && k.Tag == "!!merge" && merged == nil:
+			merged = m.Content[i+1]
+		}
+	}
+	if merged == nil {
+		return nil
+	}
+	if merged = Resolve(merged); merged != nil && merged.Kind == yaml.SequenceNode {
+		for _, item := range merged.Content {
+			if v := lookup(item, key, depth+1); v != nil {
+				return v
+			}
+		}
+		return nil
+	}
+	return lookup(merged, key, depth+1)
+}
+
+// Path looks up a path of mapping keys; nil when a step is missing.
+func Path(m *yaml.Node, keys ...string) *yaml.Node {
+	for _, key := range keys {
+		if m = Lookup(m, key); m == nil {
+			return nil
+		}
+	}
+	return m
+}
+
+// ScalarAt is the scalar value at a path of mapping keys, or "" when a step
+// is missing or the value is not a scalar.
+func ScalarAt(m *yaml.Node, keys ...string) string {
+	if v := Path(m, keys...); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
+}
