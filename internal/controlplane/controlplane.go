@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -235,6 +236,8 @@ func waitFor(p *process, ready func() error) error {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+var errNotReady = errors.New("not ready")
 
 // get succeeds when url answers 200 OK.
 func get(client *http.Client, url, token string) error {

@@ -1,7 +1,6 @@
 package controlplane
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -83,5 +82,3 @@ func (p *process) logTail() string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-var errNotReady = errors.New("not ready")
