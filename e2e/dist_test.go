@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/plexicus/helm-airgap/internal/controlplane"
 	"github.com/plexicus/helm-airgap/internal/helmtest"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 	"go.yaml.in/yaml/v3"
@@ -56,8 +57,10 @@ func dist(t *testing.T) (dir, version string) {
 	return distDir, meta.Version
 }
 
+// TestMain also stops the control plane the install tests share
+// (cluster_test.go).
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := controlplane.Main(m)
 	if distDir != "" {
 		os.RemoveAll(distDir)
 	}

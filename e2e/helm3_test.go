@@ -1,28 +1,13 @@
 package e2e
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/base64"
-	"encoding/json"
-	"io"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/plexicus/helm-airgap/internal/helmtest"
-	"github.com/plexicus/helm-airgap/internal/kubetest"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 )
-
-// cluster points h at a fresh fake API server: Helm 3 talks to the cluster
-// even for --dry-run.
-func cluster(t *testing.T, h *helmtest.Helm) *kubetest.Server {
-	t.Helper()
-	api := kubetest.Start(t)
-	h.Setenv("KUBECONFIG", api.Kubeconfig(t, h.Home))
-	return api
-}
 
 func TestHelm3AirgapTemplate(t *testing.T) {
 	f := newFixture(t)
@@ -37,73 +22,94 @@ func TestHelm3AirgapTemplate(t *testing.T) {
 func TestHelm3AirgapInstallDryRun(t *testing.T) {
 	f := newFixture(t)
 	h := newHelm(t, 3)
-	api := cluster(t, h)
+	c := newCluster(t, h)
 	r := h.MustRun(f.dir, "airgap", "install", release, f.chart, "--config", f.config, "--dry-run")
 	assertMirrored(t, podImages(decodeStream(t, releaseSections(t, r.Stdout))))
-	for _, o := range api.Written() {
-		t.Errorf("a dry run wrote %s %s/%s to the cluster", o.Kind, o.Namespace, o.Name)
-	}
+	c.assertEmpty(t, "a dry run")
 }
 
 // TestHelm3AirgapInstallIntoCluster shows the pre-install hook Job reaching
-// the cluster with its mirror image, and the release record (which `helm
-// rollback` replays) holding the rewritten hook too.
+// the API server with its mirror image, the release record (which `helm
+// rollback` replays) holding the rewritten hook too, and an upgrade
+// running the pre-upgrade hook rewritten again.
 func TestHelm3AirgapInstallIntoCluster(t *testing.T) {
 	f := newFixture(t)
 	h := newHelm(t, 3)
-	api := cluster(t, h)
-	h.MustRun(f.dir, "airgap", "install", release, f.chart, "--config", f.config, "--timeout=30s")
-	assertMirrored(t, clusterImages(api))
-
-	record, ok := api.Get("", "v1", "secrets", "default", "sh.helm.release.v1."+release+".v1")
-	if !ok {
-		t.Fatal("no release record in the cluster")
-	}
-	rel := decodeRelease(t, record)
+	c := newCluster(t, h)
+	h.MustRun(f.dir, "airgap", "install", release, f.chart, "--config", f.config, "--timeout=5m")
+	assertMirrored(t, c.stored(t))
+	rel := c.storedRelease(t, release, 1)
 	if len(rel.Hooks) != 1 || !strings.Contains(rel.Hooks[0].Manifest, "image: registry.internal.example.com/plexicus/migrations:3.1.0") {
 		t.Errorf("the stored hook is not rewritten: %+v", rel.Hooks)
 	}
-	// An upgrade runs the pre-upgrade hook again, rewritten again.
-	before := len(api.Written())
-	h.MustRun(f.dir, "airgap", "upgrade", release, f.chart, "--config", f.config, "--timeout=30s")
-	hookWrites := 0
-	for _, o := range api.Written()[before:] {
-		if o.Kind+"/"+o.Name == hookJob {
-			hookWrites++
-		}
+
+	h.MustRun(f.dir, "airgap", "upgrade", release, f.chart, "--config", f.config, "--timeout=5m")
+	if n := count(c.ran(), hookJob); n != 2 {
+		t.Errorf("%s ran %d time(s), want once for the install and once for the upgrade", hookJob, n)
 	}
-	if hookWrites == 0 {
-		t.Error("the upgrade did not run the pre-upgrade hook")
+	assertAllMirrored(t, "the Jobs and Pods run", c.ran())
+	assertMirrored(t, c.stored(t))
+
+	// An upgrade that would bring a public image back changes nothing.
+	r := h.Run(f.dir, "airgap", "upgrade", release, f.chart, "--config", f.strict, "--timeout=5m")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "docker.io/library/nginx:1.27.3-alpine") {
+		t.Errorf("upgrade with an unmapped image: exit %d, stderr:\n%s", r.Code, r.Stderr)
 	}
-	assertMirrored(t, clusterImages(api))
+	if n := count(c.ran(), hookJob); n != 2 {
+		t.Errorf("the failed upgrade ran the hook: %d runs", n)
+	}
+	assertMirrored(t, c.stored(t))
 }
 
-// decodeRelease decodes Helm's release Secret: base64, gzip, JSON.
-func decodeRelease(t *testing.T, secret map[string]any) (rel struct {
-	Hooks []struct{ Manifest string }
-}) {
-	t.Helper()
-	data, _ := secret["data"].(map[string]any)
-	outer, err := base64.StdEncoding.DecodeString(data["release"].(string)) // the Secret's own encoding
-	if err != nil {
-		t.Fatal(err)
+// TestHelm3AirgapRollback: a rollback replays a stored revision without
+// rendering it again. Revision 1 is installed with plain Helm (every image
+// public), revision 2 with helm airgap; rolling back to 1 with helm airgap
+// rewrites the revision, hooks included (the chart's hook also runs before a
+// rollback), and a plain `helm rollback` to 1 shows what that prevents.
+func TestHelm3AirgapRollback(t *testing.T) {
+	f := newFixture(t)
+	h := newHelm(t, 3)
+	c := newCluster(t, h)
+	h.MustRun(f.dir, "install", release, f.chart, "--timeout=5m")
+	plainRuns := len(c.cp.Ran(c.namespace))
+	h.MustRun(f.dir, "airgap", "upgrade", release, f.chart, "--config", f.config, "--timeout=5m")
+	runs := len(c.cp.Ran(c.namespace))
+
+	// A rule set that cannot map the revision's nginx fails the rollback,
+	// and its dry run, before anything changes.
+	for _, dryRun := range []string{"--dry-run=false", "--dry-run"} {
+		r := h.Run(f.dir, "airgap", "rollback", release, "1", "--config", f.strict, "--timeout=5m", dryRun)
+		if offender := "docker.io/library/nginx:1.27.3-alpine"; r.Code != 1 || !strings.Contains(r.Stderr, offender) {
+			t.Errorf("rollback %s with an unmapped image: exit %d, stderr lacks %s:\n%s", dryRun, r.Code, offender, r.Stderr)
+		}
 	}
-	inner, err := base64.StdEncoding.DecodeString(string(outer)) // Helm's
-	if err != nil {
-		t.Fatal(err)
+	if len(c.cp.Ran(c.namespace)) != runs {
+		t.Error("the failed rollback ran a hook")
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(inner))
-	if err != nil {
-		t.Fatal(err)
+	assertMirrored(t, c.stored(t))
+
+	h.MustRun(f.dir, "airgap", "rollback", release, "1", "--config", f.config, "--timeout=5m")
+	assertMirrored(t, c.stored(t))
+	if count(c.ran(), hookJob) != 3 {
+		t.Errorf("the pre-rollback hook did not run: %v", c.ran())
 	}
-	plain, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
+	assertAllMirrored(t, "the Jobs and Pods run since the plain install", podImages(c.cp.Ran(c.namespace)[plainRuns:]))
+	rel := c.storedRelease(t, release, 3) // the failed rollback stored nothing
+	if strings.Contains(rel.Manifest, "docker.io/") || len(rel.Hooks) != 1 || strings.Contains(rel.Hooks[0].Manifest, "europe-west3-docker.pkg.dev") {
+		t.Errorf("the rolled-back revision is stored with public images:\n%s\n%+v", rel.Manifest, rel.Hooks)
 	}
-	if err := json.Unmarshal(plain, &rel); err != nil {
-		t.Fatal(err)
+
+	// Plain Helm replays revision 1 as it was stored.
+	h.MustRun(f.dir, "rollback", release, "1", "--timeout=5m")
+	public := 0
+	for _, i := range c.stored(t) {
+		if !strings.HasPrefix(i.image, mirrorHost) {
+			public++
+		}
 	}
-	return rel
+	if public == 0 {
+		t.Error("a plain helm rollback to the plain revision brought no public image back: the test above proves nothing")
+	}
 }
 
 // helm3PostRenderer is plain Helm 3 post-rendering with the fast binary.
@@ -118,7 +124,7 @@ func helm3PostRenderer(t *testing.T, config string) []string {
 func TestHelm3PlainPostRendererLeavesHooksPublic(t *testing.T) {
 	f := newFixture(t)
 	h := helmtest.New(t, 3)
-	api := cluster(t, h)
+	c := newCluster(t, h)
 	for _, args := range [][]string{
 		append([]string{"template", release, f.chart}, helm3PostRenderer(t, f.config)...),
 		append([]string{"install", release, f.chart, "--dry-run"}, helm3PostRenderer(t, f.config)...),
@@ -156,9 +162,7 @@ func TestHelm3PlainPostRendererLeavesHooksPublic(t *testing.T) {
 			t.Errorf("%s: no hooks warning on the terminal:\n%q", args[0], r.Terminal)
 		}
 	}
-	if n := len(api.Written()); n != 0 {
-		t.Errorf("dry runs wrote %d objects", n)
-	}
+	c.assertEmpty(t, "a dry run")
 }
 
 func TestHelm3UnmappedImageFails(t *testing.T) {
@@ -182,7 +186,7 @@ func TestHelm3UnmappedImageFails(t *testing.T) {
 func TestHelm3AirgapUnmappedHookFails(t *testing.T) {
 	f := newFixture(t)
 	h := newHelm(t, 3)
-	api := cluster(t, h)
+	c := newCluster(t, h)
 	r := h.Run(f.dir, "airgap", "install", release, f.chart, "--config", f.strict,
 		"--set", "sidecar.image=registry.internal.example.com/mirror/library/nginx:1.27.3-alpine",
 		"--set", "migrations.image=ghcr.io/example/migrations:1.0")
@@ -190,9 +194,5 @@ func TestHelm3AirgapUnmappedHookFails(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "(1 of them in hooks)") {
 		t.Errorf("exit %d, stderr:\n%s", r.Code, r.Stderr)
 	}
-	for _, o := range api.Written() {
-		if o.Kind != "Namespace" {
-			t.Errorf("the failed install wrote %s %s/%s", o.Kind, o.Namespace, o.Name)
-		}
-	}
+	c.assertEmpty(t, "the failed install")
 }

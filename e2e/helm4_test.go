@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/internal/helmtest"
-	"github.com/plexicus/helm-airgap/internal/kubetest"
 )
 
 // postRender is how users name the Helm 4 post-renderer plugin.
@@ -55,32 +54,39 @@ func TestHelm4InstallDryRunClient(t *testing.T) {
 	assertMirrored(t, podImages(decodeStream(t, releaseSections(t, r.Stdout))))
 }
 
+// TestHelm4InstallIntoCluster: Helm 4 post-renders hooks itself, so the
+// plugin alone puts every pod spec on the mirror, and a plain `helm
+// rollback` replays the rewritten revision.
 func TestHelm4InstallIntoCluster(t *testing.T) {
 	f := newFixture(t)
 	h := newHelm(t, 4)
-	api := kubetest.Start(t)
-	h.Setenv("KUBECONFIG", api.Kubeconfig(t, h.Home))
-	h.MustRun(f.dir, append([]string{"install", release, f.chart, "--timeout=30s"}, postRender(f.config)...)...)
-	assertMirrored(t, clusterImages(api))
+	c := newCluster(t, h)
+	h.MustRun(f.dir, append([]string{"install", release, f.chart, "--timeout=5m"}, postRender(f.config)...)...)
+	assertMirrored(t, c.stored(t))
+	h.MustRun(f.dir, append([]string{"upgrade", release, f.chart, "--timeout=5m"}, postRender(f.config)...)...)
+	h.MustRun(f.dir, "rollback", release, "1", "--timeout=5m")
+	assertMirrored(t, c.stored(t))
+	if n := count(c.ran(), hookJob); n != 3 {
+		t.Errorf("%s ran %d time(s), want for the install, the upgrade and the rollback", hookJob, n)
+	}
+	assertAllMirrored(t, "the Jobs and Pods run", c.ran())
 }
 
-// clusterImages lists the images of every object written to the fake
-// cluster (the last write of each), hooks included.
-func clusterImages(api *kubetest.Server) []podImage {
-	last := map[string]map[string]any{}
-	var order []string
-	for _, o := range api.Written() {
-		key := o.Kind + "/" + o.Namespace + "/" + o.Name
-		if _, ok := last[key]; !ok {
-			order = append(order, key)
-		}
-		last[key] = o.Body
+// TestHelm4UnmappedHookCreatesNothing: Helm 4 post-renders hooks with the
+// manifests, so a public image only in a hook fails the install before
+// anything reaches the API server.
+func TestHelm4UnmappedHookCreatesNothing(t *testing.T) {
+	f := newFixture(t)
+	h := newHelm(t, 4)
+	c := newCluster(t, h)
+	r := h.Run(f.dir, append([]string{"install", release, f.chart, "--timeout=5m",
+		"--set", "sidecar.image=registry.internal.example.com/mirror/library/nginx:1.27.3-alpine",
+		"--set", "migrations.image=ghcr.io/example/migrations:1.0"}, postRender(f.strict)...)...)
+	want := "Job platform-migrations: container migrations (spec.template.spec.containers[0].image): ghcr.io/example/migrations:1.0"
+	if report := readFile(t, h.Report); r.Code == 0 || !strings.Contains(report, want) {
+		t.Errorf("exit %d, report:\n%s\nstderr:\n%s", r.Code, report, r.Stderr)
 	}
-	var docs []map[string]any
-	for _, key := range order {
-		docs = append(docs, last[key])
-	}
-	return podImages(docs)
+	c.assertEmpty(t, "the failed install")
 }
 
 // TestHelm4UnmappedImageFailsVisibly: Helm 4 captures a post-renderer

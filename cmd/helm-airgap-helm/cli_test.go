@@ -86,6 +86,9 @@ func TestCLI(t *testing.T) {
 		{"unknown flag", nil, []string{"template", "app", "platform", "--bogus"}, 2, nil, []string{"unknown flag: --bogus"}, nil},
 		{"missing arguments", nil, []string{"install", "app"}, 2, nil, []string{"accepts 2 arg(s)"}, nil},
 		{"no cluster", nil, []string{"install", "app", "platform", "-c", "airgap.yaml"}, 1, nil, []string{"install failed:", "Kubernetes cluster unreachable"}, nil},
+		{"rollback without a cluster", nil, []string{"rollback", "app", "1", "-c", "airgap.yaml"}, 1, nil, []string{"rollback failed:", "Kubernetes cluster unreachable"}, nil},
+		{"rollback to a bad revision", nil, []string{"rollback", "app", "one", "-c", "airgap.yaml"}, 2, nil, []string{`reading the revision "one"`}, nil},
+		{"rollback without a config", nil, []string{"rollback", "app", "1", "-c", "nope.yaml"}, 2, nil, []string{"nope.yaml"}, nil},
 	} {
 		for _, binary := range []string{companion, fast} {
 			t.Run(tc.name+"/"+filepath.Base(binary), func(t *testing.T) {

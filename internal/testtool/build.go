@@ -1,6 +1,8 @@
 package testtool
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,18 +12,32 @@ import (
 	"testing"
 )
 
-// Pinned tools: the names under build/tools/ and the go.mod tool packages
-// they are built from. Other tests build the same paths, so they must agree.
+// Pinned tools: the names under build/tools/ and where they are built from.
+// Other tests build the same paths, so they must agree.
 const (
-	Helm3     = "helm3"
-	Helm4     = "helm4"
-	Kustomize = "kustomize"
+	Helm3         = "helm3"
+	Helm4         = "helm4"
+	Kustomize     = "kustomize"
+	Etcd          = "etcd"
+	KubeAPIServer = "kube-apiserver"
 )
 
-var toolPackages = map[string]string{
-	Helm3:     "helm.sh/helm/v3/cmd/helm",
-	Helm4:     "helm.sh/helm/v4/cmd/helm",
-	Kustomize: "sigs.k8s.io/kustomize/kustomize/v5",
+// toolSource is the package a tool is built from and the module directory
+// (relative to the module root) whose go.mod pins it.
+type toolSource struct {
+	module string // "." for go.mod's tool dependencies
+	pkg    string
+}
+
+// The control plane has modules of its own under tools/: k8s.io/kubernetes
+// pins k8s.io/* at versions the project's own go.mod does not use, and etcd
+// and the API server want different gRPC versions.
+var toolSources = map[string]toolSource{
+	Helm3:         {".", "helm.sh/helm/v3/cmd/helm"},
+	Helm4:         {".", "helm.sh/helm/v4/cmd/helm"},
+	Kustomize:     {".", "sigs.k8s.io/kustomize/kustomize/v5"},
+	Etcd:          {"tools/controlplane/etcd", "."},
+	KubeAPIServer: {"tools/controlplane/kube-apiserver", "."},
 }
 
 // ModuleRoot is the directory holding go.mod.
@@ -43,23 +59,42 @@ func ModuleRoot(t testing.TB) string {
 	}
 }
 
-// Tool returns the path of a pinned tool (Helm3, Helm4, Kustomize), building
-// it into build/tools/ first when it is missing.
+// Tool returns the path of a pinned tool (Helm3, Helm4, Kustomize, Etcd,
+// KubeAPIServer), building it into build/tools/ first when it is missing.
+// A tool from a module of its own is named with a hash of its pins.
 func Tool(t testing.TB, name string) string {
 	t.Helper()
-	pkg, ok := toolPackages[name]
+	src, ok := toolSources[name]
 	if !ok {
 		t.Fatalf("testtool: unknown tool %q", name)
 	}
 	root := ModuleRoot(t)
 	path := filepath.Join(root, "build", "tools", name)
+	if src.module != "." {
+		path += "-" + pinHash(t, filepath.Join(root, src.module))
+	}
 	if isFile(path) {
 		return path
 	}
-	if err := buildOnce(root, path, pkg); err != nil {
-		t.Fatalf("testtool: building %s from go.mod's tool dependency %s: %v", name, pkg, err)
+	if err := buildOnce(filepath.Join(root, src.module), path, src.pkg); err != nil {
+		t.Fatalf("testtool: building %s from %s in %s: %v", name, src.pkg, filepath.Join(src.module, "go.mod"), err)
 	}
 	return path
+}
+
+// pinHash names what a tool module pins (its go.mod and go.sum), so that
+// changing a pin builds a new binary instead of reusing the old one.
+func pinHash(t testing.TB, moduleDir string) string {
+	t.Helper()
+	h := sha256.New()
+	for _, name := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(moduleDir, name))
+		if err != nil {
+			t.Fatalf("testtool: %v", err)
+		}
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 var (
@@ -90,7 +125,7 @@ func Command(t testing.TB, name string) string {
 // package, or another helper) finishes it first; a lock file serialises the
 // builders and the build lands under a temporary name that is renamed into
 // place, so nobody ever runs a half-written binary.
-func buildOnce(root, path, pkg string) error {
+func buildOnce(moduleDir, path, pkg string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -106,12 +141,13 @@ func buildOnce(root, path, pkg string) error {
 	if isFile(path) {
 		return nil
 	}
-	return build(root, path, pkg)
+	return build(moduleDir, path, pkg)
 }
 
-// build runs go build into a temporary directory beside path (same file
-// system, so the rename is atomic) and renames the binary into place.
-func build(root, path, pkg string) error {
+// build runs go build in moduleDir into a temporary directory beside path
+// (same file system, so the rename is atomic) and renames the binary into
+// place.
+func build(moduleDir, path, pkg string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -122,7 +158,7 @@ func build(root, path, pkg string) error {
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, filepath.Base(path))
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
-	cmd.Dir = root
+	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%w\n%s", err, msg)
