@@ -32,8 +32,8 @@ and upgrade with helm-airgap as post-renderer, and rewrite every hook manifest
 too: Helm 3 never passes hooks (helm.sh/hook resources) to a post-renderer, so
 with plain --post-renderer hook Jobs and test Pods keep their public images.
 
-Run them as "helm-airgap template|install|upgrade" or, with the Helm plugin
-installed, "helm airgap template|install|upgrade".`,
+Run them as "helm-airgap template|install|upgrade|rollback" or, with the Helm plugin
+installed, "helm airgap template|install|upgrade|rollback".`,
 	}
 	root.AddCommand(newTemplateCommand(), newInstallCommand(), newUpgradeCommand(), newRollbackCommand())
 	return root
