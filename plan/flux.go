@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 	"go.yaml.in/yaml/v3"
@@ -202,14 +203,14 @@ func diffNodes(a, b *yaml.Node, pointer string) []patchOp {
 		for i := 0; i+1 < len(b.Content); i += 2 {
 			key := b.Content[i].Value
 			at := pointer + "/" + escapePointer(key)
-			if old := lookupKey(a, key); old == nil {
+			if old := yamlnode.Lookup(a, key); old == nil {
 				ops = append(ops, patchOp{Op: "add", Path: at, Value: decoded(b.Content[i+1])})
 			} else {
 				ops = append(ops, diffNodes(old, b.Content[i+1], at)...)
 			}
 		}
 		for i := 0; i+1 < len(a.Content); i += 2 {
-			if lookupKey(b, a.Content[i].Value) == nil {
+			if yamlnode.Lookup(b, a.Content[i].Value) == nil {
 				ops = append(ops, patchOp{Op: "remove", Path: pointer + "/" + escapePointer(a.Content[i].Value)})
 			}
 		}
@@ -250,7 +251,7 @@ func escapePointer(key string) string {
 func imageTransformerBreaksOn(objects map[string]indexedObject) string {
 	var names []string
 	for _, obj := range objects {
-		if obj.list || scalarAt(obj.node, "kind") == "CustomResourceDefinition" {
+		if obj.list || yamlnode.ScalarAt(obj.node, "kind") == "CustomResourceDefinition" {
 			continue
 		}
 		if where := transformerMisfit(obj.node); where != "" {
@@ -276,7 +277,7 @@ func transformerMisfit(obj *yaml.Node) string {
 	for _, path := range imageFieldSpecs {
 		n := obj
 		for i, key := range path {
-			if n = lookupKey(n, key); n == nil {
+			if n = yamlnode.Lookup(n, key); n == nil {
 				break
 			}
 			last := i == len(path)-1
@@ -315,7 +316,7 @@ func containersMisfit(n *yaml.Node, path string) string {
 					if item == nil || item.Kind != yaml.MappingNode {
 						return at + " holds an item that is not an object"
 					}
-					if image := lookupKey(item, "image"); image != nil && image.Kind != yaml.ScalarNode {
+					if image := yamlnode.Lookup(item, "image"); image != nil && image.Kind != yaml.ScalarNode {
 						return at + " holds an image that is not a string"
 					}
 				}
@@ -332,7 +333,7 @@ func isNullNode(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Short
 
 // isHook reports a Helm hook (a helm.sh/hook annotation).
 func isHook(obj *yaml.Node) bool {
-	return lookupKey(lookupKey(lookupKey(obj, "metadata"), "annotations"), "helm.sh/hook") != nil
+	return yamlnode.Lookup(yamlnode.Lookup(yamlnode.Lookup(obj, "metadata"), "annotations"), "helm.sh/hook") != nil
 }
 
 // imageName is a reference as written without its tag or digest: the name
@@ -403,8 +404,8 @@ func only(set map[string]bool) string {
 type objectID struct{ apiVersion, kind, namespace, name string }
 
 func identify(obj *yaml.Node) objectID {
-	meta := lookupKey(obj, "metadata")
-	return objectID{scalarAt(obj, "apiVersion"), scalarAt(obj, "kind"), scalarAt(meta, "namespace"), scalarAt(meta, "name")}
+	meta := yamlnode.Lookup(obj, "metadata")
+	return objectID{yamlnode.ScalarAt(obj, "apiVersion"), yamlnode.ScalarAt(obj, "kind"), yamlnode.ScalarAt(meta, "namespace"), yamlnode.ScalarAt(meta, "name")}
 }
 
 // String reads "Kind namespace/name".
@@ -474,8 +475,8 @@ func indexObjects(stream []byte) (map[string]indexedObject, []string, error) {
 		if root == nil || root.Kind != yaml.MappingNode {
 			continue
 		}
-		items := lookupKey(root, "items")
-		isList := scalarAt(root, "kind") == "List" && items != nil && items.Kind == yaml.SequenceNode
+		items := yamlnode.Lookup(root, "items")
+		isList := yamlnode.ScalarAt(root, "kind") == "List" && items != nil && items.Kind == yaml.SequenceNode
 		add(root, "", isList)
 		if isList {
 			for i, item := range items.Content {
@@ -543,37 +544,15 @@ func longestKey(m *yaml.Node, path string) (string, *yaml.Node) {
 	return best, bestValue
 }
 
+// deref is a document's root, or a node itself, with aliases followed.
 func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && (n.Kind == yaml.DocumentNode || n.Kind == yaml.AliasNode) {
-		if n.Kind == yaml.AliasNode {
-			n = n.Alias
-		} else if len(n.Content) > 0 {
-			n = n.Content[0]
-		} else {
+	if n != nil && n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
 			return nil
 		}
+		n = n.Content[0]
 	}
-	return n
-}
-
-func lookupKey(m *yaml.Node, key string) *yaml.Node {
-	m = deref(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return deref(m.Content[i+1])
-		}
-	}
-	return nil
-}
-
-func scalarAt(m *yaml.Node, key string) string {
-	if v := lookupKey(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		return v.Value
-	}
-	return ""
+	return yamlnode.Resolve(n)
 }
 
 // writeFlux prints the post-renderer as the spec.postRenderers block of a

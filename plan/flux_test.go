@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rewrite"
 	goyaml "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -237,7 +238,7 @@ func FuzzFluxLookup(f *testing.F) {
 					fmt.Sscan(token, &i)
 					back = back.Content[i]
 				} else {
-					back = lookupKey(back, token)
+					back = yamlnode.Lookup(back, token)
 				}
 			}
 			if deref(back) != n {
