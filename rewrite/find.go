@@ -282,10 +282,9 @@ func (f *finder) mapping(n *yaml.Node, name string, inTemplate, isTemplate bool)
 			return err
 		}
 	}
+	savedContainer := f.container
 	if c, ok := f.inside[n]; ok {
-		saved := f.container
 		f.container = c
-		defer func() { f.container = saved }()
 	}
 	if !f.skip {
 		f.composites(n, name)
@@ -312,6 +311,7 @@ func (f *finder) mapping(n *yaml.Node, name string, inTemplate, isTemplate bool)
 			return err
 		}
 	}
+	f.container = savedContainer
 	return nil
 }
 

@@ -111,6 +111,9 @@ func (f *finder) scalar(n *yaml.Node, name string) error {
 // prefix under a name that says so, or text holding references.
 func (f *finder) value(n *yaml.Node, name string) error {
 	v := n.Value
+	if strings.IndexByte(v, '/') < 0 && !nameMayMatter(name) && !strings.Contains(v, "mage") && !strings.Contains(v, "MAGE") {
+		return nil // no explicit registry, no role in the name, no flag naming an image: never a reference
+	}
 	role := f.names.role(name)
 	if isText(v) {
 		return f.text(n, name, role)
@@ -162,14 +165,28 @@ func mayHoldReference(v string, role rules.Role) bool {
 	return role == rules.RoleImage || strings.IndexByte(v, '/') >= 0 || containsFold(v, "image")
 }
 
+// containsFold reports whether s holds sub in lower case, upper case or
+// with a capital first letter ("image", "IMAGE", "Image": how names spell
+// it), without the cost of a case-folding scan of long text.
 func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+	return strings.Contains(s, sub) || strings.Contains(s, strings.ToUpper(sub)) ||
+		strings.Contains(s, strings.ToUpper(sub[:1])+sub[1:])
+}
+
+// nameMayMatter is the cheap test before a name's role is looked up: every
+// role word has one of these in it.
+func nameMayMatter(name string) bool {
+	for _, part := range rolePieces {
+		if strings.Contains(name, part) {
 			return true
 		}
 	}
 	return false
 }
+
+// rolePieces are pieces of every spelling of the role words (image, repo,
+// registry, hub, prefix, tag, version, digest) in lower, upper and title case.
+var rolePieces = []string{"mage", "MAGE", "epo", "EPO", "egistr", "EGISTR", "ub", "UB", "refix", "REFIX", "ag", "AG", "ersion", "ERSION", "igest", "IGEST"}
 
 // text scans a value that may hold several tokens: as an embedded YAML or
 // JSON document when it is one, else token by token.
@@ -432,6 +449,9 @@ func isReferenceList(v string) bool {
 // "imageRepository"). The repository (or registry and repository, or hub)
 // is rewritten; the tag stays where it is.
 func (f *finder) composites(m *yaml.Node, name string) {
+	if !hasCompositeKey(m) {
+		return
+	}
 	parentImage := f.names.role(name) == rules.RoleImage
 	type parts struct{ registry, repository, hub, tag *yaml.Node }
 	var order []string
@@ -468,6 +488,20 @@ func (f *finder) composites(m *yaml.Node, name string) {
 		implicit := parentImage || hasImageWord(prefix)
 		f.composite(m, g.registry, g.repository, g.hub, g.tag != nil, implicit)
 	}
+}
+
+// hasCompositeKey is the cheap test before composites: a repository,
+// registry, hub or prefix key.
+func hasCompositeKey(m *yaml.Node) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i].Value
+		for _, part := range []string{"epo", "EPO", "egistr", "EGISTR", "hub", "Hub", "HUB", "refix", "REFIX"} {
+			if strings.Contains(k, part) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // composite records one group of composite parts.
