@@ -3,7 +3,9 @@
 # are Go tool dependencies) or from the modules under tools/ (etcd and
 # kube-apiserver), so a fresh machine needs only Go and make.
 GO       ?= go
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
+# One version everywhere: plugin.yaml's, as make dist, helm plugin list and
+# "helm airgap version" show it (TestVersionsAgree).
+VERSION  ?= $(shell sed -n 's/^version: *//p' plugin.yaml)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 GOFLAGS  ?= -trimpath
 export GOTOOLCHAIN ?= local
@@ -16,7 +18,7 @@ export CGO_ENABLED ?= 0
 # Every cmd/<name> directory is one binary in bin/.
 BINARIES := $(notdir $(wildcard cmd/*))
 
-.PHONY: all build test vet fmt-check demo bench dist clean
+.PHONY: all build test vet fmt-check demo bench dist clean print-version
 
 all: build
 
@@ -54,6 +56,9 @@ bench: build
 DIST_PLATFORMS ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
 dist:
 	$(GO) run ./internal/dist -out dist -platforms $(DIST_PLATFORMS)
+
+print-version:
+	@echo $(VERSION)
 
 clean:
 	rm -rf bin dist build

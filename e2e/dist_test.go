@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -162,6 +163,9 @@ func TestDistInstallsOffline(t *testing.T) {
 	}
 	if got := strings.TrimSpace(h4.MustRun(f.dir, "airgap", "version").Stdout); got != version {
 		t.Errorf("helm4 airgap version = %q, want %q", got, version)
+	}
+	if list := h4.MustRun(f.dir, "plugin", "list").Stdout; !regexp.MustCompile(`(?m)^airgap\s+` + regexp.QuoteMeta(version) + `\s`).MatchString(list) {
+		t.Errorf("helm plugin list does not show airgap %s:\n%s", version, list)
 	}
 	r := h4.MustRun(f.dir, append([]string{"template", release, f.chart}, postRender(f.config)...)...)
 	assertMirrored(t, podImages(decodeStream(t, r.Stdout)))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -209,4 +210,20 @@ func FuzzParsePlatforms(f *testing.F) {
 			t.Fatalf("%q: reparse gave %v, %v", in, again, err)
 		}
 	})
+}
+
+// TestVersionsAgree: make build stamps the binaries with plugin.yaml's
+// version, the one make dist and helm plugin list show.
+func TestVersionsAgree(t *testing.T) {
+	want, err := pluginVersion("../../plugin.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("make", "-s", "-C", "../..", "print-version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make print-version: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Fatalf("make build stamps %q, plugin.yaml says %q", got, want)
+	}
 }
