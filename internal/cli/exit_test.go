@@ -72,3 +72,40 @@ func TestUnknownFlagSuggestion(t *testing.T) {
 		t.Errorf("a guess for a flag nothing is near: %q", stderr.String())
 	}
 }
+
+// TestFlagsFromEnvironment: every flag has a HELM_AIRGAP_* variable, named
+// in --help; the command line wins; a bad value is a usage error naming
+// the variable.
+func TestFlagsFromEnvironment(t *testing.T) {
+	var mirror string
+	var jobs int
+	newRoot := func() *cobra.Command {
+		root := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
+		root.Flags().StringVar(&mirror, "mirror", "", "the mirror")
+		root.Flags().IntVar(&jobs, "max-jobs", 1, "jobs")
+		return root
+	}
+	t.Setenv("HELM_AIRGAP_MIRROR", "env.example.com/m")
+	t.Setenv("HELM_AIRGAP_MAX_JOBS", "4")
+	if code := Run(newRoot(), "x", nil, nil, io.Discard, io.Discard); code != ExitOK || mirror != "env.example.com/m" || jobs != 4 {
+		t.Fatalf("exit %d, mirror %q, jobs %d: the environment was not applied", code, mirror, jobs)
+	}
+	if Run(newRoot(), "x", []string{"--mirror", "flag.example.com/m"}, nil, io.Discard, io.Discard); mirror != "flag.example.com/m" {
+		t.Fatalf("mirror %q: the command line must win", mirror)
+	}
+	var help bytes.Buffer
+	Run(newRoot(), "x", []string{"--help"}, nil, &help, io.Discard)
+	if !strings.Contains(help.String(), "(env HELM_AIRGAP_MAX_JOBS)") {
+		t.Errorf("--help does not name the variable:\n%s", help.String())
+	}
+	t.Setenv("HELM_AIRGAP_MAX_JOBS", "many")
+	var stderr bytes.Buffer
+	if code := Run(newRoot(), "x", nil, nil, io.Discard, &stderr); code != ExitUsage || !strings.Contains(stderr.String(), "$HELM_AIRGAP_MAX_JOBS") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	t.Setenv("ARGOCD_APP_NAME", "app")
+	t.Setenv("HELM_AIRGAP_MAX_JOBS", "4")
+	if Run(newRoot(), "x", nil, nil, io.Discard, io.Discard); jobs != 1 {
+		t.Fatalf("jobs %d: under Argo CD the variables must not set flags", jobs)
+	}
+}
