@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/plexicus/helm-airgap/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -459,4 +460,33 @@ func TestCLIConfig(t *testing.T) {
 		t.Errorf("the printed config does not load as the same config:\n%s", again.stdout)
 	}
 	runCLI(t, dir, nil, "", "config", "-c", "missing.yaml").want(t, 2)
+}
+
+// TestCLIQuietVerbose: -q keeps warnings and summaries off stderr but
+// never a failure report; -v adds the summary; the companions take both.
+func TestCLIQuietVerbose(t *testing.T) {
+	dir := t.TempDir()
+	pod := "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: nginx}]}\n"
+	if r := runCLI(t, dir, nil, "", "rewrite", "-q", "--mirror", "r.example.com/m"); r.code != 0 || r.stderr != "" {
+		t.Errorf("-q on empty input: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := runCLI(t, dir, nil, "", "rewrite", "--mirror", "r.example.com/m"); !strings.Contains(r.stderr, "warning: the input is empty") {
+		t.Errorf("without -q the warning is missing: %q", r.stderr)
+	}
+	if r := runCLI(t, dir, nil, pod, "rewrite", "-v", "--mirror", "r.example.com/m"); r.code != 0 || !strings.Contains(r.stderr, "1 document(s), 1 image reference(s), 1 rewritten") {
+		t.Errorf("-v printed no summary: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runCLI(t, dir, nil, pod, "check", "-q", "--mirror", "r.example.com/m"); r.code != 1 || !strings.Contains(r.stderr, "Pod p: container a") {
+		t.Errorf("-q hid the failure report: exit %d, %q", r.code, r.stderr)
+	}
+	for _, companion := range []struct{ bin, cmd string }{{"helm-airgap-registry", "mirror"}, {"helm-airgap-helm", "install"}, {"helm-airgap-krm", ""}} {
+		args := []string{"-q", "--help"}
+		if companion.cmd != "" {
+			args = append([]string{companion.cmd}, args...)
+		}
+		out, err := exec.Command(testtool.Command(t, companion.bin), args...).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--quiet") || !strings.Contains(string(out), "--verbose") {
+			t.Errorf("%s %v: %v\n%s", companion.bin, args, err, out)
+		}
+	}
 }

@@ -13,7 +13,6 @@ import (
 
 func newRewriteCommand() *cobra.Command {
 	var o options
-	var verbose bool
 	var files fileOutput
 	cmd := &cobra.Command{
 		Use:   "rewrite [FILE|DIR|-]...",
@@ -50,13 +49,12 @@ input error. stdout is empty on every non-zero exit.`,
 					return "no input or output file was changed unless renaming the rewritten files into place had begun; temporary " + stagePrefix + "* files may remain beside them"
 				})
 				defer stop()
-				return runFiles(cmd, &o, &files, args, verbose)
+				return runFiles(cmd, &o, &files, args, cli.Verbose(cmd))
 			}
-			return runEngine(cmd, &o, args, false, verbose)
+			return runEngine(cmd, &o, args, false, cli.Verbose(cmd))
 		},
 	}
 	o.addFlags(cmd)
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print a summary on stderr")
 	files.addFlags(cmd)
 	o.egress.Add(cmd.Flags(), false)
 	return cmd
@@ -96,7 +94,7 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	} else if report.Documents == 0 {
 		fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: warning: the input holds no documents")
 	}
-	if verbose || checkOnly {
+	if verbose || (checkOnly && !cli.Quiet(cmd)) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d document(s), %d image reference(s), %d rewritten, %d pod spec(s) given pull secrets; no public references\n",
 			report.Documents, report.References, report.Rewritten, report.PodSpecs)
 	}

@@ -114,7 +114,7 @@ func ExitCode(err error) int {
 // was not reported yet as "<prefix>: <error>", and returns the exit code.
 // Flag errors are usage errors.
 func Run(root *cobra.Command, prefix string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return finish(execute(root, args, stdin, stdout, stderr), prefix, stderr)
+	return finish(execute(root, prefix, args, stdin, stdout, stderr), prefix, stderr)
 }
 
 // RunInterruptible is Run for commands that stop cleanly on their own when
@@ -124,17 +124,28 @@ func RunInterruptible(root *cobra.Command, prefix, left string, args []string, s
 	ctx := NewSignalContext()
 	defer ctx.Stop()
 	root.SetContext(ctx)
-	return finish(ctx.Interrupted(execute(root, args, stdin, stdout, stderr), left), prefix, stderr)
+	return finish(ctx.Interrupted(execute(root, prefix, args, stdin, stdout, stderr), left), prefix, stderr)
 }
 
-func execute(root *cobra.Command, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func execute(root *cobra.Command, prefix string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	quiet := &quietWriter{w: stderr, prefix: prefix}
+	defer quiet.flush()
 	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
 	root.SetIn(stdin)
 	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetErr(quiet)
 	root.SilenceUsage, root.SilenceErrors = true, true
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return Usage(suggestFlag(cmd, err)) })
+	addOutputFlags(root)
 	bindEnv(root)
+	next := root.PersistentPreRunE
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		quiet.quiet = Quiet(cmd)
+		if next != nil {
+			return next(cmd, args)
+		}
+		return nil
+	}
 	return root.Execute()
 }
 
