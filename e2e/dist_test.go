@@ -164,6 +164,7 @@ func TestDistInstallsOffline(t *testing.T) {
 	if got := strings.TrimSpace(h4.MustRun(f.dir, "airgap", "version").Stdout); got != version {
 		t.Errorf("helm4 airgap version = %q, want %q", got, version)
 	}
+	assertCompletes(t, h4, f.dir)
 	if list := h4.MustRun(f.dir, "plugin", "list").Stdout; !regexp.MustCompile(`(?m)^airgap\s+` + regexp.QuoteMeta(version) + `\s`).MatchString(list) {
 		t.Errorf("helm plugin list does not show airgap %s:\n%s", version, list)
 	}
@@ -173,6 +174,7 @@ func TestDistInstallsOffline(t *testing.T) {
 	h3 := helmtest.New(t, 3)
 	offline(h3)
 	h3.MustRun(f.dir, "plugin", "install", filepath.Join(dir, "airgap"))
+	assertCompletes(t, h3, f.dir)
 	if got := strings.TrimSpace(h3.MustRun(f.dir, "airgap", "version").Stdout); got != version {
 		t.Errorf("helm3 airgap version = %q, want %q", got, version)
 	}
@@ -238,6 +240,24 @@ func writeKeyrings(t *testing.T, name, secring, pubring string) {
 		}
 		if err := f.Close(); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// assertCompletes: helm airgap <TAB> completes the plugin's commands, and a
+// companion's command completes its own flags (plugin.complete).
+func assertCompletes(t *testing.T, h *helmtest.Helm, dir string) {
+	t.Helper()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "airgap", "mir"}, "mirror"},
+		{[]string{"__complete", "airgap", "rewrite", "--pull"}, "--pull-secret"},
+		{[]string{"__complete", "airgap", "mirror", "--pla"}, "--platform"},
+	} {
+		if out := h.MustRun(dir, tc.args...).Stdout; !strings.Contains(out, tc.want) {
+			t.Errorf("helm %v does not offer %s:\n%s", tc.args, tc.want, out)
 		}
 	}
 }

@@ -181,8 +181,8 @@ func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 	var bars bool
 	switch o.progress {
 	case "auto":
-		f, ok := stderr.(*os.File)
-		bars = ok && term.IsTerminal(int(f.Fd()))
+		f := cli.File(stderr)
+		bars = f != nil && term.IsTerminal(int(f.Fd()))
 	case "always":
 		bars = true
 	case "never":

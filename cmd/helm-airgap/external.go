@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/plexicus/helm-airgap/internal/cli"
@@ -43,7 +45,40 @@ func newExternalCommand(e external) *cobra.Command {
 			argv := append([]string{path, e.name}, args...)
 			return syscall.Exec(path, argv, os.Environ())
 		},
+		ValidArgsFunction: func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			return completeCompanion(e, args, toComplete)
+		},
 	}
+}
+
+// completeCompanion asks the companion for the completions of its command
+// (cobra's __complete protocol: one completion a line, then ":DIRECTIVE"),
+// so shell completion knows the companions' flags too.
+func completeCompanion(e external, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	path, err := findCompanion(e.binary)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	argv := append(append([]string{cobra.ShellCompRequestCmd, e.name}, args...), toComplete)
+	out, err := exec.Command(path, argv...).Output()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	directive := cobra.ShellCompDirectiveDefault
+	if n := len(lines); n > 0 && strings.HasPrefix(lines[n-1], ":") {
+		if d, err := strconv.Atoi(lines[n-1][1:]); err == nil {
+			directive = cobra.ShellCompDirective(d)
+		}
+		lines = lines[:n-1]
+	}
+	var completions []string
+	for _, line := range lines {
+		if line != "" && !strings.HasPrefix(line, "Completion ended with directive") {
+			completions = append(completions, line)
+		}
+	}
+	return completions, directive
 }
 
 // findCompanion looks for a companion binary beside this one, then on PATH.

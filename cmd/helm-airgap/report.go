@@ -245,7 +245,7 @@ func writeReportFile(path string, cmd *cobra.Command, text string) error {
 // toTerminal writes text to the controlling terminal, unless there is none
 // or stderr already goes to a terminal (the user has read it there).
 func (r *failureReport) toTerminal(text string) {
-	if f, ok := r.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f := cli.File(r.stderr); f != nil && term.IsTerminal(int(f.Fd())) {
 		return
 	}
 	tty, err := os.OpenFile(ttyPath, os.O_WRONLY|os.O_APPEND, 0)

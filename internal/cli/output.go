@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -74,4 +75,24 @@ func (q *quietWriter) flush() {
 		q.w.Write(q.pending)
 	}
 	q.pending = nil
+}
+
+// Unwrap is the writer underneath, for callers that ask whether stderr is
+// a terminal (File).
+func (q *quietWriter) Unwrap() io.Writer { return q.w }
+
+// File is the *os.File a writer ends in (through writers with an Unwrap
+// method, such as the quiet filter every command's stderr passes), or nil.
+func File(w io.Writer) *os.File {
+	for w != nil {
+		if f, ok := w.(*os.File); ok {
+			return f
+		}
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
 }

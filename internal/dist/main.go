@@ -140,6 +140,12 @@ func run(root, out, platformList string, log io.Writer) error {
 				return err
 			}
 		}
+		if p.name == "airgap" {
+			// helm airgap <TAB>: Helm runs the plugin's plugin.complete.
+			if err := copyFile(filepath.Join(root, "plugin.complete"), filepath.Join(stage(p), "plugin.complete"), 0o755); err != nil {
+				return err
+			}
+		}
 		tarball := filepath.Join(out, p.name+"-"+version+".tgz")
 		if err := writeTarball(tarball, out, p.name, sourceDate()); err != nil {
 			return err
