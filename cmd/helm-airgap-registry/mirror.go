@@ -79,6 +79,7 @@ the end) or has no destination, 2 usage, config or input error.`,
 		}),
 	}
 	o.addFlags(cmd)
+	cli.Unoffered(cmd, "pull-secret") // pull secrets go into manifests, not registries
 	cmd.Flags().StringVar(&o.platforms, "platform", "", "keep only these platforms of a multi-platform image (os/arch[/variant], comma-separated)")
 	cmd.Flags().StringVar(&o.lockFile, "lock", "", "write the digests mirrored to this lock file (entries for other sources are kept)")
 	cmd.Flags().StringVar(&splitSize, "split-size", "", "with --to-archive (a tar): write numbered volumes of at most this size (such as 4GiB, 700MiB)")

@@ -30,6 +30,7 @@ lock is written for the others), 2 usage, config or input error.`,
 		}),
 	}
 	o.addFlags(cmd)
+	cli.Unoffered(cmd, "pull-secret") // pull secrets go into manifests, not registries
 	cmd.Flags().StringVar(&o.platforms, "platform", "", "keep only these platforms of a multi-platform image (os/arch[/variant], comma-separated)")
 	cmd.Flags().StringVar(&o.lockFile, "lock", "", "the lock file to write (entries for other sources are kept)")
 	return cmd

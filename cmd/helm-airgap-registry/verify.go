@@ -56,6 +56,7 @@ digest or could not be checked, 2 usage, config or input error.`,
 		}),
 	}
 	o.addFlags(cmd)
+	cli.Unoffered(cmd, "pull-secret") // pull secrets go into manifests, not registries
 	cmd.Flags().BoolVar(&strict, "strict", false, "also require the exact digest of every digest-pinned (archived, locked) image and every referrer it had")
 	cmd.Flags().StringVar(&keyFile, "key", "", "also check each destination's cosign signature with this public key (PEM), offline")
 	cmd.Flags().StringVar(&o.lockFile, "lock", "", "check every image against the digests and referrers this lock file records (implies --strict)")

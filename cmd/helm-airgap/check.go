@@ -1,6 +1,9 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/plexicus/helm-airgap/internal/cli"
+	"github.com/spf13/cobra"
+)
 
 func newCheckCommand() *cobra.Command {
 	var o options
@@ -19,6 +22,7 @@ global.imageRegistry, before applying it.`,
 		},
 	}
 	o.addFlags(cmd)
+	cli.Unoffered(cmd, "pull-secret", "lock") // nothing is written
 	o.egress.Add(cmd.Flags(), true)
 	return cmd
 }

@@ -428,12 +428,23 @@ func TestCLIHelp(t *testing.T) {
 	for _, name := range []string{"rewrite", "check"} {
 		r := runCLI(t, t.TempDir(), nil, "", name, "-h")
 		r.want(t, 0)
-		for _, flag := range []string{"--config", "--mirror", "--rule", "--pull-secret", "--allow", "HELM_AIRGAP_CONFIG"} {
+		for _, flag := range []string{"--config", "--mirror", "--rule", "--allow", "HELM_AIRGAP_CONFIG", "--quiet", "--verbose"} {
 			if !strings.Contains(r.stdout, flag) {
 				t.Errorf("%s -h does not document %s", name, flag)
 			}
 		}
 	}
+	// Flags that do nothing for a command are not offered there, but still
+	// accepted, so one set of flags works across commands.
+	if r := runCLI(t, t.TempDir(), nil, "", "rewrite", "-h"); !strings.Contains(r.stdout, "--pull-secret") || !strings.Contains(r.stdout, "--lock") {
+		t.Errorf("rewrite -h does not offer --pull-secret and --lock:\n%s", r.stdout)
+	}
+	for _, name := range []string{"check", "images"} {
+		if r := runCLI(t, t.TempDir(), nil, "", name, "-h"); strings.Contains(r.stdout, "--pull-secret") || strings.Contains(r.stdout, "--lock ") {
+			t.Errorf("%s -h offers flags that do nothing there:\n%s", name, r.stdout)
+		}
+	}
+	runCLI(t, t.TempDir(), nil, "kind: ConfigMap\n", "check", "--mirror", "r.example.com/m", "--pull-secret", "x").want(t, 0)
 }
 
 // TestCLIConfig: config prints the merged config, each value with where it

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"strconv"
 
 	"github.com/plexicus/helm-airgap/rules"
@@ -29,6 +30,7 @@ each top-level value says where it came from: a flag, or the file and line.`,
 		},
 	}
 	o.addFlags(cmd)
+	cli.Unoffered(cmd, "skip-imageless", "report-file") // nothing is rewritten
 	return cmd
 }
 

@@ -57,6 +57,7 @@ HelmRelease (kustomize images: entries and JSON patches; docs/flux.md). --why ad
 	// The rewrite's flags, pull secrets included although they change
 	// nothing here, so one set of flags works for rewrite, images and mirror.
 	o.addFlags(cmd)
+	cli.Unoffered(cmd, "pull-secret", "lock") // a plan names sources and destinations only
 	cmd.Flags().StringVarP(&output, "output", "o", "plain", "output format: plain, json, crane, skopeo or flux (a HelmRelease spec.postRenderers block)")
 	cmd.Flags().BoolVar(&why, "why", false, "show every place each image was found (kind, namespace/name, container, field)")
 	cmd.Flags().BoolP("help", "h", false, "help for images")

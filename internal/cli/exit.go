@@ -213,3 +213,14 @@ func Name(name string) string {
 	}
 	return name
 }
+
+// Unoffered hides flags a command shares with others but has no use for
+// (pull secrets when nothing is written): they stay accepted, so one set of
+// flags works across commands, but help and completion do not offer them.
+func Unoffered(cmd *cobra.Command, names ...string) {
+	for _, name := range names {
+		if cmd.Flags().Lookup(name) != nil {
+			cmd.Flags().MarkHidden(name)
+		}
+	}
+}
