@@ -174,19 +174,40 @@ func containsFold(s, sub string) bool {
 }
 
 // nameMayMatter is the cheap test before a name's role is looked up: every
-// role word has one of these in it.
-func nameMayMatter(name string) bool {
-	for _, part := range rolePieces {
-		if strings.Contains(name, part) {
-			return true
+// role word (image, repository, registry, hub, prefix, tag, version, digest)
+// has one of these pieces in it, in any case.
+func nameMayMatter(name string) bool { return containsAnyFold(name, roleWords) }
+
+var roleWords = []string{"mage", "epo", "egistr", "ub", "refix", "ag", "ersion", "igest"}
+
+// compositeWords are the pieces of the names of a composite's parts.
+var compositeWords = []string{"epo", "egistr", "hub", "refix"}
+
+// containsAnyFold reports whether s holds one of the lower-case ASCII words
+// in any case, in one pass over s.
+func containsAnyFold(s string, words []string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		for _, w := range words {
+			if w[0] == c && hasPrefixFold(s[i:], w) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// rolePieces are pieces of every spelling of the role words (image, repo,
-// registry, hub, prefix, tag, version, digest) in lower, upper and title case.
-var rolePieces = []string{"mage", "MAGE", "epo", "EPO", "egistr", "EGISTR", "ub", "UB", "refix", "REFIX", "ag", "AG", "ersion", "ERSION", "igest", "IGEST"}
+func hasPrefixFold(s, lower string) bool {
+	if len(s) < len(lower) {
+		return false
+	}
+	for j := 0; j < len(lower); j++ {
+		if s[j]|0x20 != lower[j] {
+			return false
+		}
+	}
+	return true
+}
 
 // text scans a value that may hold several tokens: as an embedded YAML or
 // JSON document when it is one, else token by token.
@@ -494,11 +515,8 @@ func (f *finder) composites(m *yaml.Node, name string) {
 // registry, hub or prefix key.
 func hasCompositeKey(m *yaml.Node) bool {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		k := m.Content[i].Value
-		for _, part := range []string{"epo", "EPO", "egistr", "EGISTR", "hub", "Hub", "HUB", "refix", "REFIX"} {
-			if strings.Contains(k, part) {
-				return true
-			}
+		if containsAnyFold(m.Content[i].Value, compositeWords) {
+			return true
 		}
 	}
 	return false
