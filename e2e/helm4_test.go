@@ -3,8 +3,10 @@ package e2e
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -168,4 +170,47 @@ func readFile(t *testing.T, path string) string {
 		t.Fatalf("reading %s: %v", path, err)
 	}
 	return string(data)
+}
+
+// TestHelm4StderrToAFile: Helm's stderr redirected to a file ("2> log")
+// is written at Helm's own offset, so an appended report would be
+// overwritten by Helm's next line and garble the log: helm-airgap leaves
+// such a file alone (the report file holds the report). A file opened for
+// appending ("2>> log") gets the report above Helm's error, as a pipe does.
+func TestHelm4StderrToAFile(t *testing.T) {
+	f := newFixture(t)
+	h := newHelm(t, 4)
+	args := append([]string{"template", release, f.chart}, postRender(f.strict)...)
+	offender := "container proxy (spec.template.spec.containers[1].image): docker.io/library/nginx:1.27.3-alpine"
+	for _, tc := range []struct {
+		name       string
+		flag       int
+		wantReport bool
+	}{
+		{"truncating", os.O_CREATE | os.O_WRONLY | os.O_TRUNC, false},
+		{"appending", os.O_CREATE | os.O_WRONLY | os.O_APPEND, true},
+	} {
+		path := filepath.Join(t.TempDir(), "helm.log")
+		log, err := os.OpenFile(path, tc.flag, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := h.Command(f.dir, args...)
+		detach(cmd)
+		cmd.Stdout, cmd.Stderr = io.Discard, log
+		if err := cmd.Run(); err == nil {
+			t.Fatalf("%s: helm succeeded with an unmapped image", tc.name)
+		}
+		log.Close()
+		text := readFile(t, path)
+		if !strings.HasPrefix(text, "Error: ") && !tc.wantReport {
+			t.Errorf("%s: the log does not start with Helm's own error (garbled?):\n%s", tc.name, text)
+		}
+		if got := strings.Contains(text, offender); got != tc.wantReport {
+			t.Errorf("%s: report in the log = %v, want %v:\n%s", tc.name, got, tc.wantReport, text)
+		}
+		if !tc.wantReport && strings.Contains(text, "helm-airgap") {
+			t.Errorf("%s: pieces of an overwritten report are left in the log:\n%s", tc.name, text)
+		}
+	}
 }

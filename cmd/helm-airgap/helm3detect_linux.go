@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"strconv"
+	"strings"
+	"syscall"
 )
 
 // processInfo reads a process's arguments and parent from /proc.
@@ -32,9 +34,31 @@ func openParentStderr() (*os.File, bool) {
 	if own, err := os.Stat("/proc/self/fd/2"); err == nil && os.SameFile(own, parent) {
 		return nil, false
 	}
+	if parent.Mode().IsRegular() && !appendOnly(os.Getppid()) {
+		// A file the parent writes at its own offset ("2> log"): what we
+		// appended would be overwritten by its next line. Pipes (CI logs),
+		// terminals and files opened for appending ("2>> log") are safe.
+		return nil, false
+	}
 	f, err := os.OpenFile(theirs, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return nil, false
 	}
 	return f, true
+}
+
+// appendOnly reports whether a process's stderr was opened with O_APPEND,
+// from the flags /proc/PID/fdinfo/2 shows (octal).
+func appendOnly(pid int) bool {
+	info, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/fdinfo/2")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(info), "\n") {
+		if v, ok := strings.CutPrefix(line, "flags:"); ok {
+			flags, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+			return err == nil && flags&uint64(syscall.O_APPEND) != 0
+		}
+	}
+	return false
 }
