@@ -546,6 +546,29 @@ data:
 			"ConfigMap cm: (data.folded > containers[0].image): nginx",
 			"ConfigMap cm: (data.json > spec.containers[0].image): nginx",
 		}},
+		{"bare names under environment variables and in env files", `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: a
+      image: quay.io/org/a:1
+      env:
+        - {name: SIDECAR_IMAGE, value: busybox}
+        - {name: sidecarImage, value: proxyv2}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: env}
+data:
+  app.env: |
+    TOOLS_IMAGE=alpine
+    GREETING=hello
+`, []string{
+			"Pod p: container a (spec.containers[0].image): quay.io/org/a:1",
+			"Pod p: container a (spec.containers[0].env[0].value): busybox",
+			"ConfigMap env: (data.app.env): alpine",
+		}},
 		{"Argo CD Application parameters and embedded text with repeated keys", `apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata: {name: app}

@@ -137,7 +137,7 @@ func (f *finder) value(n *yaml.Node, name string) error {
 			return nil
 		}
 	}
-	if _, ok := rules.Classify(v, rules.Context{Role: role, Flag: strings.HasPrefix(name, "-")}, f.catalogue.IsPlaceholder); ok {
+	if _, ok := rules.Classify(v, rules.Context{Role: role, Flag: rules.TakesBareName(name)}, f.catalogue.IsPlaceholder); ok {
 		f.textSite(n, 0, len(v), siteImage, "", f.fieldPath())
 	}
 	return nil
@@ -444,7 +444,7 @@ func (f *finder) token(n *yaml.Node, tok string, at int, ctx string) {
 			return
 		}
 	}
-	if _, ok := rules.Classify(tok, rules.Context{Role: role, Flag: strings.HasPrefix(ctx, "-")}, f.catalogue.IsPlaceholder); ok {
+	if _, ok := rules.Classify(tok, rules.Context{Role: role, Flag: rules.TakesBareName(ctx)}, f.catalogue.IsPlaceholder); ok {
 		f.textSite(n, at, at+len(tok), siteImage, "", field)
 	}
 }

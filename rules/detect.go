@@ -120,8 +120,10 @@ var notImageWords = map[string]bool{
 type Context struct {
 	// Role is what the name the string sits under says it holds.
 	Role Role
-	// Flag says the name is a command-line flag ("--image"), where a bare
-	// word ("--image nginx") is an image as surely as in a container.
+	// Flag says the name is a command-line flag ("--image") or an
+	// environment variable ("SIDECAR_IMAGE"), where a bare word ("--image
+	// nginx", "SIDECAR_IMAGE=busybox") is an image as surely as in a
+	// container: programs pass such values to the runtime whole.
 	Flag bool
 	// Strict says the place holds an image whatever its name: a container's
 	// image, a catalogued field.
@@ -130,7 +132,26 @@ type Context struct {
 
 // ContextOf is the context of a string found under name.
 func ContextOf(name string) Context {
-	return Context{Role: NameRole(name), Flag: strings.HasPrefix(name, "-")}
+	return Context{Role: NameRole(name), Flag: TakesBareName(name)}
+}
+
+// TakesBareName reports whether a bare word under name is a whole image:
+// name is a flag ("--image") or an environment variable ("SIDECAR_IMAGE",
+// upper case, digits and underscores). Lower-case keys ("image" beside
+// Istio's "hub") may hold a name a program joins with a registry prefix.
+func TakesBareName(name string) bool {
+	if strings.HasPrefix(name, "-") {
+		return true
+	}
+	if name == "" || name[0] < 'A' || name[0] > 'Z' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Classify reports whether value, found in context ctx, is an image

@@ -58,6 +58,8 @@ func TestClassify(t *testing.T) {
 		// Image-named contexts take implicit Docker Hub names.
 		{"nginx", "image", false, false},
 		{"nginx", "--image", false, true},
+		{"busybox", "SIDECAR_IMAGE", false, true},
+		{"proxyv2", "image", false, false},
 		{"nginx:1.25", "image", false, true},
 		{"bitnami/redis", "image", false, true},
 		{"vendor/engine:v1.6", "--engine-image", false, true},

@@ -23,6 +23,7 @@ const (
 //   - under an image-named name: any reference with a path, tag or digest
 //     ("vendor/x", "redis:7"), and a bare "nginx" as the image of a
 //     container (a mapping with a name); placeholders such as "auto" aside.
+//     The same under an upper-case variable (SIDECAR_IMAGE=busybox).
 //     A bare word elsewhere (Istio's proxy.image: proxyv2, joined with a hub
 //     and tag) is only part of a reference;
 //   - under a repository/registry/hub name: a name with an explicit registry
@@ -48,6 +49,8 @@ func judge(token, local, outer string, siblings []string) verdict {
 				return reference
 			case strongImageNamed(governing) && (strings.HasPrefix(governing, "-") || hasSibling(governing, siblings, map[string]bool{"name": true})):
 				return reference // a container's image: nginx, or --image nginx
+			case envVariable(governing) && (lastWord(governing) == "image" || strings.HasPrefix(governing, "RELATED_IMAGE_")):
+				return reference // SIDECAR_IMAGE=busybox: a program passes it to the runtime whole
 			}
 		}
 	}
@@ -75,4 +78,17 @@ func judgeComposite(token, name string, siblings []string) bool {
 		return false
 	}
 	return domain != "" || hasSibling(name, siblings, tagWords)
+}
+
+// envVariable is an upper-case environment variable name (SIDECAR_IMAGE).
+func envVariable(name string) bool {
+	if name == "" || name[0] < 'A' || name[0] > 'Z' {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

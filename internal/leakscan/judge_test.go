@@ -81,3 +81,18 @@ func TestJudge(t *testing.T) {
 		}
 	}
 }
+
+func TestJudgeEnvironmentVariables(t *testing.T) {
+	for _, tc := range []struct {
+		token, outer string
+		want         verdict
+	}{
+		{"busybox", "SIDECAR_IMAGE", reference},
+		{"busybox", "RELATED_IMAGE_TOOLS", reference},
+		{"nginx", "sidecarImage", notImage},
+	} {
+		if got := judge(tc.token, "", tc.outer, nil); got != tc.want {
+			t.Errorf("judge(%q under %q) = %v, want %v", tc.token, tc.outer, got, tc.want)
+		}
+	}
+}
