@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/plexicus/helm-airgap/inputs"
 	"github.com/plexicus/helm-airgap/internal/cli"
@@ -89,6 +90,9 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 			stage.abort(jobs)
 		}
 	}()
+	// A signal before the renames removes the temporary outputs; the inputs
+	// are untouched until then. (During the renames the kept originals stay.)
+	defer cli.OnInterrupt(stage.removeTemporaries)()
 
 	opts := o.tune(session.Options()) // one egress audit and collision tracker across the files
 	total := &rewrite.Report{}
@@ -368,7 +372,9 @@ func removeLeftovers(jobs []fileJob, outDir string, notes io.Writer) {
 
 // stage holds the temporary outputs until commit.
 type stage struct {
-	dir        string // -o: the staging directory inside the output directory
+	mu         sync.Mutex
+	temporary  map[string]bool // temporary outputs not yet renamed into place
+	dir        string          // -o: the staging directory inside the output directory
 	outDir     string
 	createdOut bool     // -o: the output directory did not exist before
 	created    []string // directories made for the outputs, removed again on failure
@@ -414,6 +420,7 @@ func (s *stage) rewrite(job *fileJob, index int, opts rewrite.Options) (*rewrite
 		return nil, fmt.Errorf("creating a temporary output file: %w", err)
 	}
 	job.tmp = out.Name()
+	s.track(job.tmp, true)
 	report, err := rewrite.Run(in, out, opts)
 	if err == nil {
 		if err = job.owner.giveTo(out); err != nil { // before chmod: a chown clears set-id bits
@@ -450,6 +457,7 @@ func (s *stage) commit(jobs []fileJob) error {
 		if err := os.Rename(job.tmp, job.dest); err != nil {
 			return s.undo(jobs[:i], fmt.Errorf("writing %q: %w", job.dest, err))
 		}
+		s.track(job.tmp, false)
 		job.tmp = ""
 	}
 	for i := range jobs {
@@ -535,6 +543,33 @@ func (s *stage) mkdirs(dir string) error {
 		s.created = append(s.created, missing[i])
 	}
 	return nil
+}
+
+// track records a temporary output (or, once renamed, forgets it).
+func (s *stage) track(path string, temporary bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.temporary == nil {
+		s.temporary = map[string]bool{}
+	}
+	if temporary {
+		s.temporary[path] = true
+	} else {
+		delete(s.temporary, path)
+	}
+}
+
+// removeTemporaries removes the temporary outputs not yet renamed into
+// place: what a signal would otherwise leave behind.
+func (s *stage) removeTemporaries() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for path := range s.temporary {
+		os.Remove(path)
+	}
+	if s.dir != "" {
+		os.Remove(s.dir) // the staging directory, once empty
+	}
 }
 
 // abort removes every temporary output and kept original, and the output

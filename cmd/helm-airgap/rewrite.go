@@ -46,7 +46,7 @@ input error. stdout is empty on every non-zero exit.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if files.enabled() {
 				stop := cli.ExitOnSignal("helm-airgap", cmd.ErrOrStderr(), func() string {
-					return "no input or output file was changed unless renaming the rewritten files into place had begun; temporary " + stagePrefix + "* files may remain beside them"
+					return "no input or output file was changed unless renaming the rewritten files into place had begun (then the originals are kept beside them as " + stagePrefix + "* files); the temporary outputs were removed"
 				})
 				defer stop()
 				return runFiles(cmd, &o, &files, args, cli.Verbose(cmd))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,4 +139,55 @@ func waitForOpenFile(pid int, dir string) bool {
 		}
 	}
 	return false
+}
+
+// TestOutputDirStagingRemovedOnSignal: a signal while --output-dir is
+// rewriting files removes the temporary outputs it staged, and writes none
+// of the outputs.
+func TestOutputDirStagingRemovedOnSignal(t *testing.T) {
+	dir := t.TempDir()
+	stream := bigStream()
+	for _, name := range []string{"a.yaml", "b.yaml"} {
+		writeFile(t, filepath.Join(dir, "in", name), string(stream))
+	}
+	cmd := exec.Command(cliBinary, "rewrite", "--mirror", "registry.internal.example.com/m", "--report-file", "off", "--output-dir", "out", "in")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(t)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	staged := func() bool {
+		found := false
+		filepath.WalkDir(filepath.Join(dir, "out"), func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				found = true
+			}
+			return nil
+		})
+		return found
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !staged() && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	if !staged() {
+		cmd.Process.Kill()
+		t.Fatalf("no staged output appeared; stderr:\n%s", stderr.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130; stderr:\n%s", err, stderr.String())
+	}
+	filepath.WalkDir(filepath.Join(dir, "out"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			t.Errorf("left behind after SIGINT: %s", path)
+		}
+		return nil
+	})
 }
