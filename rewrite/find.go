@@ -37,7 +37,6 @@ type site struct {
 	strict     bool   // found where only an image may be (a container's image)
 }
 
-
 // encoding says how a scalar's value holds its text.
 type encoding int
 
