@@ -32,8 +32,7 @@ func engineOptions(t testing.TB, config string) rewrite.Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields := append(append([]rules.ImageField(nil), rules.BuiltinImageFields...), cfg.ImageFields...)
-	return rewrite.Options{Mapper: m, ImageFields: fields}
+	return rewrite.Options{Mapper: m, Catalogue: cfg.Catalogue()}
 }
 
 func build(t *testing.T, config, manifests string, origins bool) (*Plan, error) {

@@ -64,7 +64,7 @@ func benchMapper(b *testing.B) *rules.Mapper {
 // BenchmarkRun is the whole engine on a ~8 MB stream of real chart renders.
 func BenchmarkRun(b *testing.B) {
 	stream := benchStream(b, 8<<20)
-	opts := Options{Mapper: benchMapper(b), ImageFields: rules.BuiltinImageFields}
+	opts := Options{Mapper: benchMapper(b)}
 	b.SetBytes(int64(len(stream)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -80,7 +80,7 @@ func BenchmarkRun(b *testing.B) {
 // that provably hold no image are copied without being parsed.
 func BenchmarkRunSkipImageless(b *testing.B) {
 	stream := benchStream(b, 8<<20)
-	opts := Options{Mapper: benchMapper(b), ImageFields: rules.BuiltinImageFields, SkipImageless: true}
+	opts := Options{Mapper: benchMapper(b), SkipImageless: true}
 	b.SetBytes(int64(len(stream)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -143,7 +143,7 @@ func BenchmarkRunFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := Options{Mapper: benchMapper(b), ImageFields: rules.BuiltinImageFields}
+	opts := Options{Mapper: benchMapper(b)}
 	b.SetBytes(info.Size())
 	for i := 0; i < b.N; i++ {
 		f, err := os.Open(path)

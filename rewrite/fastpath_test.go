@@ -76,7 +76,7 @@ func assertSameOutput(t *testing.T, input []byte) {
 	run := func(parseAll bool, workers int) ([]byte, *Report) {
 		var out bytes.Buffer
 		report, err := Run(bytes.NewReader(input), &out, Options{
-			Mapper: mapper, ImageFields: rules.BuiltinImageFields, SkipImageless: !parseAll, Workers: workers,
+			Mapper: mapper, SkipImageless: !parseAll, Workers: workers,
 		})
 		if err != nil {
 			t.Fatalf("parseAll=%v workers=%d: %v", parseAll, workers, err)

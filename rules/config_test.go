@@ -282,12 +282,13 @@ func TestImageFieldMatches(t *testing.T) {
 }
 
 func TestBuiltinImageFieldsValid(t *testing.T) {
-	cfg := &Config{ImageFields: BuiltinImageFields}
+	builtin := DefaultCatalogue().AllImageFields()
+	cfg := &Config{ImageFields: builtin}
 	if _, err := cfg.Compile(); err != nil {
 		t.Fatalf("built-in image fields do not compile: %v", err)
 	}
 	var prometheus, alertmanager bool
-	for _, f := range BuiltinImageFields {
+	for _, f := range builtin {
 		prometheus = prometheus || (f.Kind == "Prometheus" && f.Path == "spec.image")
 		alertmanager = alertmanager || (f.Kind == "Alertmanager" && f.Path == "spec.image")
 	}

@@ -43,10 +43,6 @@ func (f ImageField) Matches(apiVersion, kind string) bool {
 	return !strings.Contains(f.APIVersion, "/") && f.APIVersion == group
 }
 
-// BuiltinImageFields are the custom-resource image fields of the built-in
-// catalogue (catalogue.yaml).
-var BuiltinImageFields = DefaultCatalogue().AllImageFields()
-
 // Field paths in reports, in ignore: entries and in the egress audit's
 // allow: entries are one syntax: dot-separated keys with "[N]" for list
 // items ("spec.template.spec.containers[0].image"); " > " steps into text

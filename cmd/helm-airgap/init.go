@@ -112,9 +112,8 @@ func findImages(in io.Reader) ([]registryImages, error) {
 	}
 	byDomain := map[string]map[string]bool{}
 	opts := rewrite.Options{
-		Mapper:      mapper,
-		ImageFields: rules.BuiltinImageFields,
-		CheckOnly:   true,
+		Mapper:    mapper, // the built-in catalogue: no Catalogue given
+		CheckOnly: true,
 		OnImage: func(o rewrite.Occurrence) {
 			src := o.Mapping.Source
 			if byDomain[src.Domain] == nil {
