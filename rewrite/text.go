@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
@@ -48,13 +49,15 @@ func (h *hostText) locate(n *yaml.Node, s, e int) (int, int) {
 	return h.toHost(ts), h.toHost(te)
 }
 
-// nameRoles caches rules.NameRole: the same few keys recur in every document.
-type nameRoles struct{ m sync.Map }
+// nameRoles caches rules.NameRole for one run: the same few keys recur in
+// every document. It stops growing at maxCachedNames, so hostile input with
+// endless distinct keys cannot grow it without bound.
+type nameRoles struct {
+	m sync.Map
+	n atomic.Int64
+}
 
 const maxCachedNames = 1 << 16
-
-var cachedNames int64
-var cachedNamesMu sync.Mutex
 
 func (c *nameRoles) role(name string) rules.Role {
 	if name == "" {
@@ -64,12 +67,9 @@ func (c *nameRoles) role(name string) rules.Role {
 		return r.(rules.Role)
 	}
 	r := rules.NameRole(name)
-	cachedNamesMu.Lock()
-	if cachedNames < maxCachedNames {
-		cachedNames++
+	if c.n.Add(1) <= maxCachedNames {
 		c.m.Store(name, r)
 	}
-	cachedNamesMu.Unlock()
 	return r
 }
 
@@ -328,42 +328,18 @@ func parseEmbedded(text string) ([]*yaml.Node, bool) {
 }
 
 // secretData looks at one value of a Secret's data: base64 text whose
-// decoded content is scanned like any value and written back encoded.
+// decoded content is scanned like any value (embedded documents and
+// tokens included) and written back encoded. The decoded text stands in a
+// synthetic node that is the host's whole value.
 func (f *finder) secretData(n *yaml.Node, name string) error {
 	decoded, err := base64.StdEncoding.DecodeString(n.Value)
 	if err != nil || !utf8.Valid(decoded) || bytes.IndexByte(decoded, 0) >= 0 {
 		return nil // not base64 text: binary data holds no reference
 	}
-	self := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(decoded), Line: 1, Column: 1}
-	h := &hostText{node: n, enc: base64Text, self: self, spl: &splicer{data: decoded},
-		toHost: func(i int) int { return i }, path: f.fieldPath()}
+	self := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(decoded)}
 	saved := f.host
-	f.host = h
+	f.host = &hostText{node: n, enc: base64Text, self: self, toHost: func(i int) int { return i }, path: f.fieldPath()}
 	defer func() { f.host = saved }()
-	if isText(self.Value) {
-		// The decoded text is the host's own value: walk it as such.
-		role := f.names.role(name)
-		if !mayHoldReference(self.Value, role) {
-			return nil
-		}
-		if looksStructured(self.Value) {
-			docs, ok := parseEmbedded(self.Value)
-			if ok {
-				h.self = nil // its nodes are placed through the splicer over the decoded bytes
-				savedPath := f.path
-				f.path = nil
-				defer func() { f.path = savedPath }()
-				for _, doc := range docs {
-					if err := f.walk(doc, "", false, false); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
-		}
-		f.tokens(self, name, role)
-		return nil
-	}
 	return f.value(self, name)
 }
 
