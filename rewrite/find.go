@@ -80,27 +80,30 @@ type step struct {
 
 func (f *finder) fieldPath(extra ...string) string {
 	var b strings.Builder
-	if f.host != nil {
-		b.WriteString(f.host.path + " > ")
-	}
-	n := b.Len()
 	for _, s := range f.path {
 		if s.index >= 0 {
 			b.WriteString("[" + strconv.Itoa(s.index) + "]")
 			continue
 		}
-		if b.Len() > n {
+		if b.Len() > 0 {
 			b.WriteByte('.')
 		}
 		b.WriteString(s.key)
 	}
 	for _, e := range extra {
-		if !strings.HasPrefix(e, "[") && b.Len() > n {
+		if !strings.HasPrefix(e, "[") && b.Len() > 0 {
 			b.WriteByte('.')
 		}
 		b.WriteString(e)
 	}
-	return b.String()
+	switch {
+	case f.host == nil:
+		return b.String()
+	case b.Len() == 0:
+		return f.host.path // the host's value as a whole (decoded Secret data)
+	default:
+		return f.host.path + " > " + b.String()
+	}
 }
 
 // find walks the document and leaves the sites in stream order, which is

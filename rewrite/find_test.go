@@ -569,6 +569,16 @@ data:
 			"Pod p: container a (spec.containers[0].env[0].value): busybox",
 			"ConfigMap env: (data.app.env): alpine",
 		}},
+		{"Secret data holding a YAML document, base64", `apiVersion: v1
+kind: Secret
+metadata: {name: s}
+data:
+  pod.yaml: Y29udGFpbmVyczoKLSBuYW1lOiBhCiAgaW1hZ2U6IHF1YXkuaW8veC95OjEK
+  img: cXVheS5pby9hL2I6Mg==
+`, []string{
+			"Secret s: container a (data.pod.yaml > containers[0].image): quay.io/x/y:1",
+			"Secret s: (data.img): quay.io/a/b:2",
+		}},
 		{"Argo CD Application parameters and embedded text with repeated keys", `apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata: {name: app}

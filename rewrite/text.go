@@ -337,9 +337,10 @@ func (f *finder) secretData(n *yaml.Node, name string) error {
 		return nil // not base64 text: binary data holds no reference
 	}
 	self := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(decoded)}
-	saved := f.host
+	savedHost, savedPath := f.host, f.path
 	f.host = &hostText{node: n, enc: base64Text, self: self, toHost: func(i int) int { return i }, path: f.fieldPath()}
-	defer func() { f.host = saved }()
+	f.path = nil // the host's path names the value
+	defer func() { f.host, f.path = savedHost, savedPath }()
 	return f.value(self, name)
 }
 
