@@ -451,9 +451,8 @@ func (f *finder) composites(m *yaml.Node, name string) {
 		return
 	}
 	parentImage := f.names.role(name) == rules.RoleImage
-	type parts struct{ registry, repository, hub, tag *yaml.Node }
 	var order []string
-	groups := map[string]*parts{}
+	groups := map[string]*compositeParts{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], yamlnode.Resolve(m.Content[i+1])
 		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
@@ -463,29 +462,40 @@ func (f *finder) composites(m *yaml.Node, name string) {
 		if role == rules.RoleNone || role == rules.RoleImage {
 			continue
 		}
-		prefix := rolePrefix(k.Value)
+		prefix := rules.RolePrefix(k.Value)
 		g := groups[prefix]
 		if g == nil {
-			g = &parts{}
+			g = &compositeParts{}
 			groups[prefix] = g
 			order = append(order, prefix)
 		}
+		p := part{key: k.Value, node: v}
 		switch role {
 		case rules.RoleRegistry:
-			g.registry = v
+			g.registry = p
 		case rules.RoleRepository:
-			g.repository = v
+			g.repository = p
 		case rules.RoleHub:
-			g.hub = v
+			g.hub = p
 		case rules.RoleTag:
-			g.tag = v
+			g.tagged = true
 		}
 	}
 	for _, prefix := range order {
-		g := groups[prefix]
-		implicit := parentImage || hasImageWord(prefix)
-		f.composite(m, g.registry, g.repository, g.hub, g.tag != nil, implicit)
+		f.composite(groups[prefix], parentImage || hasImageWord(prefix))
 	}
+}
+
+// part is one key of a composite and its value.
+type part struct {
+	key  string
+	node *yaml.Node
+}
+
+// compositeParts are the keys of one mapping that share a prefix.
+type compositeParts struct {
+	registry, repository, hub part
+	tagged                    bool
 }
 
 // hasCompositeKey is the cheap test before composites: a repository,
@@ -500,47 +510,27 @@ func hasCompositeKey(m *yaml.Node) bool {
 }
 
 // composite records one group of composite parts.
-func (f *finder) composite(m *yaml.Node, registry, repository, hub *yaml.Node, tagged, implicit bool) {
-	str := func(n *yaml.Node) bool { return n != nil && n.Tag == "!!str" && n.Value != "" && !f.seen[n] }
-	field := func(n *yaml.Node) string { return f.fieldPath(keyOf(m, n)) }
+func (f *finder) composite(g *compositeParts, implicit bool) {
+	str := func(p part) bool {
+		return p.node != nil && p.node.Tag == "!!str" && p.node.Value != "" && !f.seen[p.node]
+	}
+	site := func(p part, kind siteKind) site {
+		f.seen[p.node] = true
+		return f.makeSite(p.node, 0, len(p.node.Value), kind, "", f.fieldPath(p.key))
+	}
+	registry, repository, hub := g.registry, g.repository, g.hub
 	switch {
-	case str(registry) && str(repository) && (implicit || tagged) && isRegistryHost(registry.Value) &&
-		rules.ClassifyRepository(registry.Value+"/"+repository.Value, false):
-		f.seen[registry], f.seen[repository] = true, true
-		reg := f.makeSite(registry, 0, len(registry.Value), sitePair, "", field(registry))
-		repo := f.makeSite(repository, 0, len(repository.Value), sitePair, "", field(repository))
-		repo.partner, repo.value = &reg, registry.Value+"/"+repository.Value
+	case str(registry) && str(repository) && (implicit || g.tagged) && isRegistryHost(registry.node.Value) &&
+		rules.ClassifyRepository(registry.node.Value+"/"+repository.node.Value, false):
+		reg := site(registry, sitePair)
+		repo := site(repository, sitePair)
+		repo.partner, repo.value = &reg, registry.node.Value+"/"+repository.node.Value
 		f.sites = append(f.sites, repo)
-	case str(repository) && (implicit || tagged) && rules.ClassifyRepository(repository.Value, implicit):
-		f.seen[repository] = true
-		f.textSite(repository, 0, len(repository.Value), siteRepository, "", field(repository))
-	case str(hub) && (implicit || tagged) && rules.ClassifyRepository(hub.Value, implicit):
-		f.seen[hub] = true
-		f.textSite(hub, 0, len(hub.Value), sitePrefix, "", field(hub))
-	case str(registry) && implicit && repository == nil && isRegistryHost(registry.Value):
-		f.seen[registry] = true
-		f.textSite(registry, 0, len(registry.Value), sitePrefix, "", field(registry))
+	case str(repository) && (implicit || g.tagged) && rules.ClassifyRepository(repository.node.Value, implicit):
+		f.sites = append(f.sites, site(repository, siteRepository))
+	case str(hub) && (implicit || g.tagged) && rules.ClassifyRepository(hub.node.Value, implicit):
+		f.sites = append(f.sites, site(hub, sitePrefix))
+	case str(registry) && implicit && repository.node == nil && isRegistryHost(registry.node.Value):
+		f.sites = append(f.sites, site(registry, sitePrefix))
 	}
-}
-
-// keyOf returns the key under which v sits in m.
-func keyOf(m, v *yaml.Node) string {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if yamlnode.Resolve(m.Content[i+1]) == v {
-			return m.Content[i].Value
-		}
-	}
-	return ""
-}
-
-// rolePrefix is a name without its role word: "trivy.repository" and
-// "trivy.tag" share "trivy."; "imageRepository" and "imageTag" share "image".
-func rolePrefix(name string) string {
-	lower := strings.ToLower(name)
-	for _, word := range []string{"repository", "registry", "version", "digest", "repo", "hub", "tag"} {
-		if strings.HasSuffix(lower, word) {
-			return lower[:len(lower)-len(word)]
-		}
-	}
-	return lower
 }

@@ -77,6 +77,19 @@ func NameRole(name string) Role {
 	return roleEnds[last]
 }
 
+// RolePrefix is a name in lower case without the role word it ends in, so
+// that the parts of one composite group together: "trivy.repository" and
+// "trivy.tag" share "trivy.", "imageRegistry" and "imageTag" share "image".
+func RolePrefix(name string) string {
+	lower := strings.ToLower(name)
+	for word := range roleEnds { // no role word ends in another
+		if strings.HasSuffix(lower, word) {
+			return lower[:len(lower)-len(word)]
+		}
+	}
+	return lower
+}
+
 // ImageNamed reports whether a name says its value is an image reference.
 func ImageNamed(name string) bool { return NameRole(name) == RoleImage }
 

@@ -195,3 +195,14 @@ func TestIgnoreMatches(t *testing.T) {
 		t.Error("a parent field did not match")
 	}
 }
+
+func TestRolePrefix(t *testing.T) {
+	for name, want := range map[string]string{
+		"trivy.repository": "trivy.", "trivy.tag": "trivy.", "imageRegistry": "image", "imageTag": "image",
+		"TRIVY_DB_REPOSITORY": "trivy_db_", "hub": "", "repoURL": "repourl",
+	} {
+		if got := RolePrefix(name); got != want {
+			t.Errorf("RolePrefix(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
