@@ -111,7 +111,7 @@ func (f *finder) scalar(n *yaml.Node, name string) error {
 // prefix under a name that says so, or text holding references.
 func (f *finder) value(n *yaml.Node, name string) error {
 	v := n.Value
-	if strings.IndexByte(v, '/') < 0 && !nameMayMatter(name) && !strings.Contains(v, "mage") && !strings.Contains(v, "MAGE") {
+	if strings.IndexByte(v, '/') < 0 && !nameMayMatter(name) && !mentionsImage(v) {
 		return nil // no explicit registry, no role in the name, no flag naming an image: never a reference
 	}
 	role := f.names.role(name)
@@ -144,9 +144,16 @@ func (f *finder) value(n *yaml.Node, name string) error {
 }
 
 // hasImageWord reports whether a name mentions images ("imageRegistry",
-// "IMAGE_REGISTRY"), as opposed to a registry of something else.
-func hasImageWord(name string) bool {
-	return strings.Contains(strings.ToLower(name), "image")
+// "IMAGE_REGISTRY", "--sidecar-image"), in any case.
+func hasImageWord(name string) bool { return containsAnyFold(name, imageWord) }
+
+var imageWord = []string{"image"}
+
+// mentionsImage is hasImageWord for values, which may be long text: a few
+// substring searches instead of a byte-by-byte pass ("image", "Image" and
+// "IMAGE", as names in text spell it).
+func mentionsImage(v string) bool {
+	return strings.Contains(v, "mage") || strings.Contains(v, "MAGE")
 }
 
 // isRegistryHost reports whether s is a bare registry host (with a port).
@@ -162,15 +169,7 @@ func isText(v string) bool {
 // mayHoldReference is the cheap test before text is scanned: a reference
 // there names its registry (a slash) or sits under an image-named name.
 func mayHoldReference(v string, role rules.Role) bool {
-	return role == rules.RoleImage || strings.IndexByte(v, '/') >= 0 || containsFold(v, "image")
-}
-
-// containsFold reports whether s holds sub in lower case, upper case or
-// with a capital first letter ("image", "IMAGE", "Image": how names spell
-// it), without the cost of a case-folding scan of long text.
-func containsFold(s, sub string) bool {
-	return strings.Contains(s, sub) || strings.Contains(s, strings.ToUpper(sub)) ||
-		strings.Contains(s, strings.ToUpper(sub[:1])+sub[1:])
+	return role == rules.RoleImage || strings.IndexByte(v, '/') >= 0 || mentionsImage(v)
 }
 
 // nameMayMatter is the cheap test before a name's role is looked up: every
@@ -409,7 +408,7 @@ func trimTransport(tok string, at int) (string, int) {
 
 // token classifies one token of text found under ctx.
 func (f *finder) token(n *yaml.Node, tok string, at int, ctx string) {
-	if strings.Contains(tok, "://") || strings.IndexByte(tok, '/') < 0 && !containsFold(ctx, "image") {
+	if strings.Contains(tok, "://") || strings.IndexByte(tok, '/') < 0 && !hasImageWord(ctx) {
 		return
 	}
 	field := f.fieldPath()
