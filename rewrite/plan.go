@@ -39,9 +39,15 @@ type span struct {
 // spanEdits gathers a document's replacements per scalar, so that several
 // references in one value (a script, an embedded file) become one change.
 type spanEdits struct {
-	order []*yaml.Node
-	spans map[*yaml.Node][]span
-	enc   map[*yaml.Node]encoding
+	scalars []*scalarEdit // in the order first reached
+	byNode  map[*yaml.Node]*scalarEdit
+}
+
+// scalarEdit is every replacement in one scalar's value.
+type scalarEdit struct {
+	node  *yaml.Node
+	enc   encoding
+	spans []span
 }
 
 // add records the replacement a mapped site asks for and reports whether it
@@ -60,26 +66,28 @@ func (e *spanEdits) add(s site, m rules.Mapping) bool {
 }
 
 func (e *spanEdits) put(s site, text string) bool {
-	if e.spans == nil {
-		e.spans, e.enc = map[*yaml.Node][]span{}, map[*yaml.Node]encoding{}
+	edit := e.byNode[s.node]
+	if edit == nil {
+		if e.byNode == nil {
+			e.byNode = map[*yaml.Node]*scalarEdit{}
+		}
+		edit = &scalarEdit{node: s.node, enc: s.enc}
+		e.byNode[s.node] = edit
+		e.scalars = append(e.scalars, edit)
 	}
-	for _, have := range e.spans[s.node] {
+	for _, have := range edit.spans {
 		if have.start == s.start && have.end == s.end {
 			return false
 		}
 	}
-	if _, ok := e.spans[s.node]; !ok {
-		e.order = append(e.order, s.node)
-	}
-	e.spans[s.node] = append(e.spans[s.node], span{s.start, s.end, text})
-	e.enc[s.node] = s.enc
+	edit.spans = append(edit.spans, span{s.start, s.end, text})
 	return true
 }
 
 // apply hands every scalar's replacements to the plan.
 func (e *spanEdits) apply(p *plan) {
-	for _, n := range e.order {
-		p.replaceSpans(n, e.enc[n], e.spans[n])
+	for _, edit := range e.scalars {
+		p.replaceSpans(edit.node, edit.enc, edit.spans)
 	}
 }
 

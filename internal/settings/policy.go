@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/plexicus/helm-airgap/egress"
 	"github.com/plexicus/helm-airgap/internal/cli"
@@ -186,8 +187,9 @@ func loadArgoConfig(argo ArgoCD) (*rules.Config, error) {
 	return cfg, nil
 }
 
-// configKeys are the top-level keys of a config file, from the config type.
-var configKeys = func() map[string]bool {
+// configKeys are the top-level keys of a config file, from the config type;
+// computed when first asked (only under Argo CD), not at every start.
+var configKeys = sync.OnceValue(func() map[string]bool {
 	keys := map[string]bool{}
 	t := reflect.TypeOf(rules.Config{})
 	for i := 0; i < t.NumField(); i++ {
@@ -196,7 +198,7 @@ var configKeys = func() map[string]bool {
 		}
 	}
 	return keys
-}()
+})
 
 // looksLikeConfig reports whether data is a YAML mapping whose keys are all
 // config keys (or empty), so that the config parser's messages, which quote
@@ -217,7 +219,7 @@ func looksLikeConfig(data []byte) bool {
 		return false
 	}
 	for i := 0; i < len(m.Content); i += 2 {
-		if !configKeys[m.Content[i].Value] {
+		if !configKeys()[m.Content[i].Value] {
 			return false
 		}
 	}
