@@ -218,11 +218,6 @@ func (f *finder) catalogued(n *yaml.Node, steps []rules.PathStep) error {
 	return nil
 }
 
-func (f *finder) add(s site) {
-	s.res = f.res
-	f.sites = append(f.sites, s)
-}
-
 // walk visits every node below n. name is the key, flag or variable name n
 // sits under; a mapping is a pod template (its "spec" a pod spec) when it is
 // a Pod object or the value of a "template" key: inTemplate says that of n's
@@ -383,7 +378,9 @@ func (f *finder) imageSite(n *yaml.Node, container, field string, nullOK bool) e
 	if f.catalogue.IsPlaceholder(n.Value) {
 		return nil
 	}
-	f.add(site{node: n, end: len(n.Value), value: n.Value, container: container, field: field, strict: true})
+	st := f.makeSite(n, 0, len(n.Value), siteImage, container, field)
+	st.strict = true
+	f.sites = append(f.sites, st)
 	return nil
 }
 
