@@ -90,9 +90,6 @@ func RolePrefix(name string) string {
 	return lower
 }
 
-// ImageNamed reports whether a name says its value is an image reference.
-func ImageNamed(name string) bool { return NameRole(name) == RoleImage }
-
 // nameWords splits a name into lower-case words at punctuation and at
 // lower-to-upper case changes: "AGENT_INJECT_VAULT_IMAGE", "--engine-image",
 // "imageK8S" and "node.collector.imageRef" all have their words found.

@@ -176,7 +176,7 @@ func FuzzClassify(f *testing.F) {
 		if _, err := ParseRef(value); err != nil {
 			t.Fatalf("Classify accepted %q, which does not parse: %v", value, err)
 		}
-		if !HasExplicitDomain(value) && !ImageNamed(name) {
+		if !HasExplicitDomain(value) && NameRole(name) != RoleImage {
 			t.Fatalf("Classify took the implicit %q under %q", value, name)
 		}
 	})
