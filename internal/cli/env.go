@@ -17,10 +17,9 @@ func EnvName(flag string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
-// bindEnv makes every flag of every command settable from its environment
-// variable (a flag given on the command line wins) and names the variable
-// in --help.
-func bindEnv(root *cobra.Command) {
+// nameEnv names every flag's environment variable in --help; applyEnv
+// sets the flags from them when the command runs.
+func nameEnv(root *cobra.Command) {
 	var visit func(*cobra.Command)
 	visit = func(cmd *cobra.Command) {
 		for _, fs := range []*pflag.FlagSet{cmd.LocalNonPersistentFlags(), cmd.PersistentFlags()} {
@@ -35,16 +34,6 @@ func bindEnv(root *cobra.Command) {
 		}
 	}
 	visit(root)
-	next := root.PersistentPreRunE
-	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
-		if err := applyEnv(cmd.Flags()); err != nil {
-			return err
-		}
-		if next != nil {
-			return next(cmd, args)
-		}
-		return nil
-	}
 }
 
 // envBound says whether a flag takes its value from the environment: not

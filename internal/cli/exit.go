@@ -137,9 +137,13 @@ func execute(root *cobra.Command, prefix string, args []string, stdin io.Reader,
 	root.SilenceUsage, root.SilenceErrors = true, true
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return Usage(suggestFlag(cmd, err)) })
 	addOutputFlags(root)
-	bindEnv(root)
+	nameEnv(root)
 	next := root.PersistentPreRunE
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		// The environment first: HELM_AIRGAP_QUIET=true is --quiet.
+		if err := applyEnv(cmd.Flags()); err != nil {
+			return err
+		}
 		quiet.quiet = Quiet(cmd)
 		if next != nil {
 			return next(cmd, args)

@@ -109,3 +109,20 @@ func TestFlagsFromEnvironment(t *testing.T) {
 		t.Fatalf("jobs %d: under Argo CD the variables must not set flags", jobs)
 	}
 }
+
+// TestQuietFromEnvironment: HELM_AIRGAP_QUIET is --quiet, applied before
+// the quiet filter is set up.
+func TestQuietFromEnvironment(t *testing.T) {
+	newRoot := func() *cobra.Command {
+		return &cobra.Command{Use: "x", RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.ErrOrStderr(), "x: warning: something")
+			return nil
+		}}
+	}
+	t.Setenv("HELM_AIRGAP_QUIET", "true")
+	var stderr bytes.Buffer
+	Run(newRoot(), "x", nil, nil, io.Discard, &stderr)
+	if stderr.Len() != 0 {
+		t.Errorf("HELM_AIRGAP_QUIET=true printed %q", stderr.String())
+	}
+}
