@@ -1,0 +1,642 @@
+package argocd_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plexicus/helm-airgap/internal/testtool"
+	"go.yaml.in/yaml/v3"
+)
+
+// --- What the repo-server is asked: an Application's plugin source ----------
+
+// manifestRequest is the part of the repo-server's ManifestRequest
+// (reposerver/apiclient) that the application controller fills in for an
+// Application with a plugin source; cmpdrive decodes it into the real type.
+type manifestRequest struct {
+	AppName           string            `json:"appName"`
+	Namespace         string            `json:"namespace"`
+	ProjectName       string            `json:"projectName"`
+	KubeVersion       string            `json:"kubeVersion"`
+	APIVersions       []string          `json:"apiVersions"`
+	AppLabelKey       string            `json:"appLabelKey"`
+	TrackingMethod    string            `json:"trackingMethod"`
+	Repo              repository        `json:"repo"`
+	ApplicationSource applicationSource `json:"applicationSource"`
+}
+
+type repository struct {
+	Repo string `json:"repo"`
+}
+
+// applicationSource is an Application's spec.source.
+type applicationSource struct {
+	RepoURL        string  `json:"repoURL"`
+	Path           string  `json:"path"`
+	TargetRevision string  `json:"targetRevision"`
+	Plugin         *plugin `json:"plugin"`
+}
+
+// plugin is spec.source.plugin; an empty name lets the repo-server find
+// the plugin by discovery.
+type plugin struct {
+	Name       string      `json:"name,omitempty"`
+	Env        []envEntry  `json:"env,omitempty"`
+	Parameters []parameter `json:"parameters,omitempty"`
+}
+
+type envEntry struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type parameter struct {
+	Name   string            `json:"name"`
+	String *string           `json:"string,omitempty"`
+	Array  []string          `json:"array,omitempty"`
+	Map    map[string]string `json:"map,omitempty"`
+}
+
+func str(s string) *string { return &s }
+
+const (
+	repoURL  = "https://git.internal.example.com/platform/deploy.git"
+	appPath  = "apps/platform"
+	release  = "shop"
+	destNS   = "shop-prod"
+	kubeVers = "1.33.2"
+)
+
+var apiVersions = []string{"apps/v1", "batch/v1", "v1", "example.com/v1"}
+
+// application is the request for an Application named shop, deploying
+// apps/platform of the repository to shop-prod with the given plugin source.
+func application(p *plugin) manifestRequest {
+	return manifestRequest{
+		AppName:        release,
+		Namespace:      destNS,
+		ProjectName:    "default",
+		KubeVersion:    kubeVers,
+		APIVersions:    apiVersions,
+		AppLabelKey:    "app.kubernetes.io/instance",
+		TrackingMethod: "annotation",
+		Repo:           repository{Repo: repoURL},
+		ApplicationSource: applicationSource{
+			RepoURL: repoURL, Path: appPath, TargetRevision: "main", Plugin: p,
+		},
+	}
+}
+
+// capabilitiesTemplate shows in the render what Helm was told about the
+// destination cluster (KUBE_VERSION, KUBE_API_VERSIONS) and the release.
+const capabilitiesTemplate = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-capabilities
+  namespace: {{ .Release.Namespace }}
+data:
+  kubeVersion: {{ .Capabilities.KubeVersion.Version | quote }}
+  exampleAPI: {{ .Capabilities.APIVersions.Has "example.com/v1" | quote }}
+`
+
+// checkout lays out the repository as the repo-server has it checked out:
+// the example umbrella chart (public images, a pre-install hook) in
+// apps/platform with capabilitiesTemplate added, and files and symlinks
+// (paths relative to the repository root) on top. The repo-server streams
+// the whole repository to the sidecar, so files outside the application
+// directory are there too.
+func checkout(t *testing.T, files, symlinks map[string]string) string {
+	t.Helper()
+	repo := t.TempDir()
+	copyTree(t, filepath.Join(testtool.ModuleRoot(t), "testdata", "charts", "platform"), filepath.Join(repo, appPath))
+	writeFile(t, filepath.Join(repo, appPath, "templates", "capabilities.yaml"), capabilitiesTemplate)
+	for name, content := range files {
+		writeFile(t, filepath.Join(repo, name), content)
+	}
+	for name, target := range symlinks {
+		if err := os.Symlink(target, filepath.Join(repo, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return repo
+}
+
+// --- The sidecar --------------------------------------------------------------
+
+// sidecar is a running argocd-cmp-server with the project's plugin.
+type sidecar struct {
+	sockets string // ARGOCD_PLUGINSOCKFILEPATH, shared with the repo-server
+}
+
+// startSidecar starts argocd-cmp-server as the sidecar container runs it:
+// plugin.yaml in <home>/cmp-server/config, the sample argocd/airgap.yaml
+// as HELM_AIRGAP_CONFIG, its socket in the plugins directory, and on PATH
+// only the binaries the sidecar image holds (helm-airgap and its Helm
+// companion) and the system's. It stops when the test ends; its log is
+// shown when the test failed.
+func startSidecar(t *testing.T) *sidecar {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds Argo CD's cmp-server and runs the plugin in it")
+	}
+	root := testtool.ModuleRoot(t)
+	server := testtool.Tool(t, testtool.ArgoCDCMPServer)
+	bin := t.TempDir()
+	for _, name := range []string{"helm-airgap", "helm-airgap-helm"} {
+		if err := os.Symlink(testtool.Command(t, name), filepath.Join(bin, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	home := t.TempDir() // /home/argocd in the image
+	configDir := filepath.Join(home, "cmp-server", "config")
+	copyFile(t, filepath.Join(root, "argocd", "plugin.yaml"), filepath.Join(configDir, "plugin.yaml"))
+	airgap := filepath.Join(home, "helm-airgap", "airgap.yaml")
+	copyFile(t, filepath.Join(root, "argocd", "airgap.yaml"), airgap)
+	// A socket path is limited to 108 bytes; t.TempDir's names are long.
+	sockets, err := os.MkdirTemp("", "cmp-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockets) })
+
+	cmd := exec.Command(server, "--config-dir-path", configDir, "--logformat", "text")
+	cmd.Env = []string{
+		"PATH=" + bin + ":/usr/bin:/bin",
+		"HOME=" + home,
+		"TMPDIR=" + t.TempDir(), // the sidecar's own /tmp emptyDir
+		"ARGOCD_PLUGINSOCKFILEPATH=" + sockets,
+		"HELM_AIRGAP_CONFIG=" + airgap,
+	}
+	var log syncBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("argocd-cmp-server log:\n%s", log.String())
+		}
+	})
+	waitForSocket(t, filepath.Join(sockets, socketName(t, configDir)), exited, &log)
+	return &sidecar{sockets: sockets}
+}
+
+// socketName is where argocd-cmp-server listens (PluginConfig.Address):
+// <name>.sock, or <name>-<version>.sock for a versioned plugin.
+func socketName(t *testing.T, configDir string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(configDir, "plugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var config struct {
+		Metadata struct{ Name string }    `yaml:"metadata"`
+		Spec     struct{ Version string } `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &config); err != nil {
+		t.Fatalf("reading argocd/plugin.yaml: %v", err)
+	}
+	if config.Spec.Version != "" {
+		return config.Metadata.Name + "-" + config.Spec.Version + ".sock"
+	}
+	return config.Metadata.Name + ".sock"
+}
+
+// waitForSocket waits until the server listens, failing at once if it
+// exits first (a plugin.yaml it refuses, say).
+func waitForSocket(t *testing.T, socket string, exited <-chan struct{}, log *syncBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if info, err := os.Stat(socket); err == nil && info.Mode()&fs.ModeSocket != 0 {
+			return
+		}
+		select {
+		case <-exited:
+			t.Fatalf("argocd-cmp-server exited before listening on %s:\n%s", socket, log.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("argocd-cmp-server does not listen on %s:\n%s", socket, log.String())
+		}
+	}
+}
+
+// generate asks the sidecar for the Application's manifests as the
+// repo-server does (cmpdrive runs the repo-server's GenerateManifests on
+// the checkout), and returns the manifests (one JSON document each), the
+// error and the exit status.
+func (s *sidecar) generate(t *testing.T, repo string, req manifestRequest) (stdout, stderr string, code int) {
+	t.Helper()
+	drive := testtool.Tool(t, testtool.ArgoCDCMPDrive)
+	data, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(drive, "--repo", repo)
+	cmd.Stdin = bytes.NewReader(data)
+	cmd.Env = []string{
+		"PATH=/usr/bin:/bin",
+		"HOME=" + t.TempDir(),
+		"TMPDIR=" + t.TempDir(),
+		"ARGOCD_PLUGINSOCKFILEPATH=" + s.sockets,
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running %v: %v", cmd.Args, err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// --- The tests ---------------------------------------------------------------
+
+// mirrored is every image of the example chart (hook and subchart included)
+// as the sample argocd/airgap.yaml maps it, sorted; migrations is the
+// pre-install hook's, so a hook left out fails too.
+const mirrored = `registry.internal.example.com/bitnami/mongodb-exporter:0.47.0-debian-12-r1
+registry.internal.example.com/bitnami/mongodb:8.0.13-debian-12-r0
+registry.internal.example.com/mirror/library/nginx:1.27.3-alpine
+registry.internal.example.com/plexicus/api:3.1.0
+registry.internal.example.com/plexicus/auth:3.1.0
+registry.internal.example.com/plexicus/gateway:3.1.0
+registry.internal.example.com/plexicus/migrations:3.1.0
+registry.internal.example.com/plexicus/notifications:3.1.0
+registry.internal.example.com/plexicus/reports:3.1.0
+registry.internal.example.com/plexicus/scheduler:3.1.0
+registry.internal.example.com/plexicus/standalone/mongo-seed-data:1.4.0
+registry.internal.example.com/plexicus/web:3.1.0
+registry.internal.example.com/plexicus/worker:3.1.0
+registry.internal.example.com/plexicus/worker:3.1.0`
+
+// TestSidecarRewritesEveryImage: by name and by discovery, the Application
+// gets every manifest of the chart, the pre-install hook included, with
+// every image on the mirror and the sample config's pull secret in every
+// pod template; the release name, namespace and destination versions
+// reach Helm.
+func TestSidecarRewritesEveryImage(t *testing.T) {
+	t.Parallel()
+	s := startSidecar(t)
+	repo := checkout(t, nil, nil)
+	plain := helmTemplate(t, filepath.Join(repo, appPath))
+	for name, p := range map[string]*plugin{
+		"by name":      {Name: "helm-airgap"},
+		"by discovery": {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := s.generate(t, repo, application(p))
+			if code != 0 {
+				t.Fatalf("generate: exit %d\n%s", code, stderr)
+			}
+			docs := decodeStream(t, stdout)
+			if len(docs) != len(plain) {
+				t.Errorf("the sidecar returned %d manifests, helm template renders %d", len(docs), len(plain))
+			}
+			var images []string
+			for _, spec := range podSpecs(docs) {
+				images = append(images, spec.images...)
+				if fmt.Sprint(spec.pullSecrets) != "[my-registry-secret]" {
+					t.Errorf("%s: imagePullSecrets %v, want [my-registry-secret]", spec.resource, spec.pullSecrets)
+				}
+				if spec.hook != "" && fmt.Sprint(spec.images) != "[registry.internal.example.com/plexicus/migrations:3.1.0]" {
+					t.Errorf("hook %s has images %v, want the migrations image on the mirror", spec.resource, spec.images)
+				}
+			}
+			sort.Strings(images)
+			if got := strings.Join(images, "\n"); got != mirrored {
+				t.Errorf("images:\n%s\nwant:\n%s", got, mirrored)
+			}
+			want := map[string]string{"kubeVersion": "v" + kubeVers, "exampleAPI": "true"}
+			if got := configMapData(docs, release+"-capabilities", destNS); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("ConfigMap %s-capabilities in %s has %v, want %v: the release, namespace or cluster versions did not reach Helm", release, destNS, got, want)
+			}
+		})
+	}
+}
+
+// TestSidecarFailsOnUncoveredImage: with a config that neither maps nor
+// mirrors the standalone registry, generation fails, names the image, and
+// the repo-server gets no manifests.
+func TestSidecarFailsOnUncoveredImage(t *testing.T) {
+	t.Parallel()
+	s := startSidecar(t)
+	repo := checkout(t, map[string]string{appPath + "/airgap.yaml": `apiVersion: helm-airgap/v1
+rules:
+  - from: europe-west3-docker.pkg.dev/plexicus-registry/platform
+    to: registry.internal.example.com/plexicus
+  - from: docker.io
+    to: registry.internal.example.com/hub
+`}, nil)
+	stdout, stderr, code := s.generate(t, repo, application(&plugin{
+		Name:       "helm-airgap",
+		Parameters: []parameter{{Name: "airgap-config", String: str("airgap.yaml")}},
+	}))
+	if code == 0 || stdout != "" {
+		t.Errorf("exit %d with %d bytes of manifests; want a failure and none", code, len(stdout))
+	}
+	if image := "europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone/mongo-seed-data:1.4.0"; !strings.Contains(stderr, image) {
+		t.Errorf("the error does not name %s:\n%s", image, stderr)
+	}
+}
+
+// TestSidecarParameters: the parameters and plugin env of an Application
+// as Argo CD sends them (the repo-server turns them into
+// ARGOCD_APP_PARAMETERS and PARAM_*, and ARGOCD_ENV_*): a values file and
+// helm arguments (a value with spaces is one item) change the render; a
+// rules map (its key has the dots and slashes that PARAM_ names lose), a
+// mirror and pull secrets change the rewrite.
+func TestSidecarParameters(t *testing.T) {
+	t.Parallel()
+	s := startSidecar(t)
+	repo := checkout(t, map[string]string{
+		appPath + "/values-airgap.yaml": "sidecar:\n  image: ghcr.io/acme/sidecar:2.0\n",
+	}, nil)
+	stdout, stderr, code := s.generate(t, repo, application(&plugin{
+		Name: "helm-airgap",
+		Parameters: []parameter{
+			{Name: "values-files", Array: []string{"values-airgap.yaml"}},
+			{Name: "helm-args", Array: []string{"--set", "cleanup.schedule=0 4 * * *"}},
+			{Name: "rules", Map: map[string]string{
+				"europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone": "registry.internal.example.com/by-param",
+			}},
+			{Name: "mirror", String: str("registry.internal.example.com/catchall")},
+			{Name: "pull-secrets", Array: []string{"param-secret"}},
+		},
+	}))
+	if code != 0 {
+		t.Fatalf("generate: exit %d\n%s", code, stderr)
+	}
+	docs := decodeStream(t, stdout)
+	var all []string
+	for _, spec := range podSpecs(docs) {
+		all = append(all, spec.images...)
+		for _, secret := range []string{"my-registry-secret", "param-secret"} {
+			if !contains(spec.pullSecrets, secret) {
+				t.Errorf("%s: imagePullSecrets %v lack %s", spec.resource, spec.pullSecrets, secret)
+			}
+		}
+	}
+	for _, want := range []string{
+		"registry.internal.example.com/catchall/acme/sidecar:2.0",      // values-airgap.yaml's image, the mirror parameter
+		"registry.internal.example.com/by-param/mongo-seed-data:1.4.0", // the rules parameter over the config's rule
+		"registry.internal.example.com/plexicus/migrations:3.1.0",      // the hook, the config's rule
+	} {
+		if !contains(all, want) {
+			t.Errorf("no image %s among %v", want, all)
+		}
+	}
+	if schedule := cronSchedule(docs); schedule != "0 4 * * *" {
+		t.Errorf("CronJob schedule %q: the helm-args parameter did not reach helm", schedule)
+	}
+}
+
+// TestSidecarRefusesFilesOutsideTheApplication: the repo-server streams the
+// whole repository, so a values file elsewhere in it is there to read; the
+// values-files parameter must stay inside the application directory, by
+// path or through a symlink, and helm-args must not name files either.
+// Each fails the step with the offending value named and no manifests.
+func TestSidecarRefusesFilesOutsideTheApplication(t *testing.T) {
+	t.Parallel()
+	s := startSidecar(t)
+	repo := checkout(t,
+		map[string]string{"shared/values.yaml": "sidecar:\n  image: quay.io/nginx/nginx-unprivileged:1.27\n"},
+		map[string]string{appPath + "/linked.yaml": "../../shared/values.yaml"})
+	for _, tc := range []struct {
+		name  string
+		param parameter
+		value string // what the error must name
+	}{
+		{"values file elsewhere in the repository", parameter{Name: "values-files", Array: []string{"../../shared/values.yaml"}}, "../../shared/values.yaml"},
+		{"absolute values file", parameter{Name: "values-files", Array: []string{"/etc/passwd"}}, "/etc/passwd"},
+		{"values file through a symlink", parameter{Name: "values-files", Array: []string{"linked.yaml"}}, "linked.yaml"},
+		{"values file by URL", parameter{Name: "values-files", Array: []string{"http://127.0.0.1:9/values.yaml"}}, "http://127.0.0.1:9/values.yaml"},
+		{"values file through helm-args", parameter{Name: "helm-args", Array: []string{"--values=../../shared/values.yaml"}}, "--values"},
+		{"post-renderer through helm-args", parameter{Name: "helm-args", Array: []string{"--post-renderer=/bin/sh"}}, "--post-renderer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code := s.generate(t, repo, application(&plugin{Name: "helm-airgap", Parameters: []parameter{tc.param}}))
+			if code == 0 || stdout != "" {
+				t.Errorf("exit %d with %d bytes of manifests; want a failure and none", code, len(stdout))
+			}
+			if !strings.Contains(stderr, tc.value) {
+				t.Errorf("the error does not name %q:\n%s", tc.value, stderr)
+			}
+		})
+	}
+}
+
+// --- Reading the manifests -----------------------------------------------------
+
+// helmTemplate is what plain Helm renders for the Application, to count
+// the manifests against.
+func helmTemplate(t *testing.T, chart string) []map[string]any {
+	t.Helper()
+	args := []string{"template", release, chart, "-n", destNS, "--include-crds", "--kube-version", kubeVers}
+	for _, v := range apiVersions {
+		args = append(args, "--api-versions", v)
+	}
+	cmd := exec.Command(testtool.Tool(t, testtool.Helm3), args...)
+	home := t.TempDir()
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "HELM_CACHE_HOME=" + home, "HELM_CONFIG_HOME=" + home, "HELM_DATA_HOME=" + home}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helm %v: %v", args, err)
+	}
+	return decodeStream(t, string(out))
+}
+
+func decodeStream(t *testing.T, stream string) []map[string]any {
+	t.Helper()
+	dec := yaml.NewDecoder(strings.NewReader(stream))
+	var docs []map[string]any
+	for {
+		var doc map[string]any
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		if err != nil {
+			t.Fatalf("the manifests do not parse: %v\n%s", err, stream)
+		}
+		if doc != nil {
+			docs = append(docs, doc)
+		}
+	}
+}
+
+// podSpec is one pod template of the manifests: its images (init
+// containers included) and pull secrets, and the hook its resource is.
+type podSpec struct {
+	resource    string
+	hook        string
+	images      []string
+	pullSecrets []string
+}
+
+func podSpecs(docs []map[string]any) []podSpec {
+	var out []podSpec
+	for _, doc := range docs {
+		meta, _ := doc["metadata"].(map[string]any)
+		annotations, _ := meta["annotations"].(map[string]any)
+		hook, _ := annotations["helm.sh/hook"].(string)
+		base := podSpec{resource: fmt.Sprintf("%v %v", doc["kind"], meta["name"]), hook: hook}
+		eachPodSpec(doc, func(spec map[string]any) {
+			p := base
+			for _, secret := range items(spec["imagePullSecrets"]) {
+				p.pullSecrets = append(p.pullSecrets, fmt.Sprint(secret["name"]))
+			}
+			for _, c := range append(items(spec["initContainers"]), items(spec["containers"])...) {
+				p.images = append(p.images, fmt.Sprint(c["image"]))
+			}
+			out = append(out, p)
+		})
+	}
+	return out
+}
+
+// eachPodSpec calls visit with every map that has a containers list.
+func eachPodSpec(v any, visit func(map[string]any)) {
+	switch v := v.(type) {
+	case map[string]any:
+		if _, ok := v["containers"].([]any); ok {
+			visit(v)
+			return
+		}
+		for _, x := range v {
+			eachPodSpec(x, visit)
+		}
+	case []any:
+		for _, x := range v {
+			eachPodSpec(x, visit)
+		}
+	}
+}
+
+// items are the maps of a YAML list.
+func items(v any) []map[string]any {
+	list, _ := v.([]any)
+	var out []map[string]any
+	for _, item := range list {
+		if m, ok := item.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func configMapData(docs []map[string]any, name, namespace string) map[string]any {
+	for _, doc := range docs {
+		meta, _ := doc["metadata"].(map[string]any)
+		if doc["kind"] == "ConfigMap" && meta["name"] == name && meta["namespace"] == namespace {
+			data, _ := doc["data"].(map[string]any)
+			return data
+		}
+	}
+	return nil
+}
+
+func cronSchedule(docs []map[string]any) string {
+	for _, doc := range docs {
+		if doc["kind"] == "CronJob" {
+			spec, _ := doc["spec"].(map[string]any)
+			return fmt.Sprint(spec["schedule"])
+		}
+	}
+	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, item := range list {
+		if item == s {
+			return true
+		}
+	}
+	return false
+}
+
+// --- Files ---------------------------------------------------------------------
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, to, string(data))
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		copyFile(t, path, filepath.Join(to, rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
