@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -17,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/leakscan"
 	"github.com/plexicus/helm-airgap/internal/testtool"
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -121,7 +122,10 @@ data:
 func checkout(t *testing.T, files, symlinks map[string]string) string {
 	t.Helper()
 	repo := t.TempDir()
-	copyTree(t, filepath.Join(testtool.ModuleRoot(t), "testdata", "charts", "platform"), filepath.Join(repo, appPath))
+	chart := os.DirFS(filepath.Join(testtool.ModuleRoot(t), "testdata", "charts", "platform"))
+	if err := os.CopyFS(filepath.Join(repo, appPath), chart); err != nil {
+		t.Fatal(err)
+	}
 	writeFile(t, filepath.Join(repo, appPath, "templates", "capabilities.yaml"), capabilitiesTemplate)
 	for name, content := range files {
 		writeFile(t, filepath.Join(repo, name), content)
@@ -318,27 +322,33 @@ func TestSidecarRewritesEveryImage(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("generate: exit %d\n%s", code, stderr)
 			}
-			docs := decodeStream(t, stdout)
-			if len(docs) != len(plain) {
-				t.Errorf("the sidecar returned %d manifests, helm template renders %d", len(docs), len(plain))
+			objects := documents(t, stdout)
+			if len(objects) != len(plain) {
+				t.Errorf("the sidecar returned %d manifests, helm template renders %d", len(objects), len(plain))
 			}
 			var images []string
-			for _, spec := range podSpecs(docs) {
-				images = append(images, spec.images...)
-				if fmt.Sprint(spec.pullSecrets) != "[my-registry-secret]" {
-					t.Errorf("%s: imagePullSecrets %v, want [my-registry-secret]", spec.resource, spec.pullSecrets)
+			for _, ref := range imageRefs(t, stdout) {
+				images = append(images, ref.Value)
+				if ref.pod && fmt.Sprint(ref.pullSecrets) != "[my-registry-secret]" {
+					t.Errorf("%s %s: imagePullSecrets %v, want [my-registry-secret]", ref.Resource(), ref.Path, ref.pullSecrets)
 				}
-				if spec.hook != "" && fmt.Sprint(spec.images) != "[registry.internal.example.com/plexicus/migrations:3.1.0]" {
-					t.Errorf("hook %s has images %v, want the migrations image on the mirror", spec.resource, spec.images)
+				if ref.hook && ref.Value != "registry.internal.example.com/plexicus/migrations:3.1.0" {
+					t.Errorf("hook %s %s: image %s, want the migrations image on the mirror", ref.Resource(), ref.Path, ref.Value)
 				}
 			}
 			sort.Strings(images)
 			if got := strings.Join(images, "\n"); got != mirrored {
 				t.Errorf("images:\n%s\nwant:\n%s", got, mirrored)
 			}
-			want := map[string]string{"kubeVersion": "v" + kubeVers, "exampleAPI": "true"}
-			if got := configMapData(docs, release+"-capabilities", destNS); fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("ConfigMap %s-capabilities in %s has %v, want %v: the release, namespace or cluster versions did not reach Helm", release, destNS, got, want)
+			// The release name and namespace, and the cluster's versions.
+			capabilities := object(objects, "ConfigMap", release+"-capabilities")
+			got := []string{
+				yamlnode.ScalarAt(capabilities, "metadata", "namespace"),
+				yamlnode.ScalarAt(capabilities, "data", "kubeVersion"),
+				yamlnode.ScalarAt(capabilities, "data", "exampleAPI"),
+			}
+			if want := []string{destNS, "v" + kubeVers, "true"}; fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("ConfigMap %s-capabilities: namespace, kubeVersion, exampleAPI = %q, want %q", release, got, want)
 			}
 		})
 	}
@@ -396,13 +406,12 @@ func TestSidecarParameters(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("generate: exit %d\n%s", code, stderr)
 	}
-	docs := decodeStream(t, stdout)
 	var all []string
-	for _, spec := range podSpecs(docs) {
-		all = append(all, spec.images...)
+	for _, ref := range imageRefs(t, stdout) {
+		all = append(all, ref.Value)
 		for _, secret := range []string{"my-registry-secret", "param-secret"} {
-			if !contains(spec.pullSecrets, secret) {
-				t.Errorf("%s: imagePullSecrets %v lack %s", spec.resource, spec.pullSecrets, secret)
+			if ref.pod && !contains(ref.pullSecrets, secret) {
+				t.Errorf("%s %s: imagePullSecrets %v lack %s", ref.Resource(), ref.Path, ref.pullSecrets, secret)
 			}
 		}
 	}
@@ -415,7 +424,8 @@ func TestSidecarParameters(t *testing.T) {
 			t.Errorf("no image %s among %v", want, all)
 		}
 	}
-	if schedule := cronSchedule(docs); schedule != "0 4 * * *" {
+	cleanup := object(documents(t, stdout), "CronJob", release+"-cleanup")
+	if schedule := yamlnode.ScalarAt(cleanup, "spec", "schedule"); schedule != "0 4 * * *" {
 		t.Errorf("CronJob schedule %q: the helm-args parameter did not reach helm", schedule)
 	}
 }
@@ -459,7 +469,7 @@ func TestSidecarRefusesFilesOutsideTheApplication(t *testing.T) {
 
 // helmTemplate is what plain Helm renders for the Application, to count
 // the manifests against.
-func helmTemplate(t *testing.T, chart string) []map[string]any {
+func helmTemplate(t *testing.T, chart string) []*yaml.Node {
 	t.Helper()
 	args := []string{"template", release, chart, "-n", destNS, "--include-crds", "--kube-version", kubeVers}
 	for _, v := range apiVersions {
@@ -472,107 +482,76 @@ func helmTemplate(t *testing.T, chart string) []map[string]any {
 	if err != nil {
 		t.Fatalf("helm %v: %v", args, err)
 	}
-	return decodeStream(t, string(out))
+	return documents(t, string(out))
 }
 
-func decodeStream(t *testing.T, stream string) []map[string]any {
+// documents parses a stream of manifests (YAML, or one JSON document each
+// as the sidecar returns them) into their objects.
+func documents(t *testing.T, stream string) []*yaml.Node {
 	t.Helper()
-	dec := yaml.NewDecoder(strings.NewReader(stream))
-	var docs []map[string]any
-	for {
-		var doc map[string]any
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return docs
-		}
-		if err != nil {
-			t.Fatalf("the manifests do not parse: %v\n%s", err, stream)
-		}
-		if doc != nil {
-			docs = append(docs, doc)
-		}
+	docs, err := leakscan.Documents([]byte(stream))
+	if err != nil {
+		t.Fatalf("the manifests do not parse: %v\n%s", err, stream)
 	}
+	objects := make([]*yaml.Node, len(docs))
+	for i, doc := range docs {
+		objects[i] = doc.Content[0]
+	}
+	return objects
 }
 
-// podSpec is one pod template of the manifests: its images (init
-// containers included) and pull secrets, and the hook its resource is.
-type podSpec struct {
-	resource    string
-	hook        string
-	images      []string
+// imageRef is one image reference in the manifests, as the tests' image
+// oracle (internal/leakscan) finds it, with what the test asserts beside
+// it: the pull secrets of its pod template and whether its object is a hook.
+type imageRef struct {
+	leakscan.Finding
+	hook        bool
+	pod         bool // in a pod template, which has pullSecrets
 	pullSecrets []string
 }
 
-func podSpecs(docs []map[string]any) []podSpec {
-	var out []podSpec
-	for _, doc := range docs {
-		meta, _ := doc["metadata"].(map[string]any)
-		annotations, _ := meta["annotations"].(map[string]any)
-		hook, _ := annotations["helm.sh/hook"].(string)
-		base := podSpec{resource: fmt.Sprintf("%v %v", doc["kind"], meta["name"]), hook: hook}
-		eachPodSpec(doc, func(spec map[string]any) {
-			p := base
-			for _, secret := range items(spec["imagePullSecrets"]) {
-				p.pullSecrets = append(p.pullSecrets, fmt.Sprint(secret["name"]))
+// imageRefs lists every image reference of the manifests, anywhere; public
+// ones are those outside registry.internal.example.com.
+func imageRefs(t *testing.T, stream string) []imageRef {
+	t.Helper()
+	findings, err := leakscan.Find([]byte(stream), "registry.internal.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := documents(t, stream)
+	refs := make([]imageRef, len(findings))
+	for i, f := range findings {
+		obj := objects[f.Document-1]
+		refs[i] = imageRef{Finding: f, hook: yamlnode.ScalarAt(obj, "metadata", "annotations", "helm.sh/hook") != ""}
+		if spec := podSpecOf(obj, f.Path); spec != nil {
+			refs[i].pod = true
+			for _, secret := range yamlnode.Lookup(spec, "imagePullSecrets").Content {
+				refs[i].pullSecrets = append(refs[i].pullSecrets, yamlnode.ScalarAt(secret, "name"))
 			}
-			for _, c := range append(items(spec["initContainers"]), items(spec["containers"])...) {
-				p.images = append(p.images, fmt.Sprint(c["image"]))
-			}
-			out = append(out, p)
-		})
-	}
-	return out
-}
-
-// eachPodSpec calls visit with every map that has a containers list.
-func eachPodSpec(v any, visit func(map[string]any)) {
-	switch v := v.(type) {
-	case map[string]any:
-		if _, ok := v["containers"].([]any); ok {
-			visit(v)
-			return
-		}
-		for _, x := range v {
-			eachPodSpec(x, visit)
-		}
-	case []any:
-		for _, x := range v {
-			eachPodSpec(x, visit)
 		}
 	}
+	return refs
 }
 
-// items are the maps of a YAML list.
-func items(v any) []map[string]any {
-	list, _ := v.([]any)
-	var out []map[string]any
-	for _, item := range list {
-		if m, ok := item.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func configMapData(docs []map[string]any, name, namespace string) map[string]any {
-	for _, doc := range docs {
-		meta, _ := doc["metadata"].(map[string]any)
-		if doc["kind"] == "ConfigMap" && meta["name"] == name && meta["namespace"] == namespace {
-			data, _ := doc["data"].(map[string]any)
-			return data
+// podSpecOf is the pod template spec a field path of obj lies in
+// (spec.template.spec.containers[0].image: spec.template.spec), or nil.
+func podSpecOf(obj *yaml.Node, path string) *yaml.Node {
+	for _, list := range []string{".containers[", ".initContainers["} {
+		if i := strings.Index(path, list); i > 0 {
+			return yamlnode.Path(obj, strings.Split(path[:i], ".")...)
 		}
 	}
 	return nil
 }
 
-func cronSchedule(docs []map[string]any) string {
-	for _, doc := range docs {
-		if doc["kind"] == "CronJob" {
-			spec, _ := doc["spec"].(map[string]any)
-			return fmt.Sprint(spec["schedule"])
+// object is the object of a kind and name among the manifests, or nil.
+func object(objects []*yaml.Node, kind, name string) *yaml.Node {
+	for _, obj := range objects {
+		if yamlnode.ScalarAt(obj, "kind") == kind && yamlnode.ScalarAt(obj, "metadata", "name") == name {
+			return obj
 		}
 	}
-	return ""
+	return nil
 }
 
 func contains(list []string, s string) bool {
@@ -603,24 +582,6 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 	writeFile(t, to, string(data))
-}
-
-func copyTree(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(from, path)
-		if err != nil {
-			return err
-		}
-		copyFile(t, path, filepath.Join(to, rel))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // syncBuffer collects a process's output while the test reads it.
