@@ -9,11 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/plexicus/helm-airgap/internal/leakscan"
@@ -126,10 +128,11 @@ func checkout(t *testing.T, files, symlinks map[string]string) string {
 	if err := os.CopyFS(filepath.Join(repo, appPath), chart); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(repo, appPath, "templates", "capabilities.yaml"), capabilitiesTemplate)
+	tree := map[string][]byte{appPath + "/templates/capabilities.yaml": []byte(capabilitiesTemplate)}
 	for name, content := range files {
-		writeFile(t, filepath.Join(repo, name), content)
+		tree[name] = []byte(content)
 	}
+	writeTree(t, repo, tree)
 	for name, target := range symlinks {
 		if err := os.Symlink(target, filepath.Join(repo, name)); err != nil {
 			t.Fatal(err)
@@ -156,7 +159,6 @@ func startSidecar(t *testing.T) *sidecar {
 	if testing.Short() {
 		t.Skip("builds Argo CD's cmp-server and runs the plugin in it")
 	}
-	root := testtool.ModuleRoot(t)
 	server := testtool.Tool(t, testtool.ArgoCDCMPServer)
 	bin := t.TempDir()
 	for _, name := range []string{"helm-airgap", "helm-airgap-helm"} {
@@ -165,10 +167,12 @@ func startSidecar(t *testing.T) *sidecar {
 		}
 	}
 	home := t.TempDir() // /home/argocd in the image
+	writeTree(t, home, map[string][]byte{
+		"cmp-server/config/plugin.yaml": readFile(t, "argocd/plugin.yaml"),
+		"helm-airgap/airgap.yaml":       readFile(t, "argocd/airgap.yaml"),
+	})
 	configDir := filepath.Join(home, "cmp-server", "config")
-	copyFile(t, filepath.Join(root, "argocd", "plugin.yaml"), filepath.Join(configDir, "plugin.yaml"))
 	airgap := filepath.Join(home, "helm-airgap", "airgap.yaml")
-	copyFile(t, filepath.Join(root, "argocd", "airgap.yaml"), airgap)
 	// A socket path is limited to 108 bytes; t.TempDir's names are long.
 	sockets, err := os.MkdirTemp("", "cmp-")
 	if err != nil {
@@ -410,7 +414,7 @@ func TestSidecarParameters(t *testing.T) {
 	for _, ref := range imageRefs(t, stdout) {
 		all = append(all, ref.Value)
 		for _, secret := range []string{"my-registry-secret", "param-secret"} {
-			if ref.pod && !contains(ref.pullSecrets, secret) {
+			if ref.pod && !slices.Contains(ref.pullSecrets, secret) {
 				t.Errorf("%s %s: imagePullSecrets %v lack %s", ref.Resource(), ref.Path, ref.pullSecrets, secret)
 			}
 		}
@@ -420,7 +424,7 @@ func TestSidecarParameters(t *testing.T) {
 		"registry.internal.example.com/by-param/mongo-seed-data:1.4.0", // the rules parameter over the config's rule
 		"registry.internal.example.com/plexicus/migrations:3.1.0",      // the hook, the config's rule
 	} {
-		if !contains(all, want) {
+		if !slices.Contains(all, want) {
 			t.Errorf("no image %s among %v", want, all)
 		}
 	}
@@ -554,34 +558,26 @@ func object(objects []*yaml.Node, kind, name string) *yaml.Node {
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, item := range list {
-		if item == s {
-			return true
-		}
-	}
-	return false
-}
-
-// --- Files ---------------------------------------------------------------------
-
-func writeFile(t *testing.T, path, content string) {
+// readFile is a file of the checkout.
+func readFile(t *testing.T, path string) []byte {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	data, err := os.ReadFile(from)
+	data, err := os.ReadFile(filepath.Join(testtool.ModuleRoot(t), path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, to, string(data))
+	return data
+}
+
+// writeTree writes files (path: content) under dir.
+func writeTree(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	tree := fstest.MapFS{}
+	for name, data := range files {
+		tree[name] = &fstest.MapFile{Data: data}
+	}
+	if err := os.CopyFS(dir, tree); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // syncBuffer collects a process's output while the test reads it.
