@@ -360,7 +360,8 @@ func TestSidecarRewritesEveryImage(t *testing.T) {
 
 // TestSidecarFailsOnUncoveredImage: with a config that neither maps nor
 // mirrors the standalone registry, generation fails, names the image, and
-// the repo-server gets no manifests.
+// the repo-server gets no manifests; a catch-all mirror set in the
+// Application's plugin env (ARGOCD_ENV_HELM_AIRGAP_MIRROR) covers it.
 func TestSidecarFailsOnUncoveredImage(t *testing.T) {
 	t.Parallel()
 	s := startSidecar(t)
@@ -371,21 +372,39 @@ rules:
   - from: docker.io
     to: registry.internal.example.com/hub
 `}, nil)
-	stdout, stderr, code := s.generate(t, repo, application(&plugin{
+	const uncovered = "europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone/mongo-seed-data:1.4.0"
+	source := &plugin{
 		Name:       "helm-airgap",
 		Parameters: []parameter{{Name: "airgap-config", String: str("airgap.yaml")}},
-	}))
+	}
+	stdout, stderr, code := s.generate(t, repo, application(source))
 	if code == 0 || stdout != "" {
 		t.Errorf("exit %d with %d bytes of manifests; want a failure and none", code, len(stdout))
 	}
-	if image := "europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone/mongo-seed-data:1.4.0"; !strings.Contains(stderr, image) {
-		t.Errorf("the error does not name %s:\n%s", image, stderr)
+	if !strings.Contains(stderr, uncovered) {
+		t.Errorf("the error does not name %s:\n%s", uncovered, stderr)
+	}
+
+	source.Env = []envEntry{{Name: "HELM_AIRGAP_MIRROR", Value: "registry.internal.example.com/from-env"}}
+	stdout, stderr, code = s.generate(t, repo, application(source))
+	if code != 0 {
+		t.Fatalf("with a mirror in the plugin env: exit %d\n%s", code, stderr)
+	}
+	var images []string
+	for _, ref := range imageRefs(t, stdout) {
+		images = append(images, ref.Value)
+		if ref.Public {
+			t.Errorf("%s %s: public image %s", ref.Resource(), ref.Path, ref.Value)
+		}
+	}
+	if want := "registry.internal.example.com/from-env/plexicus-registry/platform-standalone/mongo-seed-data:1.4.0"; !slices.Contains(images, want) {
+		t.Errorf("no image %s among %v", want, images)
 	}
 }
 
-// TestSidecarParameters: the parameters and plugin env of an Application
-// as Argo CD sends them (the repo-server turns them into
-// ARGOCD_APP_PARAMETERS and PARAM_*, and ARGOCD_ENV_*): a values file and
+// TestSidecarParameters: the parameters of an Application as Argo CD sends
+// them (the repo-server turns them into ARGOCD_APP_PARAMETERS and
+// PARAM_*): a values file and
 // helm arguments (a value with spaces is one item) change the render; a
 // rules map (its key has the dots and slashes that PARAM_ names lose), a
 // mirror and pull secrets change the rewrite.
@@ -529,8 +548,10 @@ func imageRefs(t *testing.T, stream string) []imageRef {
 		refs[i] = imageRef{Finding: f, hook: yamlnode.ScalarAt(obj, "metadata", "annotations", "helm.sh/hook") != ""}
 		if spec := podSpecOf(obj, f.Path); spec != nil {
 			refs[i].pod = true
-			for _, secret := range yamlnode.Lookup(spec, "imagePullSecrets").Content {
-				refs[i].pullSecrets = append(refs[i].pullSecrets, yamlnode.ScalarAt(secret, "name"))
+			if secrets := yamlnode.Lookup(spec, "imagePullSecrets"); secrets != nil {
+				for _, secret := range secrets.Content {
+					refs[i].pullSecrets = append(refs[i].pullSecrets, yamlnode.ScalarAt(secret, "name"))
+				}
 			}
 		}
 	}
