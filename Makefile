@@ -38,8 +38,9 @@ fmt-check:
 
 # The first run on a machine builds the pinned tools inside the tests
 # (internal/testtool): Helm 3 and 4, kustomize, etcd and kube-apiserver (about
-# 500 CPU-seconds), Argo CD's cmp-server (about 270). A test waiting for that build counts it against
-# its package's timeout, so the default 10 minutes is not enough.
+# 500 CPU-seconds), Argo CD's cmp-server (about 270). A test waiting for that
+# build counts it against its package's timeout, so the default 10 minutes is
+# not enough.
 TEST_TIMEOUT ?= 45m
 test: build vet fmt-check
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
