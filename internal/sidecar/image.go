@@ -58,7 +58,9 @@ type contents struct {
 // baseEntries are the image's own files: the argocd user, its home, /tmp
 // and the plugin config. The same for every platform, so one blob.
 func (c contents) baseEntries() []entry {
-	dir := func(name string, mode int64, uid int) entry { return entry{name: name, dir: true, mode: mode, uid: uid} }
+	dir := func(name string, mode int64, uid int) entry {
+		return entry{name: name, dir: true, mode: mode, uid: uid}
+	}
 	file := func(name, data string) entry { return entry{name: name, mode: 0o644, data: []byte(data)} }
 	return []entry{
 		dir("etc", 0o755, 0),

@@ -239,4 +239,3 @@ func TestBuildRefusesOtherSystems(t *testing.T) {
 		t.Errorf("darwin: %v", err)
 	}
 }
-
