@@ -94,15 +94,23 @@ func BuildCommand(root, name string, pf Platform, version, target string) error 
 // target, stamped with the version go.mod pins (it would report "v3.x"
 // otherwise).
 func BuildHelm(root string, pf Platform, target string) error {
+	version, err := HelmVersion(root)
+	if err != nil {
+		return err
+	}
+	return goBuild(root, "helm.sh/helm/v3/cmd/helm", pf, "-s -w -X helm.sh/helm/v3/internal/version.version="+version, target)
+}
+
+// HelmVersion is the Helm 3 version go.mod pins, such as v3.19.0.
+func HelmVersion(root string) (string, error) {
 	cmd := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "helm.sh/helm/v3")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("reading Helm's version from go.mod: %w", err)
+		return "", fmt.Errorf("reading Helm's version from go.mod: %w", err)
 	}
-	version := strings.TrimSpace(string(out))
-	return goBuild(root, "helm.sh/helm/v3/cmd/helm", pf, "-s -w -X helm.sh/helm/v3/internal/version.version="+version, target)
+	return strings.TrimSpace(string(out)), nil
 }
 
 // goBuild builds a static binary (no cgo: nothing to load at start, and it

@@ -117,3 +117,10 @@ func TestSourceDate(t *testing.T) {
 		}
 	}
 }
+
+func TestHelmVersion(t *testing.T) {
+	v, err := HelmVersion(testtool.ModuleRoot(t))
+	if err != nil || !strings.HasPrefix(v, "v3.") {
+		t.Errorf("HelmVersion = %q, %v; want go.mod's helm.sh/helm/v3 version", v, err)
+	}
+}

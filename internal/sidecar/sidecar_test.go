@@ -315,6 +315,16 @@ func TestImageIsWhatArgoCDExpects(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), version) {
 		t.Errorf("helm-airgap version: %v\n%s", err, out)
 	}
+	// Helm says which version it is: go.mod's.
+	helmVersion, err := release.HelmVersion(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	helm := exec.Command(filepath.Join(built.rootfs, binDir, "helm"), "version", "--template", "{{.Version}}")
+	helm.Env = []string{"HOME=" + t.TempDir()}
+	if out, err := helm.CombinedOutput(); err != nil || string(out) != helmVersion {
+		t.Errorf("helm version: %q, %v; want %s", out, err, helmVersion)
+	}
 }
 
 func readFile(t *testing.T, name string) string {
