@@ -98,7 +98,7 @@ func loadPlugin(t *testing.T) pluginConfig {
 }
 
 // TestPluginConfig applies Argo CD's own validation (ValidatePluginConfig)
-// and checks the parameters are the ones helm-airgap and the script read.
+// and checks the parameters are the ones helm-airgap reads.
 func TestPluginConfig(t *testing.T) {
 	p := loadPlugin(t)
 	if p.APIVersion != "argoproj.io/v1alpha1" || p.Kind != "ConfigManagementPlugin" {
@@ -113,14 +113,12 @@ func TestPluginConfig(t *testing.T) {
 	if p.Spec.Discover.FileName != "./Chart.yaml" {
 		t.Errorf("discover.fileName = %q, want ./Chart.yaml", p.Spec.Discover.FileName)
 	}
-	script := strings.Join(p.Spec.Generate.Args, "\n")
-	for _, want := range []string{"set -euo pipefail", `helm template "$ARGOCD_APP_NAME" . -n "$ARGOCD_APP_NAMESPACE"`, "--include-crds", "| helm-airgap rewrite", "KUBE_VERSION", "KUBE_API_VERSIONS"} {
-		if !strings.Contains(script, want) {
-			t.Errorf("generate script lacks %q", want)
-		}
+	// No shell between Argo CD and helm-airgap: a user's parameter is never
+	// quoted by a script.
+	if got := append(p.Spec.Generate.Command, p.Spec.Generate.Args...); !reflect.DeepEqual(got, []string{"helm-airgap", "argocd", "generate"}) {
+		t.Errorf("generate runs %q, want helm-airgap argocd generate", got)
 	}
-	// Every parameter the script or helm-airgap reads is announced, and
-	// nothing else.
+	// Every parameter helm-airgap reads is announced, and nothing else.
 	want := map[string]string{
 		"values-files": "array", "helm-args": "array", "airgap-config": "",
 		"mirror": "", "rules": "map", "pull-secrets": "array", "allow": "array",
@@ -476,6 +474,8 @@ type app struct {
 	params     []param           // spec.source.plugin.parameters
 	files      map[string]string // extra files in the application directory
 	symlinks   map[string]string // symlinks in the application directory: name -> target
+	chart      map[string]string // a chart of these files instead of the example
+	paramsOnly bool              // PARAM_* variables without ARGOCD_APP_PARAMETERS
 }
 
 // generate copies the example chart to a repository checkout as
@@ -489,18 +489,21 @@ func generate(t *testing.T, a app) (stdout, stderr string, code int) {
 		t.Skip("builds helm and runs the plugin end to end")
 	}
 	root := testtool.ModuleRoot(t)
+	// Only helm-airgap and its Helm companion: the step needs no shell and
+	// no helm binary.
+	testtool.Command(t, "helm-airgap-helm")
 	bin := t.TempDir()
-	for name, target := range map[string]string{
-		"helm":        testtool.Tool(t, testtool.Helm3),
-		"helm-airgap": testtool.Command(t, "helm-airgap"),
-	} {
-		if err := os.Symlink(target, filepath.Join(bin, name)); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.Symlink(testtool.Command(t, "helm-airgap"), filepath.Join(bin, "helm-airgap")); err != nil {
+		t.Fatal(err)
 	}
 	work := t.TempDir() // the CMP server's temp dir holding the repository
 	appDir := filepath.Join(work, "apps", "platform")
-	copyTree(t, filepath.Join(root, "testdata", "charts", "platform"), appDir)
+	if a.chart == nil {
+		copyTree(t, filepath.Join(root, "testdata", "charts", "platform"), appDir)
+	}
+	for name, content := range a.chart {
+		writeFile(t, filepath.Join(appDir, name), content)
+	}
 	for name, content := range a.files {
 		writeFile(t, filepath.Join(appDir, name), content)
 	}
@@ -512,7 +515,7 @@ func generate(t *testing.T, a app) (stdout, stderr string, code int) {
 
 	p := loadPlugin(t)
 	env := []string{
-		"PATH=" + bin + ":/usr/local/bin:/usr/bin:/bin",
+		"PATH=" + bin,
 		"HOME=" + work,
 		"HELM_CACHE_HOME=" + filepath.Join(work, ".helm", "cache"),
 		"HELM_CONFIG_HOME=" + filepath.Join(work, ".helm", "config"),
@@ -542,12 +545,21 @@ func generate(t *testing.T, a app) (stdout, stderr string, code int) {
 	}
 	build = append(build, paramEnviron(t, a.params)...)
 	for _, kv := range build {
+		if a.paramsOnly && strings.HasPrefix(kv, "ARGOCD_APP_PARAMETERS=") {
+			continue
+		}
 		if !strings.HasSuffix(kv, "=") {
 			env = append(env, kv)
 		}
 	}
 	argv := append(append([]string(nil), p.Spec.Generate.Command...), p.Spec.Generate.Args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
+	// The command as the sidecar finds it: on its PATH, not the test's.
+	path := argv[0]
+	if !strings.Contains(path, "/") {
+		path = filepath.Join(bin, path)
+	}
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Args[0] = argv[0]
 	cmd.Dir = appDir
 	cmd.Env = env
 	return runCommand(t, cmd)
@@ -707,10 +719,9 @@ func TestGenerateFailsClosed(t *testing.T) {
 }
 
 func TestGenerateFailsWhenHelmFails(t *testing.T) {
-	// The Bitnami-style subchart refuses a retargeted registry, so helm
-	// exits non-zero having printed nothing. Two things each fail the step:
-	// pipefail, and helm-airgap refusing to hand Argo CD a stream with no
-	// objects. With HELM_AIRGAP_ALLOW_EMPTY only pipefail is left.
+	// The Bitnami-style subchart refuses a retargeted registry, so Helm
+	// fails before anything is printed; HELM_AIRGAP_ALLOW_EMPTY must not
+	// turn that into an empty success, nor hide Helm's reason.
 	root := testtool.ModuleRoot(t)
 	for _, allowEmpty := range []string{"", "true"} {
 		t.Run("allow-empty="+allowEmpty, func(t *testing.T) {
@@ -719,8 +730,8 @@ func TestGenerateFailsWhenHelmFails(t *testing.T) {
 				pluginEnv:  map[string]string{"HELM_AIRGAP_ALLOW_EMPTY": allowEmpty},
 				params:     []param{{Name: "helm-args", Array: []string{"--set", "global.imageRegistry=registry.internal.example.com"}}},
 			})
-			if code == 0 {
-				t.Error("exit 0 although helm template failed")
+			if code != 1 {
+				t.Errorf("exit %d, want 1 (Helm failed)", code)
 			}
 			if stdout != "" {
 				t.Errorf("stdout is not empty on failure:\n%s", stdout)
@@ -732,25 +743,69 @@ func TestGenerateFailsWhenHelmFails(t *testing.T) {
 	}
 }
 
+// TestGenerateRefusesEmptyOutput: Argo CD with auto-prune deletes every
+// resource of an application that renders nothing, so an empty render
+// fails the step unless the application says it may be empty.
+func TestGenerateRefusesEmptyOutput(t *testing.T) {
+	root := testtool.ModuleRoot(t)
+	empty := map[string]string{
+		"Chart.yaml":                "apiVersion: v2\nname: empty\nversion: 0.1.0\n",
+		"templates/deployment.yaml": "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n{{- end }}\n",
+	}
+	for _, tc := range []struct {
+		allowEmpty string
+		code       int
+	}{{"", 2}, {"true", 0}} {
+		t.Run("allow-empty="+tc.allowEmpty, func(t *testing.T) {
+			stdout, stderr, code := generate(t, app{
+				sidecarEnv: []string{"HELM_AIRGAP_CONFIG=" + filepath.Join(root, "testdata", "charts", "airgap.yaml")},
+				pluginEnv:  map[string]string{"HELM_AIRGAP_ALLOW_EMPTY": tc.allowEmpty},
+				chart:      empty,
+			})
+			if code != tc.code || strings.TrimSpace(stdout) != "" {
+				t.Errorf("exit %d with %d bytes on stdout, want exit %d and nothing\n%s", code, len(stdout), tc.code, stderr)
+			}
+			if tc.code != 0 && !strings.Contains(stderr, "no Kubernetes objects") {
+				t.Errorf("stderr does not say why:\n%s", stderr)
+			}
+		})
+	}
+}
+
 func TestGenerateRefusesUnsafeParameters(t *testing.T) {
 	root := testtool.ModuleRoot(t)
 	config := "HELM_AIRGAP_CONFIG=" + filepath.Join(root, "testdata", "charts", "airgap.yaml")
+	helmArgs := func(args ...string) []param { return []param{{Name: "helm-args", Array: args}} }
 	for _, tc := range []struct {
-		name   string
-		params []param
-		want   string
+		name       string
+		params     []param
+		paramsOnly bool
+		want       string
 	}{
-		{"values file outside the app", []param{{Name: "values-files", Array: []string{"../../../etc/passwd"}}}, `values file "../../../etc/passwd"`},
-		{"absolute values file", []param{{Name: "values-files", Array: []string{"/etc/passwd"}}}, `values file "/etc/passwd"`},
-		{"values file by URL", []param{{Name: "values-files", Array: []string{"http://127.0.0.1:15409/v.yaml"}}}, `values file "http://127.0.0.1:15409/v.yaml": give a path inside the application directory, not an absolute path or a URL`},
-		{"values file through a symlink out", []param{{Name: "values-files", Array: []string{"escape.yaml"}}}, `values file "escape.yaml": give a path inside the application directory (it resolves outside)`},
-		{"config file outside the app", []param{{Name: "airgap-config", String: str("../../../etc/passwd")}}, "outside the application directory"},
-		{"post-renderer", []param{{Name: "helm-args", Array: []string{"--post-renderer=/bin/sh"}}}, `helm argument "--post-renderer=/bin/sh"`},
-		{"output dir", []param{{Name: "helm-args", Array: []string{"--output-dir", "x"}}}, `helm argument "--output-dir"`},
-		{"values through helm-args", []param{{Name: "helm-args", Array: []string{"-f/etc/passwd"}}}, `helm argument "-f/etc/passwd"`},
+		{"values file outside the app", []param{{Name: "values-files", Array: []string{"../../../etc/passwd"}}}, false, `"../../../etc/passwd": it lies outside the application directory`},
+		{"values file outside the app, PARAM_ variables", []param{{Name: "values-files", Array: []string{"../../../etc/passwd"}}}, true, `"../../../etc/passwd": it lies outside the application directory`},
+		{"absolute values file", []param{{Name: "values-files", Array: []string{"/etc/passwd"}}}, false, `"/etc/passwd": an absolute path`},
+		{"values file by URL", []param{{Name: "values-files", Array: []string{"http://127.0.0.1:15409/v.yaml"}}}, false, `"http://127.0.0.1:15409/v.yaml": a URL`},
+		{"values file through a symlink out", []param{{Name: "values-files", Array: []string{"escape.yaml"}}}, false, `"escape.yaml": it lies outside the application directory`},
+		{"missing values file", []param{{Name: "values-files", String: str("nope.yaml")}}, false, `"nope.yaml"`},
+		{"config file outside the app", []param{{Name: "airgap-config", String: str("../../../etc/passwd")}}, false, "outside the application directory"},
+		{"post-renderer", helmArgs("--post-renderer=/bin/sh"), false, `helm argument "--post-renderer=/bin/sh"`},
+		{"output dir", helmArgs("--output-dir", "x"), false, `helm argument "--output-dir"`},
+		{"values through helm-args", helmArgs("-f/etc/passwd"), false, `helm argument "-f/etc/passwd" is not allowed`},
+		{"values through helm-args, long", helmArgs("--values=/etc/passwd"), false, `helm argument "--values=/etc/passwd" is not allowed`},
+		{"set-file", helmArgs("--set-file", "a=/etc/passwd"), false, `helm argument "--set-file" is not allowed`},
+		{"repository", helmArgs("--repo", "https://charts.example.com"), false, `helm argument "--repo" is not allowed`},
+		{"kubeconfig", helmArgs("--kubeconfig=/etc/kubernetes/admin.conf"), false, `is not allowed`},
+		{"dns at render time", helmArgs("--enable-dns"), false, `helm argument "--enable-dns" is not allowed`},
+		{"helm-airgap's own flag", helmArgs("--allow", "docker.io"), false, `helm argument "--allow" is not allowed`},
+		{"namespace", helmArgs("-n", "kube-system"), false, `helm argument "-n" is not allowed`},
+		{"another chart", helmArgs("oci://example.com/charts/other"), false, `helm argument "oci://example.com/charts/other": only flags`},
+		{"end of flags", helmArgs("--", "other"), false, `helm argument "--": only flags`},
+		{"a flag in a value's place", helmArgs("--set"), false, `helm argument "--set" needs a value`},
+		{"PARAM_ variables", helmArgs("--post-renderer", "/bin/sh"), true, `helm argument "--post-renderer"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := app{sidecarEnv: []string{config}, params: tc.params}
+			a := app{sidecarEnv: []string{config}, params: tc.params, paramsOnly: tc.paramsOnly}
 			if tc.name == "values file through a symlink out" {
 				a.symlinks = map[string]string{"escape.yaml": "/etc/passwd"}
 			}

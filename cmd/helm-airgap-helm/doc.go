@@ -1,6 +1,7 @@
 // Command helm-airgap-helm is the Helm 3 companion of helm-airgap: it serves
-// `helm-airgap template|install|upgrade` (and so `helm airgap install ...`
-// through the Helm plugin) by running Helm 3's own actions from the Helm 3
+// `helm-airgap template|install|upgrade|rollback` (and so `helm airgap
+// install ...` through the Helm plugin) and the Argo CD plugin's
+// `helm-airgap argocd generate` (argocd.go) by running Helm 3's own actions from the Helm 3
 // SDK with the rewriter as post-renderer, and by rewriting every hook
 // manifest too, which Helm 3 never shows to a post-renderer
 // (helm/helm#7891).

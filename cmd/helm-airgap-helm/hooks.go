@@ -62,6 +62,9 @@ type rewriter struct {
 	hookOffenders int
 	// Stats, for the summary line.
 	manifestRefs, hookRefs, hooks int
+	// objects counts the Kubernetes objects of manifests and hooks, for the
+	// Argo CD check that an application never renders empty.
+	objects int
 }
 
 var _ postrender.PostRenderer = (*rewriter)(nil)
@@ -87,6 +90,7 @@ func (r *rewriter) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 		return nil, err
 	}
 	r.manifestRefs += report.Rewritten
+	r.objects += report.Objects
 	return out, nil
 }
 
@@ -113,6 +117,7 @@ func (r *rewriter) rewriteHooks(rel *release.Release) (map[*release.Hook]string,
 		}
 		rewritten[h] = out.String()
 		refs += report.Rewritten
+		r.objects += report.Objects
 	}
 	return rewritten, refs, nil
 }
@@ -128,6 +133,12 @@ func (r *rewriter) finish(rel *release.Release) error {
 		return err
 	}
 	if err := r.verdict(); err != nil {
+		return err
+	}
+	// Under Argo CD, a release with no object is refused (settings'
+	// argoEmpty): only once it is whole, so that a Helm error is never
+	// hidden behind it.
+	if err := r.session.Verdict(&rewrite.Report{Objects: r.objects}); err != nil {
 		return err
 	}
 	for h, manifest := range rewritten {

@@ -35,6 +35,6 @@ with plain --post-renderer hook Jobs and test Pods keep their public images.
 Run them as "helm-airgap template|install|upgrade|rollback" or, with the Helm plugin
 installed, "helm airgap template|install|upgrade|rollback".`,
 	}
-	root.AddCommand(newTemplateCommand(), newInstallCommand(), newUpgradeCommand(), newRollbackCommand())
+	root.AddCommand(newTemplateCommand(), newInstallCommand(), newUpgradeCommand(), newRollbackCommand(), newArgoCDCommand())
 	return root
 }

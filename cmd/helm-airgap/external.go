@@ -27,6 +27,7 @@ var externalCommands = []external{
 	{"install", "helm-airgap-helm", "Install a chart with Helm 3, rewriting every manifest, hooks included"},
 	{"upgrade", "helm-airgap-helm", "Upgrade a release with Helm 3, rewriting every manifest, hooks included"},
 	{"rollback", "helm-airgap-helm", "Roll a release back with Helm 3, rewriting the revision's manifests, hooks included"},
+	{"argocd", "helm-airgap-helm", "The Argo CD config management plugin's steps (argocd generate)"},
 	{"mirror", "helm-airgap-registry", "Copy every image the manifests use to its mirror destination"},
 	{"verify", "helm-airgap-registry", "Check that every destination image exists in the internal registry"},
 	{"fn", "helm-airgap-krm", "Run as a kustomize/kpt KRM function (ResourceList on stdin)"},

@@ -64,6 +64,13 @@ var (
 	argoPullSecrets = argoSetting{env: "HELM_AIRGAP_PULL_SECRETS", param: "pull-secrets", list: true}
 	argoAllow       = argoSetting{env: "HELM_AIRGAP_ALLOW", param: "allow", list: true}
 	argoSettingList = []argoSetting{argoConfig, argoMirror, argoRules, argoPullSecrets, argoAllow}
+
+	// The parameters of the plugin's generate step (ReadArgoCDRender): no
+	// ARGOCD_ENV_ form, since they belong to the Application, not the
+	// sidecar.
+	argoValuesFiles = argoSetting{param: "values-files", list: true}
+	argoHelmArgs    = argoSetting{param: "helm-args", list: true}
+	argoRenderList  = []argoSetting{argoValuesFiles, argoHelmArgs}
 )
 
 // ArgoCD are the options found in an Argo CD plugin environment.
@@ -124,7 +131,7 @@ func readArgoCDSettings(environ []string) (ArgoCD, error) {
 		}
 		s.allowEmpty = b
 	}
-	params, err := readArgoParameters(env, s.underArgoCD)
+	params, err := readArgoParameters(env, s.underArgoCD, argoSettingList)
 	if err != nil {
 		return s, fmt.Errorf("reading Argo CD settings: %w", err)
 	}
@@ -225,28 +232,29 @@ type cmpParameter struct {
 	Map    map[string]string `json:"map,omitempty"`
 }
 
-// readArgoParameters reads the plugin parameters helm-airgap knows, keyed by
-// name; the others (values files, helm arguments) belong to the plugin's
-// generate command.
-func readArgoParameters(env map[string]string, underArgoCD bool) (map[string]argoValue, error) {
+// readArgoParameters reads the plugin parameters named by known, keyed by
+// name; the others are left to whoever knows them (the rewrite's settings
+// and the generate step's values files and helm arguments are read apart).
+func readArgoParameters(env map[string]string, underArgoCD bool, known []argoSetting) (map[string]argoValue, error) {
 	if raw, ok := env[argoAppParams]; ok && strings.TrimSpace(raw) != "" {
-		return parseArgoParameterJSON(raw)
+		return parseArgoParameterJSON(raw, known)
 	}
 	if !underArgoCD {
 		return nil, nil
 	}
-	return readParamVariables(env)
+	return readParamVariables(env, known)
 }
 
-// parseArgoParameterJSON decodes ARGOCD_APP_PARAMETERS.
-func parseArgoParameterJSON(raw string) (map[string]argoValue, error) {
+// parseArgoParameterJSON decodes the known parameters of
+// ARGOCD_APP_PARAMETERS.
+func parseArgoParameterJSON(raw string, known []argoSetting) (map[string]argoValue, error) {
 	var params []cmpParameter
 	if err := json.Unmarshal([]byte(raw), &params); err != nil {
 		return nil, fmt.Errorf("%s: decoding %q: %w", argoAppParams, abbreviate(raw), err)
 	}
 	out := map[string]argoValue{}
 	for _, p := range params {
-		setting, ok := knownParameter(p.Name)
+		setting, ok := findParameter(known, p.Name)
 		if !ok {
 			continue
 		}
@@ -283,11 +291,11 @@ func parseArgoParameterJSON(raw string) (map[string]argoValue, error) {
 	return out, nil
 }
 
-// readParamVariables reads PARAM_* variables, for a plugin environment that
-// lacks ARGOCD_APP_PARAMETERS.
-func readParamVariables(env map[string]string) (map[string]argoValue, error) {
+// readParamVariables reads the known PARAM_* variables, for a plugin
+// environment that lacks ARGOCD_APP_PARAMETERS.
+func readParamVariables(env map[string]string, known []argoSetting) (map[string]argoValue, error) {
 	out := map[string]argoValue{}
-	for _, setting := range argoSettingList {
+	for _, setting := range known {
 		base := argoParamPrefix + escapeParamName(setting.param)
 		if v, ok := env[base]; ok {
 			out[setting.param] = argoValue{from: base, str: &v}
@@ -319,8 +327,8 @@ func readParamVariables(env map[string]string) (map[string]argoValue, error) {
 	return out, nil
 }
 
-func knownParameter(name string) (argoSetting, bool) {
-	for _, s := range argoSettingList {
+func findParameter(known []argoSetting, name string) (argoSetting, bool) {
+	for _, s := range known {
 		if s.param == name {
 			return s, true
 		}
@@ -388,7 +396,7 @@ func insideAppDir(path, from string) (string, error) {
 	}
 	real, err := filepath.EvalSymlinks(filepath.Join(app, path))
 	if err != nil {
-		return "", fmt.Errorf("%s: reading config %q: %w", from, path, pathErr(err))
+		return "", fmt.Errorf("%s: reading %q: %w", from, path, pathErr(err))
 	}
 	if rel, err := filepath.Rel(app, real); err != nil || escapes(rel) {
 		return "", refuse("it lies outside the application directory")
