@@ -19,7 +19,7 @@ export CGO_ENABLED ?= 0
 # Every cmd/<name> directory is one binary in bin/.
 BINARIES := $(notdir $(wildcard cmd/*))
 
-.PHONY: all build test vet fmt-check demo bench dist clean print-version
+.PHONY: all build test vet fmt-check demo bench dist image clean print-version
 
 all: build
 
@@ -58,6 +58,15 @@ bench: build
 DIST_PLATFORMS ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
 dist:
 	$(GO) run ./internal/dist -out dist -platforms $(DIST_PLATFORMS)
+
+# The Argo CD plugin's sidecar image (docs/argocd.md), built without Docker:
+# dist/argocd-cmp-<version>.tar, an OCI image layout archive that
+# `helm-airgap mirror --from-archive` pushes to IMAGE:<version>.
+# IMAGE_PLATFORMS narrows the platforms.
+IMAGE           ?= registry.internal.example.com/helm-airgap/argocd-cmp
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+image:
+	$(GO) run ./internal/sidecar -out dist -image $(IMAGE) -platforms $(IMAGE_PLATFORMS)
 
 print-version:
 	@echo $(VERSION)

@@ -428,42 +428,6 @@ spec:
 	}
 }
 
-// TestDockerfile checks the sidecar image recipe: Go builds only, the plugin
-// config where Argo CD reads it, user 999, the Go version of go.mod.
-func TestDockerfile(t *testing.T) {
-	data, err := os.ReadFile("Dockerfile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(data)
-	for _, forbidden := range []string{"curl ", "wget ", "apk add", "apt-get", "ADD http"} {
-		if strings.Contains(text, forbidden) {
-			t.Errorf("the Dockerfile downloads with %q; only the Go module proxy may be used", forbidden)
-		}
-	}
-	for _, want := range []string{
-		"-o /out/helm helm.sh/helm/v3/cmd/helm",
-		"./cmd/helm-airgap",
-		"COPY argocd/plugin.yaml /home/argocd/cmp-server/config/plugin.yaml",
-		"USER 999",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the Dockerfile lacks %q", want)
-		}
-	}
-	gomod, err := os.ReadFile(filepath.Join(testtool.ModuleRoot(t), "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	goVersion := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(gomod)
-	if goVersion == nil || !strings.Contains(text, "ARG GO_VERSION="+string(goVersion[1])+"\n") {
-		t.Errorf("the Dockerfile's GO_VERSION is not go.mod's go %s", goVersion[1])
-	}
-	if !regexp.MustCompile(`(?m)^\s*helm\.sh/helm/v3/cmd/helm$`).Match(gomod) {
-		t.Error("go.mod has no tool line for helm.sh/helm/v3/cmd/helm, which the Dockerfile builds")
-	}
-}
-
 // --- The generate command, run as argocd-cmp-server runs it -----------------
 
 // param is one spec.source.plugin.parameters entry.

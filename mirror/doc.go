@@ -13,6 +13,7 @@
 // exist is not. Credentials come from the Docker config and its credential
 // helpers (authn.DefaultKeychain).
 //
-// Only the helm-airgap-registry companion imports this package: the fast
-// binary must never link a registry client.
+// Only the helm-airgap-registry companion imports this package (and make
+// image's builder, internal/sidecar, to write its archive): the fast binary
+// must never link a registry client.
 package mirror

@@ -30,14 +30,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/release"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -48,20 +46,12 @@ const defaultPlatforms = "linux/amd64,linux/arm64,darwin/amd64,darwin/arm64"
 // replaces it with one per platform.
 const pluginCommand = "$HELM_PLUGIN_DIR/bin/helm-airgap"
 
-// strictSemver is semver.org's regular expression for a version.
-var strictSemver = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
-
 // plugin is one plugin to package.
 type plugin struct {
 	name     string   // directory and tarball name
 	yaml     string   // its plugin.yaml in the checkout
 	binaries []string // cmd/<name> binaries it carries
 }
-
-// platform is GOOS/GOARCH.
-type platform struct{ os, arch string }
-
-func (p platform) dir() string { return p.os + "-" + p.arch }
 
 func main() {
 	root := flag.String("root", ".", "the checkout")
@@ -75,11 +65,11 @@ func main() {
 }
 
 func run(root, out, platformList string, log io.Writer) error {
-	platforms, err := parsePlatforms(platformList)
+	platforms, err := release.ParsePlatforms(platformList)
 	if err != nil {
 		return err
 	}
-	commands, err := commandDirs(root)
+	commands, err := release.Commands(root)
 	if err != nil {
 		return err
 	}
@@ -89,7 +79,7 @@ func run(root, out, platformList string, log io.Writer) error {
 	}
 	version := ""
 	for _, p := range plugins {
-		v, err := pluginVersion(p.yaml)
+		v, err := release.PluginVersion(p.yaml)
 		if err != nil {
 			return err
 		}
@@ -111,14 +101,14 @@ func run(root, out, platformList string, log io.Writer) error {
 	}
 	for _, pf := range platforms {
 		for _, name := range commands {
-			target := filepath.Join(stage(plugins[0]), "bin", pf.dir(), name)
-			fmt.Fprintf(log, "building %s for %s/%s\n", name, pf.os, pf.arch)
-			if err := build(root, name, pf, version, target); err != nil {
+			target := filepath.Join(stage(plugins[0]), "bin", pf.Dir(), name)
+			fmt.Fprintf(log, "building %s for %s/%s\n", name, pf.OS, pf.Arch)
+			if err := release.BuildCommand(root, name, pf, version, target); err != nil {
 				return err
 			}
 		}
-		if err := copyFile(filepath.Join(stage(plugins[0]), "bin", pf.dir(), "helm-airgap"),
-			filepath.Join(stage(plugins[1]), "bin", pf.dir(), "helm-airgap"), 0o755); err != nil {
+		if err := copyFile(filepath.Join(stage(plugins[0]), "bin", pf.Dir(), "helm-airgap"),
+			filepath.Join(stage(plugins[1]), "bin", pf.Dir(), "helm-airgap"), 0o755); err != nil {
 			return err
 		}
 	}
@@ -147,7 +137,7 @@ func run(root, out, platformList string, log io.Writer) error {
 			}
 		}
 		tarball := filepath.Join(out, p.name+"-"+version+".tgz")
-		if err := writeTarball(tarball, out, p.name, sourceDate()); err != nil {
+		if err := writeTarball(tarball, out, p.name, release.SourceDate()); err != nil {
 			return err
 		}
 		sum, size, err := digest(tarball)
@@ -160,76 +150,11 @@ func run(root, out, platformList string, log io.Writer) error {
 	return os.WriteFile(filepath.Join(out, "SHA256SUMS"), []byte(sums.String()), 0o644)
 }
 
-func parsePlatforms(list string) ([]platform, error) {
-	var out []platform
-	for _, item := range strings.Split(list, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		os, arch, ok := strings.Cut(item, "/")
-		if !ok || os == "" || arch == "" || strings.Contains(arch, "/") {
-			return nil, fmt.Errorf("platform %q is not GOOS/GOARCH", item)
-		}
-		out = append(out, platform{os, arch})
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no platforms")
-	}
-	return out, nil
-}
-
-// commandDirs lists cmd/*, every binary of the project.
-func commandDirs(root string) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(root, "cmd"))
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	if !contains(names, "helm-airgap") {
-		return nil, errors.New("cmd/helm-airgap is missing")
-	}
-	return names, nil
-}
-
-// pluginVersion reads and checks a plugin.yaml's version.
-func pluginVersion(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	var meta struct {
-		Version string `yaml:"version"`
-	}
-	if err := yaml.Unmarshal(data, &meta); err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	if !strictSemver.MatchString(meta.Version) {
-		return "", fmt.Errorf("%s: version %q is not strict semver (X.Y.Z, no leading v), which Helm 4 requires", path, meta.Version)
-	}
-	return meta.Version, nil
-}
-
-func build(root, name string, pf platform, version, target string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+version, "-o", target, "./cmd/"+name)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS="+pf.os, "GOARCH="+pf.arch, "CGO_ENABLED=0", "GOTOOLCHAIN=local")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building %s for %s/%s: %w\n%s", name, pf.os, pf.arch, err, out)
-	}
-	return nil
-}
-
 // platformManifest rewrites a checkout plugin.yaml for the tarball: its one
 // platformCommand entry running $HELM_PLUGIN_DIR/bin/helm-airgap becomes
 // one entry per platform running bin/<os>-<arch>/helm-airgap, with the same
 // args. Everything else, comments included, is kept.
-func platformManifest(data []byte, platforms []platform) ([]byte, error) {
+func platformManifest(data []byte, platforms []release.Platform) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -259,9 +184,9 @@ func platformManifest(data []byte, platforms []platform) ([]byte, error) {
 			item.Content = append(item.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, v)
 		}
 		str := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
-		add("os", str(pf.os))
-		add("arch", str(pf.arch))
-		add("command", str("$HELM_PLUGIN_DIR/bin/"+pf.dir()+"/helm-airgap"))
+		add("os", str(pf.OS))
+		add("arch", str(pf.Arch))
+		add("command", str("$HELM_PLUGIN_DIR/bin/"+pf.Dir()+"/helm-airgap"))
 		if args != nil {
 			add("args", args)
 		}
@@ -290,16 +215,6 @@ func value(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
-}
-
-// sourceDate is the time stamped on tarball entries.
-func sourceDate() time.Time {
-	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return time.Unix(n, 0).UTC()
-		}
-	}
-	return time.Unix(0, 0).UTC()
 }
 
 // writeTarball packs base/dir as dir/... into a gzipped tarball, entries
@@ -392,13 +307,4 @@ func digest(path string) (string, int64, error) {
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	return fmt.Sprintf("%x", h.Sum(nil)), n, err
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

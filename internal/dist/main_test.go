@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/release"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 	"go.yaml.in/yaml/v3"
 )
 
-var allPlatforms, _ = parsePlatforms(defaultPlatforms)
+var allPlatforms, _ = release.ParsePlatforms(defaultPlatforms)
 
 // entry is one platformCommand item as Helm reads it.
 type entry struct {
@@ -66,9 +67,9 @@ func TestPlatformManifest(t *testing.T) {
 			}
 			for i, pf := range allPlatforms {
 				e := entries[i]
-				want := "$HELM_PLUGIN_DIR/bin/" + pf.os + "-" + pf.arch + "/helm-airgap"
-				if e.OS != pf.os || e.Arch != pf.arch || e.Command != want || strings.Join(e.Args, " ") != strings.Join(tc.args, " ") {
-					t.Errorf("entry %d = %+v, want %s/%s running %s %v", i, e, pf.os, pf.arch, want, tc.args)
+				want := "$HELM_PLUGIN_DIR/bin/" + pf.Dir() + "/helm-airgap"
+				if e.OS != pf.OS || e.Arch != pf.Arch || e.Command != want || strings.Join(e.Args, " ") != strings.Join(tc.args, " ") {
+					t.Errorf("entry %d = %+v, want %s/%s running %s %v", i, e, pf.OS, pf.Arch, want, tc.args)
 				}
 			}
 			// Everything but platformCommand is kept, comments included.
@@ -106,33 +107,6 @@ func TestPlatformManifestRejects(t *testing.T) {
 	}
 }
 
-func TestPluginVersion(t *testing.T) {
-	dir := t.TempDir()
-	for version, ok := range map[string]bool{
-		"0.1.0": true, "1.22.3": true, "1.0.0-rc.1": true, "1.0.0+build.5": true,
-		"v0.1.0": false, "0.1": false, "01.2.3": false, "": false, "1.0.0-": false,
-	} {
-		path := filepath.Join(dir, "plugin.yaml")
-		if err := os.WriteFile(path, []byte("name: a\nversion: \""+version+"\"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		got, err := pluginVersion(path)
-		if ok && (err != nil || got != version) || !ok && err == nil {
-			t.Errorf("version %q: got %q, %v", version, got, err)
-		}
-	}
-	// The checkout's own versions agree and are strict.
-	root := testtool.ModuleRoot(t)
-	a, err := pluginVersion(filepath.Join(root, "plugin.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := pluginVersion(filepath.Join(root, "plugins", "airgap-postrenderer", "plugin.yaml"))
-	if err != nil || a != b {
-		t.Errorf("plugin versions %q and %q (%v) must agree", a, b, err)
-	}
-}
-
 func TestWriteTarballIsReproducible(t *testing.T) {
 	base := t.TempDir()
 	for name, mode := range map[string]os.FileMode{"p/plugin.yaml": 0o644, "p/bin/linux-amd64/tool": 0o755, "p/README.md": 0o600} {
@@ -145,7 +119,7 @@ func TestWriteTarballIsReproducible(t *testing.T) {
 	var tarballs [][]byte
 	for i := range 2 {
 		path := filepath.Join(t.TempDir(), "p.tgz")
-		if err := writeTarball(path, base, "p", sourceDate()); err != nil {
+		if err := writeTarball(path, base, "p", release.SourceDate()); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(path)
@@ -165,57 +139,10 @@ func TestWriteTarballIsReproducible(t *testing.T) {
 	}
 }
 
-func TestParsePlatforms(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want string
-		err  bool
-	}{
-		{"linux/amd64", "linux-amd64", false},
-		{" linux/amd64 , darwin/arm64,", "linux-amd64 darwin-arm64", false},
-		{"linux", "", true},
-		{"linux/amd64/v2", "", true},
-		{"/amd64", "", true},
-		{"", "", true},
-	} {
-		got, err := parsePlatforms(tc.in)
-		var dirs []string
-		for _, p := range got {
-			dirs = append(dirs, p.dir())
-		}
-		if (err != nil) != tc.err || strings.Join(dirs, " ") != tc.want {
-			t.Errorf("parsePlatforms(%q) = %v, %v", tc.in, dirs, err)
-		}
-	}
-}
-
-func FuzzParsePlatforms(f *testing.F) {
-	f.Add(defaultPlatforms)
-	f.Add("linux/amd64,,/x")
-	f.Fuzz(func(t *testing.T, in string) {
-		platforms, err := parsePlatforms(in)
-		if err != nil {
-			return
-		}
-		// What parses names every platform again, the same way.
-		var parts []string
-		for _, p := range platforms {
-			if p.os == "" || p.arch == "" || strings.ContainsAny(p.os+p.arch, "/,") {
-				t.Fatalf("%q gave platform %+v", in, p)
-			}
-			parts = append(parts, p.os+"/"+p.arch)
-		}
-		again, err := parsePlatforms(strings.Join(parts, ","))
-		if err != nil || len(again) != len(platforms) {
-			t.Fatalf("%q: reparse gave %v, %v", in, again, err)
-		}
-	})
-}
-
 // TestVersionsAgree: make build stamps the binaries with plugin.yaml's
 // version, the one make dist and helm plugin list show.
 func TestVersionsAgree(t *testing.T) {
-	want, err := pluginVersion("../../plugin.yaml")
+	want, err := release.PluginVersion("../../plugin.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
