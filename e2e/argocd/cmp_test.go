@@ -1,77 +1,24 @@
 package argocd_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"testing/fstest"
-	"time"
 
+	"github.com/plexicus/helm-airgap/internal/argocdtest"
 	"github.com/plexicus/helm-airgap/internal/leakscan"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
-// --- What the repo-server is asked: an Application's plugin source ----------
-
-// manifestRequest is the part of the repo-server's ManifestRequest
-// (reposerver/apiclient) that the application controller fills in for an
-// Application with a plugin source; cmpdrive decodes it into the real type.
-type manifestRequest struct {
-	AppName           string            `json:"appName"`
-	Namespace         string            `json:"namespace"`
-	ProjectName       string            `json:"projectName"`
-	KubeVersion       string            `json:"kubeVersion"`
-	APIVersions       []string          `json:"apiVersions"`
-	AppLabelKey       string            `json:"appLabelKey"`
-	TrackingMethod    string            `json:"trackingMethod"`
-	Repo              repository        `json:"repo"`
-	ApplicationSource applicationSource `json:"applicationSource"`
-}
-
-type repository struct {
-	Repo string `json:"repo"`
-}
-
-// applicationSource is an Application's spec.source.
-type applicationSource struct {
-	RepoURL        string  `json:"repoURL"`
-	Path           string  `json:"path"`
-	TargetRevision string  `json:"targetRevision"`
-	Plugin         *plugin `json:"plugin"`
-}
-
-// plugin is spec.source.plugin; an empty name lets the repo-server find
-// the plugin by discovery.
-type plugin struct {
-	Name       string      `json:"name,omitempty"`
-	Env        []envEntry  `json:"env,omitempty"`
-	Parameters []parameter `json:"parameters,omitempty"`
-}
-
-type envEntry struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-type parameter struct {
-	Name   string            `json:"name"`
-	String *string           `json:"string,omitempty"`
-	Array  []string          `json:"array,omitempty"`
-	Map    map[string]string `json:"map,omitempty"`
-}
+// --- The Application and its repository ---------------------------------------
 
 func str(s string) *string { return &s }
 
@@ -87,8 +34,8 @@ var apiVersions = []string{"apps/v1", "batch/v1", "v1", "example.com/v1"}
 
 // application is the request for an Application named shop, deploying
 // apps/platform of the repository to shop-prod with the given plugin source.
-func application(p *plugin) manifestRequest {
-	return manifestRequest{
+func application(p *argocdtest.Plugin) argocdtest.ManifestRequest {
+	return argocdtest.ManifestRequest{
 		AppName:        release,
 		Namespace:      destNS,
 		ProjectName:    "default",
@@ -96,8 +43,8 @@ func application(p *plugin) manifestRequest {
 		APIVersions:    apiVersions,
 		AppLabelKey:    "app.kubernetes.io/instance",
 		TrackingMethod: "annotation",
-		Repo:           repository{Repo: repoURL},
-		ApplicationSource: applicationSource{
+		Repo:           argocdtest.Repository{Repo: repoURL},
+		ApplicationSource: argocdtest.ApplicationSource{
 			RepoURL: repoURL, Path: appPath, TargetRevision: "main", Plugin: p,
 		},
 	}
@@ -143,23 +90,16 @@ func checkout(t *testing.T, files, symlinks map[string]string) string {
 
 // --- The sidecar --------------------------------------------------------------
 
-// sidecar is a running argocd-cmp-server with the project's plugin.
-type sidecar struct {
-	sockets string // ARGOCD_PLUGINSOCKFILEPATH, shared with the repo-server
-}
-
-// startSidecar starts argocd-cmp-server as the sidecar container runs it:
-// plugin.yaml in <home>/cmp-server/config, the sample argocd/airgap.yaml
-// as HELM_AIRGAP_CONFIG, its socket in the plugins directory, and on PATH
-// only the binaries the sidecar image holds (helm-airgap and its Helm
-// companion) and the system's. It stops when the test ends; its log is
-// shown when the test failed.
-func startSidecar(t *testing.T) *sidecar {
+// startSidecar starts argocd-cmp-server as the plugin's sidecar container
+// runs it (argocd/repo-server-patch.yaml): plugin.yaml in
+// <home>/cmp-server/config, the sample argocd/airgap.yaml as
+// HELM_AIRGAP_CONFIG, and on PATH only the binaries the sidecar image holds
+// (helm-airgap and its Helm companion) and the system's.
+func startSidecar(t *testing.T) *argocdtest.Sidecar {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds Argo CD's cmp-server and runs the plugin in it")
 	}
-	server := testtool.Tool(t, testtool.ArgoCDCMPServer)
 	bin := t.TempDir()
 	for _, name := range []string{"helm-airgap", "helm-airgap-helm"} {
 		if err := os.Symlink(testtool.Command(t, name), filepath.Join(bin, name)); err != nil {
@@ -171,120 +111,11 @@ func startSidecar(t *testing.T) *sidecar {
 		"cmp-server/config/plugin.yaml": readFile(t, "argocd/plugin.yaml"),
 		"helm-airgap/airgap.yaml":       readFile(t, "argocd/airgap.yaml"),
 	})
-	configDir := filepath.Join(home, "cmp-server", "config")
-	airgap := filepath.Join(home, "helm-airgap", "airgap.yaml")
-	// A socket path is limited to 108 bytes; t.TempDir's names are long.
-	sockets, err := os.MkdirTemp("", "cmp-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockets) })
-
-	cmd := exec.Command(server, "--config-dir-path", configDir, "--logformat", "text")
-	cmd.Env = []string{
+	return argocdtest.StartSidecar(t, filepath.Join(home, "cmp-server", "config"), []string{
 		"PATH=" + bin + ":/usr/bin:/bin",
 		"HOME=" + home,
-		"TMPDIR=" + t.TempDir(), // the sidecar's own /tmp emptyDir
-		"ARGOCD_PLUGINSOCKFILEPATH=" + sockets,
-		"HELM_AIRGAP_CONFIG=" + airgap,
-	}
-	var log syncBuffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("argocd-cmp-server log:\n%s", log.String())
-		}
+		"HELM_AIRGAP_CONFIG=" + filepath.Join(home, "helm-airgap", "airgap.yaml"),
 	})
-	waitForSocket(t, filepath.Join(sockets, socketName(t, configDir)), exited, &log)
-	return &sidecar{sockets: sockets}
-}
-
-// socketName is where argocd-cmp-server listens (PluginConfig.Address):
-// <name>.sock, or <name>-<version>.sock for a versioned plugin.
-func socketName(t *testing.T, configDir string) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(configDir, "plugin.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var config struct {
-		Metadata struct{ Name string }    `yaml:"metadata"`
-		Spec     struct{ Version string } `yaml:"spec"`
-	}
-	if err := yaml.Unmarshal(data, &config); err != nil {
-		t.Fatalf("reading argocd/plugin.yaml: %v", err)
-	}
-	if config.Spec.Version != "" {
-		return config.Metadata.Name + "-" + config.Spec.Version + ".sock"
-	}
-	return config.Metadata.Name + ".sock"
-}
-
-// waitForSocket waits until the server listens, failing at once if it
-// exits first (a plugin.yaml it refuses, say).
-func waitForSocket(t *testing.T, socket string, exited <-chan struct{}, log *syncBuffer) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if info, err := os.Stat(socket); err == nil && info.Mode()&fs.ModeSocket != 0 {
-			return
-		}
-		select {
-		case <-exited:
-			t.Fatalf("argocd-cmp-server exited before listening on %s:\n%s", socket, log.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("argocd-cmp-server does not listen on %s:\n%s", socket, log.String())
-		}
-	}
-}
-
-// generate asks the sidecar for the Application's manifests as the
-// repo-server does (cmpdrive runs the repo-server's GenerateManifests on
-// the checkout), and returns the manifests (one JSON document each), the
-// error and the exit status.
-func (s *sidecar) generate(t *testing.T, repo string, req manifestRequest) (stdout, stderr string, code int) {
-	t.Helper()
-	drive := testtool.Tool(t, testtool.ArgoCDCMPDrive)
-	data, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(drive, "--repo", repo)
-	cmd.Stdin = bytes.NewReader(data)
-	cmd.Env = []string{
-		"PATH=/usr/bin:/bin",
-		"HOME=" + t.TempDir(),
-		"TMPDIR=" + t.TempDir(),
-		"ARGOCD_PLUGINSOCKFILEPATH=" + s.sockets,
-	}
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err = cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("running %v: %v", cmd.Args, err)
-	}
-	return out.String(), errOut.String(), code
 }
 
 // --- The tests ---------------------------------------------------------------
@@ -317,21 +148,21 @@ func TestSidecarRewritesEveryImage(t *testing.T) {
 	s := startSidecar(t)
 	repo := checkout(t, nil, nil)
 	plain := helmTemplate(t, filepath.Join(repo, appPath))
-	for name, p := range map[string]*plugin{
+	for name, p := range map[string]*argocdtest.Plugin{
 		"by name":      {Name: "helm-airgap"},
 		"by discovery": {},
 	} {
 		t.Run(name, func(t *testing.T) {
-			stdout, stderr, code := s.generate(t, repo, application(p))
-			if code != 0 {
-				t.Fatalf("generate: exit %d\n%s", code, stderr)
+			res := s.Generate(t, repo, application(p))
+			if res.Code != 0 {
+				t.Fatalf("generate: exit %d\n%s", res.Code, res.Stderr)
 			}
-			objects := documents(t, stdout)
+			objects := documents(t, res.Stdout)
 			if len(objects) != len(plain) {
 				t.Errorf("the sidecar returned %d manifests, helm template renders %d", len(objects), len(plain))
 			}
 			var images []string
-			for _, ref := range imageRefs(t, stdout) {
+			for _, ref := range imageRefs(t, res.Stdout) {
 				images = append(images, ref.Value)
 				if ref.pod && fmt.Sprint(ref.pullSecrets) != "[my-registry-secret]" {
 					t.Errorf("%s %s: imagePullSecrets %v, want [my-registry-secret]", ref.Resource(), ref.Path, ref.pullSecrets)
@@ -373,25 +204,25 @@ rules:
     to: registry.internal.example.com/hub
 `}, nil)
 	const uncovered = "europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone/mongo-seed-data:1.4.0"
-	source := &plugin{
+	source := &argocdtest.Plugin{
 		Name:       "helm-airgap",
-		Parameters: []parameter{{Name: "airgap-config", String: str("airgap.yaml")}},
+		Parameters: []argocdtest.Parameter{{Name: "airgap-config", String: str("airgap.yaml")}},
 	}
-	stdout, stderr, code := s.generate(t, repo, application(source))
-	if code == 0 || stdout != "" {
-		t.Errorf("exit %d with %d bytes of manifests; want a failure and none", code, len(stdout))
+	res := s.Generate(t, repo, application(source))
+	if res.Code == 0 || res.Stdout != "" {
+		t.Errorf("exit %d with %d bytes of manifests; want a failure and none", res.Code, len(res.Stdout))
 	}
-	if !strings.Contains(stderr, uncovered) {
-		t.Errorf("the error does not name %s:\n%s", uncovered, stderr)
+	if !strings.Contains(res.Stderr, uncovered) {
+		t.Errorf("the error does not name %s:\n%s", uncovered, res.Stderr)
 	}
 
-	source.Env = []envEntry{{Name: "HELM_AIRGAP_MIRROR", Value: "registry.internal.example.com/from-env"}}
-	stdout, stderr, code = s.generate(t, repo, application(source))
-	if code != 0 {
-		t.Fatalf("with a mirror in the plugin env: exit %d\n%s", code, stderr)
+	source.Env = []argocdtest.EnvEntry{{Name: "HELM_AIRGAP_MIRROR", Value: "registry.internal.example.com/from-env"}}
+	res = s.Generate(t, repo, application(source))
+	if res.Code != 0 {
+		t.Fatalf("with a mirror in the plugin env: exit %d\n%s", res.Code, res.Stderr)
 	}
 	var images []string
-	for _, ref := range imageRefs(t, stdout) {
+	for _, ref := range imageRefs(t, res.Stdout) {
 		images = append(images, ref.Value)
 		if ref.Public {
 			t.Errorf("%s %s: public image %s", ref.Resource(), ref.Path, ref.Value)
@@ -414,9 +245,9 @@ func TestSidecarParameters(t *testing.T) {
 	repo := checkout(t, map[string]string{
 		appPath + "/values-airgap.yaml": "sidecar:\n  image: ghcr.io/acme/sidecar:2.0\n",
 	}, nil)
-	stdout, stderr, code := s.generate(t, repo, application(&plugin{
+	res := s.Generate(t, repo, application(&argocdtest.Plugin{
 		Name: "helm-airgap",
-		Parameters: []parameter{
+		Parameters: []argocdtest.Parameter{
 			{Name: "values-files", Array: []string{"values-airgap.yaml"}},
 			{Name: "helm-args", Array: []string{"--set", "cleanup.schedule=0 4 * * *"}},
 			{Name: "rules", Map: map[string]string{
@@ -426,11 +257,11 @@ func TestSidecarParameters(t *testing.T) {
 			{Name: "pull-secrets", Array: []string{"param-secret"}},
 		},
 	}))
-	if code != 0 {
-		t.Fatalf("generate: exit %d\n%s", code, stderr)
+	if res.Code != 0 {
+		t.Fatalf("generate: exit %d\n%s", res.Code, res.Stderr)
 	}
 	var all []string
-	for _, ref := range imageRefs(t, stdout) {
+	for _, ref := range imageRefs(t, res.Stdout) {
 		all = append(all, ref.Value)
 		for _, secret := range []string{"my-registry-secret", "param-secret"} {
 			if ref.pod && !slices.Contains(ref.pullSecrets, secret) {
@@ -447,7 +278,7 @@ func TestSidecarParameters(t *testing.T) {
 			t.Errorf("no image %s among %v", want, all)
 		}
 	}
-	cleanup := object(documents(t, stdout), "CronJob", release+"-cleanup")
+	cleanup := object(documents(t, res.Stdout), "CronJob", release+"-cleanup")
 	if schedule := yamlnode.ScalarAt(cleanup, "spec", "schedule"); schedule != "0 4 * * *" {
 		t.Errorf("CronJob schedule %q: the helm-args parameter did not reach helm", schedule)
 	}
@@ -466,23 +297,23 @@ func TestSidecarRefusesFilesOutsideTheApplication(t *testing.T) {
 		map[string]string{appPath + "/linked.yaml": "../../shared/values.yaml"})
 	for _, tc := range []struct {
 		name  string
-		param parameter
+		param argocdtest.Parameter
 		value string // what the error must name
 	}{
-		{"values file elsewhere in the repository", parameter{Name: "values-files", Array: []string{"../../shared/values.yaml"}}, "../../shared/values.yaml"},
-		{"absolute values file", parameter{Name: "values-files", Array: []string{"/etc/passwd"}}, "/etc/passwd"},
-		{"values file through a symlink", parameter{Name: "values-files", Array: []string{"linked.yaml"}}, "linked.yaml"},
-		{"values file by URL", parameter{Name: "values-files", Array: []string{"http://127.0.0.1:9/values.yaml"}}, "http://127.0.0.1:9/values.yaml"},
-		{"values file through helm-args", parameter{Name: "helm-args", Array: []string{"--values=../../shared/values.yaml"}}, "--values"},
-		{"post-renderer through helm-args", parameter{Name: "helm-args", Array: []string{"--post-renderer=/bin/sh"}}, "--post-renderer"},
+		{"values file elsewhere in the repository", argocdtest.Parameter{Name: "values-files", Array: []string{"../../shared/values.yaml"}}, "../../shared/values.yaml"},
+		{"absolute values file", argocdtest.Parameter{Name: "values-files", Array: []string{"/etc/passwd"}}, "/etc/passwd"},
+		{"values file through a symlink", argocdtest.Parameter{Name: "values-files", Array: []string{"linked.yaml"}}, "linked.yaml"},
+		{"values file by URL", argocdtest.Parameter{Name: "values-files", Array: []string{"http://127.0.0.1:9/values.yaml"}}, "http://127.0.0.1:9/values.yaml"},
+		{"values file through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"--values=../../shared/values.yaml"}}, "--values"},
+		{"post-renderer through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"--post-renderer=/bin/sh"}}, "--post-renderer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			stdout, stderr, code := s.generate(t, repo, application(&plugin{Name: "helm-airgap", Parameters: []parameter{tc.param}}))
-			if code == 0 || stdout != "" {
-				t.Errorf("exit %d with %d bytes of manifests; want a failure and none", code, len(stdout))
+			res := s.Generate(t, repo, application(&argocdtest.Plugin{Name: "helm-airgap", Parameters: []argocdtest.Parameter{tc.param}}))
+			if res.Code == 0 || res.Stdout != "" {
+				t.Errorf("exit %d with %d bytes of manifests; want a failure and none", res.Code, len(res.Stdout))
 			}
-			if !strings.Contains(stderr, tc.value) {
-				t.Errorf("the error does not name %q:\n%s", tc.value, stderr)
+			if !strings.Contains(res.Stderr, tc.value) {
+				t.Errorf("the error does not name %q:\n%s", tc.value, res.Stderr)
 			}
 		})
 	}
@@ -599,22 +430,4 @@ func writeTree(t *testing.T, dir string, files map[string][]byte) {
 	if err := os.CopyFS(dir, tree); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
