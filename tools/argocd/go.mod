@@ -1,7 +1,7 @@
 // Argo CD's argocd-cmp-server (the plugin sidecar's process) and the
 // repo-server's manifest generation (cmpdrive), pinned here so that
 // internal/testtool builds them into build/tools/ from the module proxy for
-// the e2e tests in e2e/argocd. Its own module: argo-cd pins k8s.io/* and
+// the tests (internal/argocdtest). Its own module: argo-cd pins k8s.io/* and
 // gRPC at versions the project's go.mod does not use.
 //
 // Why v3.2: from v3.3 on, argo-cd builds gitops-engine from its own tree

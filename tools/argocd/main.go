@@ -1,7 +1,7 @@
 // Command argocd-cmp-server is Argo CD's config management plugin server, the
 // process the plugin's sidecar runs, built from the pinned
-// github.com/argoproj/argo-cd/v3 module so the e2e tests (e2e/argocd) run
-// argocd/plugin.yaml in the real server.
+// github.com/argoproj/argo-cd/v3 module so that tests (internal/argocdtest)
+// run argocd/plugin.yaml in the real server.
 package main
 
 import (

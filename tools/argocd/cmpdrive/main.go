@@ -9,7 +9,7 @@
 // are printed as a YAML stream (one JSON document each); an error goes to
 // stderr with exit status 1.
 //
-// Only the e2e tests (e2e/argocd) run it; nothing here is Argo CD code of
+// Only tests run it (internal/argocdtest); nothing here is Argo CD code of
 // our own but this wiring.
 package main
 
