@@ -1,7 +1,8 @@
 # helm-airgap. `make demo` runs the rewrite on the bundled example; `make test`
 # runs every test. Everything a test needs is built from go.mod (Helm 3 and 4
-# are Go tool dependencies) or from the modules under tools/ (etcd and
-# kube-apiserver), so a fresh machine needs only Go and make.
+# are Go tool dependencies) or from the modules under tools/ (etcd,
+# kube-apiserver, Argo CD's cmp-server), so a fresh machine needs only Go and
+# make.
 GO       ?= go
 # One version everywhere: plugin.yaml's, as make dist, helm plugin list and
 # "helm airgap version" show it (TestVersionsAgree).
@@ -36,9 +37,10 @@ fmt-check:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # The first run on a machine builds the pinned tools inside the tests
-# (internal/testtool): Helm 3 and 4, kustomize, etcd and kube-apiserver, the
-# last about 500 CPU-seconds. A test waiting for that build counts it against
-# its package's timeout, so the default 10 minutes is not enough.
+# (internal/testtool): Helm 3 and 4, kustomize, etcd and kube-apiserver (about
+# 500 CPU-seconds), Argo CD's cmp-server (about 270). A test waiting for that
+# build counts it against its package's timeout, so the default 10 minutes is
+# not enough.
 TEST_TIMEOUT ?= 45m
 test: build vet fmt-check
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...

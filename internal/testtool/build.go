@@ -20,6 +20,10 @@ const (
 	Kustomize     = "kustomize"
 	Etcd          = "etcd"
 	KubeAPIServer = "kube-apiserver"
+	// ArgoCDCMPServer is Argo CD's plugin sidecar server; ArgoCDCMPDrive
+	// plays the repo-server that talks to it (tools/argocd/cmpdrive).
+	ArgoCDCMPServer = "argocd-cmp-server"
+	ArgoCDCMPDrive  = "argocd-cmpdrive"
 )
 
 // toolSource is the package a tool is built from and the module directory
@@ -38,6 +42,9 @@ var toolSources = map[string]toolSource{
 	Kustomize:     {".", "sigs.k8s.io/kustomize/kustomize/v5"},
 	Etcd:          {"tools/controlplane/etcd", "."},
 	KubeAPIServer: {"tools/controlplane/kube-apiserver", "."},
+	// Argo CD pins k8s.io/* and gRPC at versions of its own too.
+	ArgoCDCMPServer: {"tools/argocd", "."},
+	ArgoCDCMPDrive:  {"tools/argocd", "./cmpdrive"},
 }
 
 // ModuleRoot is the directory holding go.mod.
@@ -60,7 +67,8 @@ func ModuleRoot(t testing.TB) string {
 }
 
 // Tool returns the path of a pinned tool (Helm3, Helm4, Kustomize, Etcd,
-// KubeAPIServer), building it into build/tools/ first when it is missing.
+// KubeAPIServer, ArgoCDCMPServer, ArgoCDCMPDrive), building it into
+// build/tools/ first when it is missing.
 // A tool from a module of its own is named with a hash of its pins.
 func Tool(t testing.TB, name string) string {
 	t.Helper()

@@ -3,7 +3,8 @@
 // runs a stale build) and pinned third-party tools, which are built once
 // into the gitignored build/tools/ and reused: Helm 3 and 4 and kustomize
 // from go.mod's tool dependencies, etcd and kube-apiserver from their own
-// modules under tools/controlplane/. Nothing is downloaded except through
+// modules under tools/controlplane/, Argo CD's cmp-server and repo-server
+// side from tools/argocd/. Nothing is downloaded except through
 // the Go module proxy, so `go test ./...` works on a clean clone.
 //
 // Only tests import this package.
