@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,17 +91,28 @@ func Tool(t testing.TB, name string) string {
 	return path
 }
 
-// pinHash names what a tool module pins (its go.mod and go.sum), so that
-// changing a pin builds a new binary instead of reusing the old one.
+// pinHash names a tool module's contents (its pins and its mains), so that
+// changing either builds a new binary instead of reusing the old one.
 func pinHash(t testing.TB, moduleDir string) string {
 	t.Helper()
 	h := sha256.New()
-	for _, name := range []string{"go.mod", "go.sum"} {
-		data, err := os.ReadFile(filepath.Join(moduleDir, name))
-		if err != nil {
-			t.Fatalf("testtool: %v", err)
+	// Every file of the module, names included, in WalkDir's lexical
+	// order: the pins, and the mains (a changed driver must be rebuilt).
+	err := filepath.WalkDir(moduleDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(moduleDir, path)
+		fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(rel), len(data))
 		h.Write(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("testtool: hashing %s: %v", moduleDir, err)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
