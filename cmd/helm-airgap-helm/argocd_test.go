@@ -1,11 +1,82 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/plexicus/helm-airgap/internal/testtool"
 	"github.com/spf13/pflag"
 )
+
+// TestArgoCDGenerateCLI runs the real binaries in a chart directory as
+// argocd-cmp-server does, for the exit codes (the server only says the
+// step failed; e2e/argocd runs the plugin in it): 0 with the release on
+// stdout, 1 for a public image or a failed render, 2 for a setting,
+// parameter or input the step refuses; nothing on stdout unless 0.
+func TestArgoCDGenerateCLI(t *testing.T) {
+	companion := testtool.Command(t, "helm-airgap-helm")
+	fast := testtool.Command(t, "helm-airgap")
+	charts := filepath.Join(testtool.ModuleRoot(t), "testdata", "charts")
+	platform := filepath.Join(charts, "platform")
+	empty := t.TempDir()
+	for name, content := range map[string]string{
+		"Chart.yaml":          "apiVersion: v2\nname: empty\nversion: 0.1.0\n",
+		"templates/some.yaml": "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: some\n{{- end }}\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(empty, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(empty, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No mirror, and no rule for the hook's registry.
+	strict := filepath.Join(t.TempDir(), "strict.yaml")
+	if err := os.WriteFile(strict, []byte("rules:\n  - from: docker.io\n    to: registry.internal.example.com/hub\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app := []string{"ARGOCD_APP_NAME=shop", "ARGOCD_APP_NAMESPACE=shop-prod", "HELM_AIRGAP_CONFIG=" + filepath.Join(charts, "airgap.yaml")}
+	with := func(env ...string) []string { return append(append([]string(nil), app...), env...) }
+	for _, tc := range []struct {
+		name   string
+		dir    string
+		env    []string
+		code   int
+		stdout string // on stdout when 0, else on stderr
+	}{
+		{"the release", platform, with("KUBE_VERSION=1.33"), 0, "image: registry.internal.example.com/plexicus/migrations:3.1.0"},
+		{"a public image", platform, with("HELM_AIRGAP_CONFIG=" + strict), 1, "Job shop-migrations: container migrations (spec.template.spec.containers[0].image): europe-west3-docker.pkg.dev/plexicus-registry/platform/migrations:3.1.0"},
+		{"a failed render", platform, with(`ARGOCD_APP_PARAMETERS=[{"name":"helm-args","array":["--set","global.imageRegistry=registry.internal.example.com"]}]`), 1, "allowInsecureImages"},
+		{"an empty render", empty, app, 2, "no Kubernetes objects"},
+		{"an empty render allowed", empty, with("ARGOCD_ENV_HELM_AIRGAP_ALLOW_EMPTY=true"), 0, ""},
+		{"a helm argument refused", platform, with("PARAM_HELM_ARGS_0=--repo", "PARAM_HELM_ARGS_1=https://charts.example.com"), 2, `helm argument "--repo" is not allowed`},
+		{"a values file outside", platform, with("PARAM_VALUES_FILES_0=../airgap.yaml"), 2, `"../airgap.yaml": it lies outside the application directory`},
+		{"not under Argo CD", platform, nil, 2, "ARGOCD_APP_NAME is not set"},
+		{"an argument", platform, app, 2, "unknown command"},
+	} {
+		for _, binary := range []string{companion, fast} {
+			t.Run(tc.name+"/"+filepath.Base(binary), func(t *testing.T) {
+				args := []string{"argocd", "generate"}
+				if tc.name == "an argument" {
+					args = append(args, "platform")
+				}
+				r := runCLIIn(t, tc.dir, binary, tc.env, args...)
+				if r.code != tc.code {
+					t.Fatalf("exit %d, want %d\nstderr:\n%s", r.code, tc.code, r.stderr)
+				}
+				out := r.stderr
+				if tc.code == 0 {
+					out = r.stdout
+				}
+				if !strings.Contains(out, tc.stdout) {
+					t.Errorf("output lacks %q:\nstdout:\n%s\nstderr:\n%s", tc.stdout, r.stdout, r.stderr)
+				}
+			})
+		}
+	}
+}
 
 func TestCheckHelmArgs(t *testing.T) {
 	for _, tc := range []struct {

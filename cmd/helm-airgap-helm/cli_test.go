@@ -20,11 +20,16 @@ type cliResult struct {
 	code           int
 }
 
+// runCLI runs binary in testdata/charts.
 func runCLI(t *testing.T, binary string, env []string, args ...string) cliResult {
 	t.Helper()
-	root := testtool.ModuleRoot(t)
+	return runCLIIn(t, filepath.Join(testtool.ModuleRoot(t), "testdata", "charts"), binary, env, args...)
+}
+
+func runCLIIn(t *testing.T, dir, binary string, env []string, args ...string) cliResult {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Dir = filepath.Join(root, "testdata", "charts")
+	cmd.Dir = dir
 	home := t.TempDir()
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "HELM_") && !strings.HasPrefix(kv, "KUBECONFIG=") {

@@ -284,12 +284,14 @@ func TestSidecarParameters(t *testing.T) {
 	}
 }
 
-// TestSidecarRefusesFilesOutsideTheApplication: the repo-server streams the
-// whole repository, so a values file elsewhere in it is there to read; the
-// values-files parameter must stay inside the application directory, by
-// path or through a symlink, and helm-args must not name files either.
-// Each fails the step with the offending value named and no manifests.
-func TestSidecarRefusesFilesOutsideTheApplication(t *testing.T) {
+// TestSidecarRefusesUnsafeParameters: the repo-server streams the whole
+// repository, so a values file elsewhere in it is there to read; the
+// values-files and airgap-config parameters must stay inside the
+// application directory, by path or through a symlink, and helm-args may
+// hold only value and rendering flags (nothing that reads a file or a URL,
+// reaches the network, changes the policy or names another chart). Each
+// fails the step with the offending value named and no manifests.
+func TestSidecarRefusesUnsafeParameters(t *testing.T) {
 	t.Parallel()
 	s := startSidecar(t)
 	repo := checkout(t,
@@ -304,8 +306,17 @@ func TestSidecarRefusesFilesOutsideTheApplication(t *testing.T) {
 		{"absolute values file", argocdtest.Parameter{Name: "values-files", Array: []string{"/etc/passwd"}}, "/etc/passwd"},
 		{"values file through a symlink", argocdtest.Parameter{Name: "values-files", Array: []string{"linked.yaml"}}, "linked.yaml"},
 		{"values file by URL", argocdtest.Parameter{Name: "values-files", Array: []string{"http://127.0.0.1:9/values.yaml"}}, "http://127.0.0.1:9/values.yaml"},
+		{"config elsewhere in the repository", argocdtest.Parameter{Name: "airgap-config", String: str("../../shared/values.yaml")}, "../../shared/values.yaml"},
 		{"values file through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"--values=../../shared/values.yaml"}}, "--values"},
+		{"short values flag through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"-f../../shared/values.yaml"}}, "-f../../shared/values.yaml"},
+		{"set-file through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"--set-file", "x=/etc/passwd"}}, "--set-file"},
 		{"post-renderer through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"--post-renderer=/bin/sh"}}, "--post-renderer"},
+		{"a chart repository through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"--repo", "https://charts.example.com"}}, "--repo"},
+		{"DNS at render time through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"--enable-dns"}}, "--enable-dns"},
+		{"a policy flag through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"--allow=docker.io"}}, "--allow=docker.io"},
+		{"another namespace through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"-n", "kube-system"}}, `"-n"`},
+		{"another chart through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"oci://charts.example.com/other"}}, "oci://charts.example.com/other"},
+		{"a flag without its value", argocdtest.Parameter{Name: "helm-args", Array: []string{"--set"}}, `"--set" needs a value`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := s.Generate(t, repo, application(&argocdtest.Plugin{Name: "helm-airgap", Parameters: []argocdtest.Parameter{tc.param}}))
@@ -314,6 +325,63 @@ func TestSidecarRefusesFilesOutsideTheApplication(t *testing.T) {
 			}
 			if !strings.Contains(res.Stderr, tc.value) {
 				t.Errorf("the error does not name %q:\n%s", tc.value, res.Stderr)
+			}
+		})
+	}
+}
+
+// TestSidecarFailsWhenHelmFails: the Bitnami-style subchart refuses a
+// retargeted registry, so Helm fails before anything is rendered; the step
+// fails with Helm's reason, and HELM_AIRGAP_ALLOW_EMPTY does not turn that
+// into an empty success.
+func TestSidecarFailsWhenHelmFails(t *testing.T) {
+	t.Parallel()
+	s := startSidecar(t)
+	repo := checkout(t, nil, nil)
+	for _, allowEmpty := range []string{"false", "true"} {
+		t.Run("allow-empty="+allowEmpty, func(t *testing.T) {
+			res := s.Generate(t, repo, application(&argocdtest.Plugin{
+				Name:       "helm-airgap",
+				Env:        []argocdtest.EnvEntry{{Name: "HELM_AIRGAP_ALLOW_EMPTY", Value: allowEmpty}},
+				Parameters: []argocdtest.Parameter{{Name: "helm-args", Array: []string{"--set", "global.imageRegistry=registry.internal.example.com"}}},
+			}))
+			if res.Code == 0 || res.Stdout != "" {
+				t.Errorf("exit %d with %d bytes of manifests; want a failure and none", res.Code, len(res.Stdout))
+			}
+			if !strings.Contains(res.Stderr, "allowInsecureImages") {
+				t.Errorf("the error does not carry Helm's:\n%s", res.Stderr)
+			}
+		})
+	}
+}
+
+// TestSidecarRefusesEmptyRender: Argo CD with auto-prune deletes every
+// resource of an application that renders nothing, so an empty render
+// fails the step unless the Application says it may be empty.
+func TestSidecarRefusesEmptyRender(t *testing.T) {
+	t.Parallel()
+	s := startSidecar(t)
+	repo := checkout(t, map[string]string{
+		"apps/empty/Chart.yaml":          "apiVersion: v2\nname: empty\nversion: 0.1.0\n",
+		"apps/empty/templates/some.yaml": "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: some\n{{- end }}\n",
+	}, nil)
+	for _, allowEmpty := range []string{"", "true"} {
+		t.Run("allow-empty="+allowEmpty, func(t *testing.T) {
+			p := &argocdtest.Plugin{Name: "helm-airgap"}
+			if allowEmpty != "" {
+				p.Env = []argocdtest.EnvEntry{{Name: "HELM_AIRGAP_ALLOW_EMPTY", Value: allowEmpty}}
+			}
+			req := application(p)
+			req.ApplicationSource.Path = "apps/empty"
+			res := s.Generate(t, repo, req)
+			if strings.TrimSpace(res.Stdout) != "" {
+				t.Errorf("manifests from a chart that renders nothing:\n%s", res.Stdout)
+			}
+			switch {
+			case allowEmpty == "" && (res.Code == 0 || !strings.Contains(res.Stderr, "no Kubernetes objects")):
+				t.Errorf("exit %d; want the empty render refused with the reason\n%s", res.Code, res.Stderr)
+			case allowEmpty != "" && res.Code != 0:
+				t.Errorf("exit %d although the Application allows an empty render\n%s", res.Code, res.Stderr)
 			}
 		})
 	}
