@@ -148,12 +148,21 @@ func TestSidecarRewritesEveryImage(t *testing.T) {
 	s := startSidecar(t)
 	repo := checkout(t, nil, nil)
 	plain := helmTemplate(t, filepath.Join(repo, appPath))
-	for name, p := range map[string]*argocdtest.Plugin{
-		"by name":      {Name: "helm-airgap"},
-		"by discovery": {},
+	for _, tc := range []struct {
+		name                  string
+		plugin                *argocdtest.Plugin
+		kubeVersion, wantKube string
+	}{
+		{"by name", &argocdtest.Plugin{Name: "helm-airgap"}, kubeVers, "v" + kubeVers},
+		{"by discovery", &argocdtest.Plugin{}, kubeVers, "v" + kubeVers},
+		// Managed clusters report a minor version like "29+"; the
+		// repo-server normalises it before KUBE_VERSION reaches the plugin.
+		{"a cluster version as EKS reports it", &argocdtest.Plugin{Name: "helm-airgap"}, "1.29+", "v1.29"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			res := s.Generate(t, repo, application(p))
+		t.Run(tc.name, func(t *testing.T) {
+			req := application(tc.plugin)
+			req.KubeVersion = tc.kubeVersion
+			res := s.Generate(t, repo, req)
 			if res.Code != 0 {
 				t.Fatalf("generate: exit %d\n%s", res.Code, res.Stderr)
 			}
@@ -182,7 +191,7 @@ func TestSidecarRewritesEveryImage(t *testing.T) {
 				yamlnode.ScalarAt(capabilities, "data", "kubeVersion"),
 				yamlnode.ScalarAt(capabilities, "data", "exampleAPI"),
 			}
-			if want := []string{destNS, "v" + kubeVers, "true"}; fmt.Sprint(got) != fmt.Sprint(want) {
+			if want := []string{destNS, tc.wantKube, "true"}; fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("ConfigMap %s-capabilities: namespace, kubeVersion, exampleAPI = %q, want %q", release, got, want)
 			}
 		})
