@@ -115,7 +115,7 @@ func TestPluginConfig(t *testing.T) {
 	}
 	// Every parameter helm-airgap reads is announced, and nothing else.
 	want := map[string]string{
-		"values-files": "array", "helm-args": "array", "airgap-config": "",
+		"release-name": "", "values-files": "array", "helm-args": "array", "airgap-config": "",
 		"mirror": "", "rules": "map", "pull-secrets": "array", "allow": "array",
 	}
 	got := map[string]string{}

@@ -32,6 +32,7 @@ hooks included, with what argocd-cmp-server puts in the environment:
 
   ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE   the release name and namespace
   KUBE_VERSION, KUBE_API_VERSIONS         the destination cluster
+  parameter release-name                  a release name other than the Application's
   parameter values-files                  values files inside the application directory
   parameter helm-args                     --set and the other value and rendering flags
 

@@ -339,6 +339,36 @@ func TestSidecarRefusesUnsafeParameters(t *testing.T) {
 	}
 }
 
+// TestSidecarReleaseName: the release is named as Argo CD's own Helm
+// source names it: an Application outside Argo CD's namespace reaches the
+// plugin as "<namespace>_<name>" and renders as <name>; the release-name
+// parameter (helm.releaseName's counterpart) renames it.
+func TestSidecarReleaseName(t *testing.T) {
+	t.Parallel()
+	s := startSidecar(t)
+	repo := checkout(t, nil, nil)
+	for _, tc := range []struct {
+		name, appName string
+		params        []argocdtest.Parameter
+		release       string
+	}{
+		{"an Application in another namespace", "team-a_" + release, nil, release},
+		{"the release-name parameter", release, []argocdtest.Parameter{{Name: "release-name", String: str("legacy")}}, "legacy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := application(&argocdtest.Plugin{Name: "helm-airgap", Parameters: tc.params})
+			req.AppName = tc.appName
+			res := s.Generate(t, repo, req)
+			if res.Code != 0 {
+				t.Fatalf("generate: exit %d\n%s", res.Code, res.Stderr)
+			}
+			if object(documents(t, res.Stdout), "ConfigMap", tc.release+"-capabilities") == nil {
+				t.Errorf("no ConfigMap %s-capabilities: the release is not named %q\n%s", tc.release, tc.release, res.Stdout)
+			}
+		})
+	}
+}
+
 // TestSidecarFailsWhenHelmFails: the Bitnami-style subchart refuses a
 // retargeted registry, so Helm fails before anything is rendered; the step
 // fails with Helm's reason, and HELM_AIRGAP_ALLOW_EMPTY does not turn that

@@ -68,9 +68,10 @@ var (
 	// The parameters of the plugin's generate step (ReadArgoCDRender): no
 	// ARGOCD_ENV_ form, since they belong to the Application, not the
 	// sidecar.
+	argoReleaseName = argoSetting{param: "release-name"}
 	argoValuesFiles = argoSetting{param: "values-files", list: true}
 	argoHelmArgs    = argoSetting{param: "helm-args", list: true}
-	argoRenderList  = []argoSetting{argoValuesFiles, argoHelmArgs}
+	argoRenderList  = []argoSetting{argoReleaseName, argoValuesFiles, argoHelmArgs}
 )
 
 // ArgoCD are the options found in an Argo CD plugin environment.

@@ -12,7 +12,7 @@ import (
 // environment, KUBE_VERSION, KUBE_API_VERSIONS and the parameters
 // values-files and helm-args), so that no shell ever quotes a user's value.
 type ArgoCDRender struct {
-	Release     string   // ARGOCD_APP_NAME
+	Release     string   // the release-name parameter, else the Application's name
 	Namespace   string   // ARGOCD_APP_NAMESPACE
 	KubeVersion string   // the destination cluster's, "" when unknown
 	APIVersions []string // the destination cluster's API versions
@@ -27,7 +27,7 @@ type ArgoCDRender struct {
 func ReadArgoCDRender(environ []string) (ArgoCDRender, error) {
 	env := environMap(environ)
 	r := ArgoCDRender{
-		Release:     strings.TrimSpace(env[argoAppName]),
+		Release:     releaseOf(strings.TrimSpace(env[argoAppName])),
 		Namespace:   strings.TrimSpace(env["ARGOCD_APP_NAMESPACE"]),
 		KubeVersion: strings.TrimSpace(env["KUBE_VERSION"]),
 	}
@@ -41,6 +41,12 @@ func ReadArgoCDRender(environ []string) (ArgoCDRender, error) {
 	if err != nil {
 		return r, fmt.Errorf("reading Argo CD parameters: %w", err)
 	}
+	if v, ok := params[argoReleaseName.param]; ok {
+		if v.str == nil {
+			return r, fmt.Errorf("reading Argo CD parameters: %s: want a string, not an array or a map", v.from)
+		}
+		r.Release = strings.TrimSpace(*v.str)
+	}
 	for _, file := range params[argoValuesFiles.param].items() {
 		resolved, err := insideAppDir(file, fmt.Sprintf("values file (parameter %q)", argoValuesFiles.param))
 		if err != nil {
@@ -50,6 +56,17 @@ func ReadArgoCDRender(environ []string) (ArgoCDRender, error) {
 	}
 	r.HelmArgs = params[argoHelmArgs.param].items()
 	return r, nil
+}
+
+// releaseOf is the release name Argo CD's own Helm source uses for an
+// application (util/argo ParseInstanceName): ARGOCD_APP_NAME is
+// "<namespace>_<name>" for an Application outside Argo CD's namespace,
+// and a release name can hold no "_".
+func releaseOf(appName string) string {
+	if _, name, ok := strings.Cut(appName, "_"); ok {
+		return name
+	}
+	return appName
 }
 
 // items is a list parameter's values: its array, or its string as the one
