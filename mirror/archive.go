@@ -262,7 +262,7 @@ func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir strin
 			mu.Unlock()
 		}
 		d.itemDone()
-		logArchived(d, res)
+		logResult(d, res, "archived "+res.Item.Source, res.Item.Source)
 		return res
 	})
 	d.close()
@@ -499,17 +499,6 @@ func writeIndex(lp layout.Path, manifests []v1.Descriptor) error {
 	return writeFileAtomic(filepath.Join(string(lp), indexFile), raw)
 }
 
-func logArchived(d *display, res Result) {
-	switch res.Outcome {
-	case Copied:
-		d.printf("archived %s (%s)%s", res.Item.Source, res.Digest, referrerNote(res))
-	case Present:
-		d.printf("present  %s (%s)%s", res.Item.Source, res.Digest, referrerNote(res))
-	case Failed:
-		d.printf("FAILED   %v", res.Err)
-	}
-}
-
 // CheckDestinations refuses entries whose destination is not a valid
 // reference under one of the prefixes (the config's inside, or those
 // recorded in the archive): an archive must not choose where it is pushed.
@@ -570,7 +559,7 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 			res.Outcome, res.Err = Failed, fmt.Errorf("pushing %s to %s: %w", item.Source, item.Destination, perr)
 		}
 		d.itemDone()
-		logPushed(d, res)
+		logResult(d, res, "pushed   "+res.Item.Destination, res.Item.Destination)
 		return res
 	})
 }
@@ -631,17 +620,6 @@ func taggableAt(ii v1.ImageIndex, d v1.Descriptor) (remote.Taggable, error) {
 		return nil, permanent{fmt.Errorf("reading %s from the archive: %w", d.Digest, err)}
 	}
 	return t, nil
-}
-
-func logPushed(d *display, res Result) {
-	switch res.Outcome {
-	case Copied:
-		d.printf("pushed   %s (%s)%s", res.Item.Destination, res.Digest, referrerNote(res))
-	case Present:
-		d.printf("present  %s (%s)%s", res.Item.Destination, res.Digest, referrerNote(res))
-	case Failed:
-		d.printf("FAILED   %v", res.Err)
-	}
 }
 
 // hasBlob reports whether the layout already holds a blob.

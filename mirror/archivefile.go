@@ -348,7 +348,17 @@ func (c ctxReader) Read(p []byte) (int, error) {
 
 // writeFileAtomic writes a file under a temporary name and renames it, so
 // the name never holds a partial file.
-func writeFileAtomic(p string, data []byte) (err error) {
+func writeFileAtomic(p string, data []byte) error {
+	return writeAtomic(p, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeAtomic writes a file through write under a temporary name beside it
+// (removed by the next run if left behind: staleTempSuffix) and renames it
+// into place once write succeeded, so the name never holds a partial file.
+func writeAtomic(p string, write func(io.Writer) error) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*"+staleTempSuffix)
 	if err != nil {
 		return err
@@ -359,7 +369,7 @@ func writeFileAtomic(p string, data []byte) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = tmp.Write(data); err != nil {
+	if err = write(tmp); err != nil {
 		return err
 	}
 	if err = tmp.Close(); err != nil {

@@ -19,7 +19,7 @@ func (c *Client) Copy(ctx context.Context, items []Item) *Report {
 	return c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := c.copyOne(ctx, item, d)
 		d.itemDone()
-		logResult(d, res)
+		logResult(d, res, "copied   "+res.Item.Source+" -> "+res.Item.Destination, res.Item.Destination)
 		return res
 	})
 }
@@ -215,13 +215,16 @@ func sourceError(src name.Reference, err error) error {
 	return fmt.Errorf("reading %s: %w", src, err)
 }
 
-// logResult prints the one line each item gets.
-func logResult(d *display, res Result) {
+// logResult prints the one line each item gets: done (what was done to
+// it, "copied   SRC -> DEST", "archived SRC", "pushed   DEST") when it was
+// copied, that ref (the side that already held it) was present, or the
+// failure.
+func logResult(d *display, res Result, done, ref string) {
 	switch res.Outcome {
 	case Copied:
-		d.printf("copied   %s -> %s (%s)%s", res.Item.Source, res.Item.Destination, res.Digest, referrerNote(res))
+		d.printf("%s (%s)%s", done, res.Digest, referrerNote(res))
 	case Present:
-		d.printf("present  %s (%s)%s", res.Item.Destination, res.Digest, referrerNote(res))
+		d.printf("present  %s (%s)%s", ref, res.Digest, referrerNote(res))
 	case Failed:
 		d.printf("FAILED   %v", res.Err)
 	}

@@ -124,7 +124,7 @@ func putBytes(lp layout.Path, data []byte) error {
 }
 
 // putBlob writes one blob unless the layout has it at this size.
-func putBlob(lp layout.Path, h v1.Hash, size int64, open func() (io.ReadCloser, error)) (err error) {
+func putBlob(lp layout.Path, h v1.Hash, size int64, open func() (io.ReadCloser, error)) error {
 	dir := filepath.Join(string(lp), "blobs", h.Algorithm)
 	final := filepath.Join(dir, h.Hex)
 	if info, err := os.Stat(final); err == nil && info.Mode().IsRegular() && info.Size() == size {
@@ -138,26 +138,15 @@ func putBlob(lp layout.Path, h v1.Hash, size int64, open func() (io.ReadCloser, 
 		return err
 	}
 	defer rc.Close()
-	tmp, err := os.CreateTemp(dir, "."+h.Hex+".*"+staleTempSuffix)
-	if err != nil {
-		return err
-	}
-	defer func() {
+	return writeAtomic(final, func(w io.Writer) error {
+		hasher := sha256.New()
+		n, err := io.Copy(io.MultiWriter(w, hasher), rc)
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			return err
 		}
-	}()
-	hasher := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, hasher), rc)
-	if err != nil {
-		return err
-	}
-	if got := hex.EncodeToString(hasher.Sum(nil)); got != h.Hex || n != size {
-		return fmt.Errorf("blob %s: received %d bytes hashing to sha256:%s, want %d bytes", h, n, got, size)
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), final)
+		if got := hex.EncodeToString(hasher.Sum(nil)); got != h.Hex || n != size {
+			return fmt.Errorf("blob %s: received %d bytes hashing to sha256:%s, want %d bytes", h, n, got, size)
+		}
+		return nil
+	})
 }
