@@ -8,12 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/testproc"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 	"go.yaml.in/yaml/v3"
 )
@@ -89,7 +88,7 @@ func StartSidecar(t testing.TB, configDir string, env []string) *Sidecar {
 	if testing.Short() {
 		t.Skip("builds Argo CD's cmp-server")
 	}
-	server := testtool.Tool(t, testtool.ArgoCDCMPServer)
+	binary := testtool.Tool(t, testtool.ArgoCDCMPServer)
 	socket := socketName(t, configDir)
 	// A socket path is limited to 108 bytes; t.TempDir's names are long.
 	sockets, err := os.MkdirTemp("", "cmp-")
@@ -99,48 +98,21 @@ func StartSidecar(t testing.TB, configDir string, env []string) *Sidecar {
 	t.Cleanup(func() { os.RemoveAll(sockets) })
 
 	s := &Sidecar{sockets: sockets, log: &syncBuffer{}}
-	cmd := exec.Command(server, "--config-dir-path", configDir, "--logformat", "text")
+	cmd := exec.Command(binary, "--config-dir-path", configDir, "--logformat", "text")
 	cmd.Env = append(append([]string{"TMPDIR=" + t.TempDir()}, env...), "ARGOCD_PLUGINSOCKFILEPATH="+sockets)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
-	exited := start(t, cmd)
+	server, err := testproc.Start(cmd)
+	if err != nil {
+		t.Fatalf("starting %s: %v", cmd.Path, err)
+	}
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
+		server.Stop(10 * time.Second)
 		if t.Failed() {
 			t.Logf("argocd-cmp-server log:\n%s", s.log.String())
 		}
 	})
-	s.waitForSocket(t, filepath.Join(sockets, socket), exited)
+	s.waitForSocket(t, filepath.Join(sockets, socket), server.Exited())
 	return s
-}
-
-// start starts cmd and waits for it on one locked OS thread: Linux's
-// parent-death signal (dieWithParent) fires when the thread that started
-// the child exits, and a locked thread lives as long as the goroutine.
-// The channel is closed when the process has exited.
-func start(t testing.TB, cmd *exec.Cmd) <-chan struct{} {
-	t.Helper()
-	dieWithParent(cmd)
-	started, exited := make(chan error, 1), make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		cmd.Wait()
-		close(exited)
-	}()
-	if err := <-started; err != nil {
-		t.Fatalf("starting %s: %v", cmd.Path, err)
-	}
-	return exited
 }
 
 // socketName is where argocd-cmp-server listens (PluginConfig.Address):

@@ -1,9 +1,9 @@
 //go:build !linux
 
-package controlplane
+package testproc
 
 import "os/exec"
 
 // dieWithParent has no portable equivalent of Linux's parent-death signal:
-// elsewhere only Main's stop ends the processes.
+// elsewhere only the test's own Stop ends the process.
 func dieWithParent(*exec.Cmd) {}
