@@ -90,11 +90,7 @@ func (s ArgoCD) Under() bool { return s.underArgoCD }
 // it, it reads none and warns about each Argo CD variable it ignored.
 func readArgoCD(env map[string]string) (ArgoCD, []string, error) {
 	if env[argoAppName] != "" {
-		environ := make([]string, 0, len(env))
-		for k, v := range env {
-			environ = append(environ, k+"="+v)
-		}
-		s, err := readArgoCDSettings(environ)
+		s, err := readArgoCDSettings(env)
 		return s, nil, err
 	}
 	var warnings []string
@@ -115,15 +111,8 @@ type argoValue struct {
 	ruleOf []rules.Rule
 }
 
-// readArgoCDSettings reads the settings from an environment in os.Environ
-// form.
-func readArgoCDSettings(environ []string) (ArgoCD, error) {
-	env := make(map[string]string, len(environ))
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
+// readArgoCDSettings reads the settings from an environment (environMap).
+func readArgoCDSettings(env map[string]string) (ArgoCD, error) {
 	s := ArgoCD{underArgoCD: env[argoAppName] != ""}
 	if v, ok := env[argoEnvPrefix+argoAllowEmptyEV]; ok {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))

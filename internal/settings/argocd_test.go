@@ -153,7 +153,7 @@ func TestReadArgoCDSettings(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := readArgoCDSettings(tc.env)
+			s, err := readArgoCDSettings(environMap(tc.env))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
@@ -212,7 +212,7 @@ func FuzzArgoCDParameters(f *testing.F) {
 	f.Add(`[{"name":"rules","string":"=,=x,a="}]`, "")
 	f.Fuzz(func(t *testing.T, params, extra string) {
 		env := []string{"ARGOCD_APP_NAME=app", "ARGOCD_APP_PARAMETERS=" + params, extra}
-		s, err := readArgoCDSettings(env)
+		s, err := readArgoCDSettings(environMap(env))
 		if err != nil {
 			return
 		}
@@ -222,6 +222,6 @@ func FuzzArgoCDParameters(f *testing.F) {
 			}
 		}
 		// Without the JSON, the PARAM_/env path must not panic either.
-		_, _ = readArgoCDSettings([]string{"ARGOCD_APP_NAME=app", extra, "PARAM_RULES_0=" + params})
+		_, _ = readArgoCDSettings(environMap([]string{"ARGOCD_APP_NAME=app", extra, "PARAM_RULES_0=" + params}))
 	})
 }
