@@ -3,8 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/plexicus/helm-airgap/internal/cli"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/spf13/cobra"
 )
