@@ -284,7 +284,7 @@ func transformerMisfit(obj *yaml.Node) string {
 			if !last && n.Kind != yaml.MappingNode {
 				return strings.Join(path[:i+1], ".") + " is not an object"
 			}
-			if last && n.Kind != yaml.SequenceNode && !isNullNode(n) {
+			if last && n.Kind != yaml.SequenceNode && !yamlnode.IsNull(n) {
 				return strings.Join(path, ".") + " is not a list"
 			}
 		}
@@ -328,8 +328,6 @@ func containersMisfit(n *yaml.Node, path string) string {
 	}
 	return ""
 }
-
-func isNullNode(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
 
 // isHook reports a Helm hook (a helm.sh/hook annotation).
 func isHook(obj *yaml.Node) bool {

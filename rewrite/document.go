@@ -64,7 +64,7 @@ func parse(c chunk) (*document, error) {
 		return d, nil
 	}
 	root := node.Content[0]
-	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+	if yamlnode.IsNull(root) {
 		return d, nil
 	}
 	if yamlnode.Resolve(root).Kind != yaml.MappingNode {

@@ -342,17 +342,12 @@ func (f *finder) holdsContainers(m *yaml.Node, templateSpec bool) (bool, error) 
 // merged into a list; anything else but an empty value is a mistake that
 // merging would hide or make worse.
 func (f *finder) addPodSpec(m *yaml.Node) error {
-	if ps := yamlnode.Lookup(m, keyImagePullSecrets); ps != nil && ps.Kind != yaml.SequenceNode && !isNull(ps) {
+	if ps := yamlnode.Lookup(m, keyImagePullSecrets); ps != nil && ps.Kind != yaml.SequenceNode && !yamlnode.IsNull(ps) {
 		return inputErrorf("%s: %s: %s: want a list of {name: SECRET}, found %s",
 			f.doc.where(), f.res, f.fieldPath(keyImagePullSecrets), describe(ps))
 	}
 	f.pods = append(f.pods, podSpec{node: m, res: f.res, field: f.fieldPath()})
 	return nil
-}
-
-// isNull reports whether a node is an empty value ("", "~", "null").
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 
 // imageSite records a scalar that can only hold an image: a container's or
@@ -363,7 +358,7 @@ func isNull(n *yaml.Node) bool {
 // accepted only where the caller says a patch may leave the image out.
 func (f *finder) imageSite(n *yaml.Node, container, field string, nullOK bool) error {
 	n = yamlnode.Resolve(n)
-	if nullOK && isNull(n) {
+	if nullOK && yamlnode.IsNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {

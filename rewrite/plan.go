@@ -153,7 +153,7 @@ func (p *plan) pullSecrets(specs []podSpec, names []string) int {
 			continue
 		}
 		changed++
-		if existing != nil && isNull(existing) {
+		if existing != nil && yamlnode.IsNull(existing) {
 			// "imagePullSecrets: null" (or empty) becomes the list.
 			if !p.replaceNullPullSecrets(existing, missing) {
 				p.unsafe = true

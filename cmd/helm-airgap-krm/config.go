@@ -141,7 +141,7 @@ func splitList(s string) []string {
 func stringMap(rn *yaml.RNode, key string) (map[string]string, error) {
 	n := yamlnode.Lookup(rn.YNode(), key)
 	out := map[string]string{}
-	if n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+	if yamlnode.IsNull(n) {
 		return out, nil
 	}
 	if n.Kind != yaml.MappingNode {

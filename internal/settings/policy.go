@@ -11,6 +11,7 @@ import (
 
 	"github.com/plexicus/helm-airgap/egress"
 	"github.com/plexicus/helm-airgap/internal/cli"
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/rules"
 	"go.yaml.in/yaml/v3"
@@ -212,7 +213,7 @@ func looksLikeConfig(data []byte) bool {
 		return true
 	}
 	m := root.Content[0]
-	if m.Kind == yaml.ScalarNode && m.Tag == "!!null" {
+	if yamlnode.IsNull(m) {
 		return true
 	}
 	if m.Kind != yaml.MappingNode {

@@ -15,6 +15,12 @@ func Resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// IsNull reports whether n is a null value: "", "~" or "null" unquoted, or
+// no node at all.
+func IsNull(n *yaml.Node) bool {
+	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
 // Lookup returns the value of key in a mapping, aliases resolved, or nil.
 // A key not among the mapping's own keys is looked up in its merge keys
 // ("<<: *anchor" or "<<: [*a, *b]", the first holding it winning), as

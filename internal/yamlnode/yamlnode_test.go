@@ -136,3 +136,17 @@ func FuzzArgs(f *testing.F) {
 		}
 	})
 }
+
+func TestIsNull(t *testing.T) {
+	for src, want := range map[string]bool{
+		"v:\n": true, "v: ~\n": true, "v: null\n": true, "v: Null\n": true, "v: !!null x\n": true,
+		`v: ""` + "\n": false, `v: "null"` + "\n": false, "v: 0\n": false, "v: []\n": false, "v: {}\n": false,
+	} {
+		if got := IsNull(Lookup(parse(t, src), "v")); got != want {
+			t.Errorf("IsNull(%q) = %v, want %v", src, got, want)
+		}
+	}
+	if !IsNull(nil) {
+		t.Error("IsNull(nil) = false, want true: no node is no value")
+	}
+}
