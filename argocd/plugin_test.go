@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plexicus/helm-airgap/internal/leakscan"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 	"go.yaml.in/yaml/v3"
 )
@@ -337,7 +337,10 @@ spec:
 	if code != 0 {
 		t.Fatalf("kustomize build: exit %d\n%s", code, stderr)
 	}
-	docs := decodeAll(t, out)
+	docs, err := leakscan.Documents([]byte(out))
+	if err != nil {
+		t.Fatalf("kustomize build's output does not parse: %v", err)
+	}
 	var deploy podPatch
 	configMaps := map[string]map[string]string{}
 	for _, d := range docs {
@@ -418,25 +421,6 @@ func runCommand(t *testing.T, cmd *exec.Cmd) (stdout, stderr string, code int) {
 		t.Fatalf("running %v: %v", cmd.Args, err)
 	}
 	return out.String(), errOut.String(), code
-}
-
-func decodeAll(t *testing.T, stream string) []*yaml.Node {
-	t.Helper()
-	dec := yaml.NewDecoder(strings.NewReader(stream))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs
-		}
-		if err != nil {
-			t.Fatalf("the output does not parse: %v", err)
-		}
-		if len(n.Content) > 0 && n.Content[0].Kind == yaml.MappingNode {
-			docs = append(docs, &n)
-		}
-	}
 }
 
 func remarshal(t *testing.T, n *yaml.Node, into any) {
