@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -59,9 +60,9 @@ func (c *Config) rulesHint(value *yaml.Node) error {
 		return nil
 	}
 	var b strings.Builder
-	single := lookupScalar(value, "from") != "" || lookupScalar(value, "to") != ""
+	single := yamlnode.ScalarAt(value, "from") != "" || yamlnode.ScalarAt(value, "to") != ""
 	if single {
-		fmt.Fprintf(&b, "\n  rules:\n    - from: %s\n      to: %s", lookupScalar(value, "from"), lookupScalar(value, "to"))
+		fmt.Fprintf(&b, "\n  rules:\n    - from: %s\n      to: %s", yamlnode.ScalarAt(value, "from"), yamlnode.ScalarAt(value, "to"))
 	} else {
 		b.WriteString("\n  rules:")
 		for i := 0; i+1 < len(value.Content); i += 2 {
@@ -137,13 +138,4 @@ func (c *Config) hintf(key string, line int, format string, args ...any) error {
 		where = "config"
 	}
 	return fmt.Errorf("%s:%d: %s: %s", where, line, key, fmt.Sprintf(format, args...))
-}
-
-func lookupScalar(m *yaml.Node, key string) string {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key && m.Content[i+1].Kind == yaml.ScalarNode {
-			return m.Content[i+1].Value
-		}
-	}
-	return ""
 }

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/plexicus/helm-airgap/internal/release"
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -163,20 +164,20 @@ func platformManifest(data []byte, platforms []release.Platform) ([]byte, error)
 		return nil, errors.New("not a YAML mapping")
 	}
 	top := doc.Content[0]
-	commands := value(top, "platformCommand")
+	commands := yamlnode.Lookup(top, "platformCommand")
 	if commands == nil {
-		if rc := value(top, "runtimeConfig"); rc != nil {
-			commands = value(rc, "platformCommand")
+		if rc := yamlnode.Lookup(top, "runtimeConfig"); rc != nil {
+			commands = yamlnode.Lookup(rc, "platformCommand")
 		}
 	}
 	if commands == nil || commands.Kind != yaml.SequenceNode || len(commands.Content) != 1 {
 		return nil, errors.New("want exactly one platformCommand entry")
 	}
 	entry := commands.Content[0]
-	if c := value(entry, "command"); c == nil || c.Value != pluginCommand || value(entry, "os") != nil || value(entry, "arch") != nil {
+	if c := yamlnode.Lookup(entry, "command"); c == nil || c.Value != pluginCommand || yamlnode.Lookup(entry, "os") != nil || yamlnode.Lookup(entry, "arch") != nil {
 		return nil, fmt.Errorf("the platformCommand entry must run %s on every platform", pluginCommand)
 	}
-	args := value(entry, "args")
+	args := yamlnode.Lookup(entry, "args")
 	var items []*yaml.Node
 	for _, pf := range platforms {
 		item := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
@@ -203,18 +204,6 @@ func platformManifest(data []byte, platforms []release.Platform) ([]byte, error)
 		return nil, err
 	}
 	return b.Bytes(), nil
-}
-
-func value(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // writeTarball packs base/dir as dir/... into a gzipped tarball, entries
