@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plexicus/helm-airgap/internal/k8syaml"
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"go.yaml.in/yaml/v3"
 )
@@ -27,8 +28,9 @@ func inputErrorf(format string, args ...any) error {
 // document is one parsed chunk.
 type document struct {
 	chunk
-	root *yaml.Node // the top-level mapping; nil for a document with no content
-	doc  *yaml.Node // the DocumentNode wrapping root
+	root    *yaml.Node // the top-level mapping; nil for a document with no content
+	doc     *yaml.Node // the DocumentNode wrapping root
+	reading k8syaml.Reading
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -63,6 +65,11 @@ func parse(c chunk) (*document, error) {
 	if len(node.Content) == 0 {
 		return d, nil
 	}
+	reading, err := k8syaml.Normalize(&node, 10*len(c.data)+10000)
+	if err != nil {
+		return nil, c.kubernetesError(&node, err)
+	}
+	d.reading = reading
 	root := node.Content[0]
 	if yamlnode.IsNull(root) {
 		return d, nil
@@ -72,6 +79,40 @@ func parse(c chunk) (*document, error) {
 	}
 	d.root, d.doc = yamlnode.Resolve(root), &node
 	return d, nil
+}
+
+// checkKubernetes proves, where the two YAML libraries could disagree
+// (merges, tags, anchors, what Kubernetes cannot read), that the tree the
+// engine walked is the one Kubernetes reads: a document read differently,
+// or one Kubernetes cannot read, is refused. It runs after the walk, so
+// that an error about what a field holds (an unquoted template) comes
+// first.
+func (d *document) checkKubernetes() error {
+	if !d.reading.Differs() {
+		return nil
+	}
+	return d.kubernetesError(d.doc, k8syaml.Check(d.data, d.doc))
+}
+
+// kubernetesError names the document, resource and line of a reading
+// error.
+func (c chunk) kubernetesError(node *yaml.Node, err error) error {
+	var kerr *k8syaml.Error
+	if !errors.As(err, &kerr) {
+		return err
+	}
+	name := "document"
+	if len(node.Content) > 0 && yamlnode.Resolve(node.Content[0]).Kind == yaml.MappingNode {
+		name = yamlnode.Identify(yamlnode.Resolve(node.Content[0])).String()
+	}
+	where := kerr.Path
+	if where == "" {
+		where = "the document"
+	}
+	if kerr.Line > 0 {
+		where += fmt.Sprintf(" (line %d)", c.streamLine(kerr.Line))
+	}
+	return inputErrorf("%s: %s: %s: %s; refusing it", c.where(), name, where, kerr.Msg)
 }
 
 var errTrailing = errors.New("content after the document end marker")
@@ -135,6 +176,9 @@ func describe(n *yaml.Node) string {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.ScalarNode:
+		if n.Tag == tagBinary {
+			return fmt.Sprintf("the !!binary value %q", truncate(n.Value, 40))
+		}
 		return fmt.Sprintf("the scalar %q", truncate(n.Value, 40))
 	default:
 		return "something else"

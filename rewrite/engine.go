@@ -326,11 +326,12 @@ type processor struct {
 // triggers are the byte strings without which a document cannot hold an
 // image reference: an image-named key or flag in either case, a slash (every
 // explicit registry has one), repository, registry and hub names of
-// composites, a Secret's base64 data, and the backslash that could spell any
-// of them in an escaped double-quoted string.
+// composites, a Secret's base64 data, the backslash that could spell any
+// of them in an escaped double-quoted string, and the "!" of a tag (a
+// "!!binary" value or key is base64 that can spell anything).
 func triggers(fields []rules.ImageField) [][]byte {
 	t := [][]byte{[]byte("mage"), []byte("MAGE"), []byte("/"), []byte("ontainers"), []byte("Secret"),
-		[]byte("epo"), []byte("EPO"), []byte("egistry"), []byte("EGISTRY"), []byte("hub"), []byte("HUB"), []byte(`\`)}
+		[]byte("epo"), []byte("EPO"), []byte("egistry"), []byte("EGISTRY"), []byte("hub"), []byte("HUB"), []byte(`\`), []byte("!")}
 	for _, f := range fields {
 		steps, err := rules.ParseFieldPath(f.Path)
 		if err == nil {
@@ -354,6 +355,9 @@ func (p *processor) document(c chunk) docResult {
 	}
 	f := &finder{doc: d, catalogue: p.catalogue, names: &p.names, budget: 10*len(c.data) + 10000}
 	if err := f.find(); err != nil {
+		return docResult{err: err}
+	}
+	if err := d.checkKubernetes(); err != nil {
 		return docResult{err: err}
 	}
 	r := docResult{parsed: true, object: true, warnings: f.warnings}

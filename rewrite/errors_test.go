@@ -85,7 +85,7 @@ items:
     metadata: {name: item}
     spec: {containers: [{name: a, image: nginx}]}
 metadata: {name: again}
-`, []string{"document 2 (line 7)", "List all", `duplicate key "metadata" at line 15 (first at line 10)`}},
+`, []string{"document 2 (line 7)", "List again", `duplicate key "metadata" at line 15 (first at line 10)`}}, // named as Kubernetes reads it: the last key wins
 		{"alias bomb", billionLaughs + "spec:\n  containers: [{name: a, image: nginx}]\n",
 			[]string{"document 2 (line 7)", "ConfigMap lol", "alias bomb"}},
 		{"scalar document naming an image", "\"image: nginx\"\n",

@@ -60,16 +60,17 @@ type finder struct {
 	budget    int // node visits left; aliases can make a small document huge
 	doc       *document
 
-	res       *resource
-	skip      bool // a CustomResourceDefinition: its schema mentions are not images
-	path      []step
-	sites     []site
-	pods      []podSpec
-	warnings  []string
-	seen      map[*yaml.Node]bool   // scalars already taken as a whole by a stricter rule
-	inside    map[*yaml.Node]string // container mappings -> the container's name
-	container string                // the container being walked, for messages
-	host      *hostText             // set while walking text embedded in a scalar
+	res         *resource
+	objectDepth int  // len(path) at the object being walked (an item of a kind: List is deeper)
+	skip        bool // a CustomResourceDefinition: its schema mentions are not images
+	path        []step
+	sites       []site
+	pods        []podSpec
+	warnings    []string
+	seen        map[*yaml.Node]bool   // scalars already taken as a whole by a stricter rule
+	inside      map[*yaml.Node]string // container mappings -> the container's name
+	container   string                // the container being walked, for messages
+	host        *hostText             // set while walking text embedded in a scalar
 }
 
 // step is one element of the path to the node being walked.
@@ -158,6 +159,7 @@ func (f *finder) object(obj *yaml.Node) error {
 	f.res = &res
 	f.skip = res.Kind == "CustomResourceDefinition"
 	base := len(f.path)
+	f.objectDepth = base
 	for _, field := range f.catalogue.ImageFields(res.APIVersion, res.Kind) {
 		steps, _ := rules.ParseFieldPath(field.Path) // validated with the config
 		if err := f.catalogued(obj, steps); err != nil {
@@ -361,7 +363,7 @@ func (f *finder) imageSite(n *yaml.Node, container, field string, nullOK bool) e
 	if nullOK && yamlnode.IsNull(n) {
 		return nil
 	}
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+	if !isString(n) {
 		where := field
 		if container != "" {
 			where = "container " + container + " (" + field + ")"
@@ -421,7 +423,7 @@ func (f *finder) containers(spec *yaml.Node, templateSpec bool) error {
 func (f *finder) containerImage(img *yaml.Node, container, field string, nullOK bool) error {
 	if f.host != nil {
 		img = yamlnode.Resolve(img)
-		if img.Kind == yaml.ScalarNode && img.Tag == "!!str" && !f.seen[img] {
+		if isString(img) && !f.seen[img] {
 			f.seen[img] = true
 			if _, ok := rules.Classify(img.Value, rules.Context{Strict: true}, f.catalogue.IsPlaceholder); ok {
 				f.textSite(img, 0, len(img.Value), siteImage, container, field)

@@ -3,6 +3,7 @@ package rewrite
 import (
 	"bytes"
 	"errors"
+	"github.com/plexicus/helm-airgap/internal/k8syaml"
 	"io"
 	"strings"
 	"testing"
@@ -140,6 +141,9 @@ func compareWithFullParse(t *testing.T, p *processor, stream string) {
 		}
 		if len(n.Content) == 0 || (n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null") {
 			continue
+		}
+		if _, err := k8syaml.Normalize(&n, 10*len(stream)+10000); err != nil {
+			return // refused as Kubernetes reads it: the run fails, closed
 		}
 		theirs = append(theirs, &n)
 	}

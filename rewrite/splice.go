@@ -25,7 +25,7 @@ type splicer struct {
 	data   []byte
 	lines  []int // byte offset of each line's start, built on first use
 	edits  []edit
-	blocks map[*yaml.Node][]int // literal block scalars' line starts (literalLines)
+	blocks map[*yaml.Node]*literalBlock // literal block scalars' lines (literalLines)
 }
 
 // offset converts the parser's 1-based line and column (counted in
@@ -454,36 +454,55 @@ func (s *splicer) valueByte(n *yaml.Node, i int) int {
 	if n.Kind != yaml.ScalarNode || n.Style&yaml.LiteralStyle == 0 {
 		return -1
 	}
-	starts, ok := s.literalLines(n)
+	block, ok := s.literalLines(n)
 	if !ok {
 		return -1
 	}
-	line := 0
-	for v := 0; v < len(n.Value) && v < i; v++ {
-		if n.Value[v] == '\n' {
-			line++
-		}
-	}
-	lineStart := strings.LastIndexByte(n.Value[:i], '\n') + 1
-	if line >= len(starts) || starts[line] < 0 {
+	// The line holding offset i: the last line starting at or before it.
+	line := sort.SearchInts(block.valueStarts, i+1) - 1
+	if line < 0 || line >= len(block.starts) || block.starts[line] < 0 {
 		return -1
 	}
-	return starts[line] + i - lineStart
+	return block.starts[line] + i - block.valueStarts[line]
 }
 
-// literalLines returns, for each line of a literal block scalar's value, the
-// offset in s.data where its text starts, after checking that every line is
-// spelt there exactly. Lines of white space only get -1.
-func (s *splicer) literalLines(n *yaml.Node) ([]int, bool) {
+// literalBlock is where a literal block scalar's lines are: starts[k] is the
+// offset in s.data where line k's text starts (-1 for a line of white space),
+// valueStarts[k] the offset in the value where it starts. valueByte looks a
+// line up by binary search, so a block dense with references is linear.
+type literalBlock struct {
+	starts, valueStarts []int
+}
+
+// literalLines returns where a literal block scalar's lines are, after
+// checking that every line is spelt in s.data exactly.
+func (s *splicer) literalLines(n *yaml.Node) (*literalBlock, bool) {
 	if s.blocks == nil {
-		s.blocks = map[*yaml.Node][]int{}
+		s.blocks = map[*yaml.Node]*literalBlock{}
 	}
-	if starts, ok := s.blocks[n]; ok {
-		return starts, starts != nil
+	if block, ok := s.blocks[n]; ok {
+		return block, block != nil
 	}
-	starts := s.spellLiteral(n)
-	s.blocks[n] = starts
-	return starts, starts != nil
+	var block *literalBlock
+	if starts := s.spellLiteral(n); starts != nil {
+		block = &literalBlock{starts: starts, valueStarts: lineOffsets(n.Value, len(starts))}
+	}
+	s.blocks[n] = block
+	return block, block != nil
+}
+
+// lineOffsets lists where each of the first n lines of v starts.
+func lineOffsets(v string, n int) []int {
+	offsets := make([]int, 0, n)
+	for at := 0; len(offsets) < n; {
+		offsets = append(offsets, at)
+		nl := strings.IndexByte(v[at:], '\n')
+		if nl < 0 {
+			break
+		}
+		at += nl + 1
+	}
+	return offsets
 }
 
 func (s *splicer) spellLiteral(n *yaml.Node) []int {

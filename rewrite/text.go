@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/plexicus/helm-airgap/internal/k8syaml"
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rules"
 	"go.yaml.in/yaml/v3"
@@ -41,6 +42,9 @@ type hostText struct {
 func (h *hostText) locate(n *yaml.Node, s, e int) (int, int) {
 	if n == h.self {
 		return h.toHost(s), h.toHost(e)
+	}
+	if h.spl == nil {
+		return -1, -1 // decoded text with no parse of its own (base64 data): only self is placed
 	}
 	ts, te := h.spl.valueByte(n, s), h.spl.valueByte(n, e)
 	if ts < 0 || te < 0 {
@@ -97,22 +101,50 @@ func (f *finder) textSite(n *yaml.Node, s, e int, kind siteKind, container, fiel
 }
 
 // scalar looks at a string value found under name.
+// Kubernetes reads a "!!binary" value as its decoded bytes, so such a value
+// in a manifest is scanned like a Secret's data; in embedded text it is the
+// application's, and stays unread.
 func (f *finder) scalar(n *yaml.Node, name string) error {
-	if f.skip || n.Tag != "!!str" || n.Value == "" || f.seen[n] {
+	if f.skip || n.Value == "" || f.seen[n] || !k8syaml.ReadsAsString(n) {
 		return nil
 	}
-	if f.host == nil && f.res != nil && f.res.Kind == "Secret" && len(f.path) == 2 && f.path[0].key == "data" {
+	if n.Tag == tagBinary {
+		if f.host != nil {
+			return nil
+		}
+		return f.secretData(n, name)
+	}
+	if f.host == nil && f.base64Data() {
 		return f.secretData(n, name)
 	}
 	return f.value(n, name)
+}
+
+// base64Data reports whether the value being walked is base64 data of its
+// object: a Secret's data or a ConfigMap's binaryData, at the top of the
+// document or as an item of a kind: List.
+func (f *finder) base64Data() bool {
+	if f.res == nil || len(f.path) != f.objectDepth+2 {
+		return false
+	}
+	field := f.path[f.objectDepth].key
+	return f.res.Kind == "Secret" && field == "data" || f.res.Kind == "ConfigMap" && field == "binaryData"
+}
+
+const tagBinary = "!!binary"
+
+// isString reports whether a node is a string spelt as it is read: not
+// binary data.
+func isString(n *yaml.Node) bool {
+	return k8syaml.ReadsAsString(n) && n.Tag != tagBinary
 }
 
 // value looks at a string value: a whole reference, a repository or
 // prefix under a name that says so, or text holding references.
 func (f *finder) value(n *yaml.Node, name string) error {
 	v := n.Value
-	if strings.IndexByte(v, '/') < 0 && !nameMayMatter(name) && !mentionsImage(v) {
-		return nil // no explicit registry, no role in the name, no flag naming an image: never a reference
+	if strings.IndexByte(v, '/') < 0 && !nameMayMatter(name) && !mentionsImage(v) && !mentionsRegistry(v) {
+		return nil // no explicit registry, no role in the name, no name of an image or registry in it: never a reference
 	}
 	role := f.names.role(name)
 	if isText(v) {
@@ -132,7 +164,7 @@ func (f *finder) value(n *yaml.Node, name string) error {
 			return nil
 		}
 	case rules.RoleRegistry:
-		if hasImageWord(name) && isRegistryHost(v) {
+		if f.registrySetting(name, v) {
 			f.textSite(n, 0, len(v), sitePrefix, "", f.fieldPath())
 			return nil
 		}
@@ -141,6 +173,15 @@ func (f *finder) value(n *yaml.Node, name string) error {
 		f.textSite(n, 0, len(v), siteImage, "", f.fieldPath())
 	}
 	return nil
+}
+
+// registrySetting reports whether a registry-named value is a registry
+// that images are pulled from: a registry host under any registry-named key
+// ("imageRegistry", an operator's "container-registry" from which it builds
+// every image it creates), unless the catalogue knows the setting only
+// normalises names. It is rewritten to its mapped prefix, or refused.
+func (f *finder) registrySetting(name, v string) bool {
+	return isRegistryHost(v) && !f.catalogue.NormalisesOnly(name)
 }
 
 // hasImageWord reports whether a name mentions images ("imageRegistry",
@@ -167,9 +208,15 @@ func isText(v string) bool {
 }
 
 // mayHoldReference is the cheap test before text is scanned: a reference
-// there names its registry (a slash) or sits under an image-named name.
+// there names its registry (a slash) or sits under an image-named name, or
+// the text names a registry setting (an operator's "container-registry").
 func mayHoldReference(v string, role rules.Role) bool {
-	return role == rules.RoleImage || strings.IndexByte(v, '/') >= 0 || mentionsImage(v)
+	return role == rules.RoleImage || strings.IndexByte(v, '/') >= 0 || mentionsImage(v) || mentionsRegistry(v)
+}
+
+// mentionsRegistry is mentionsImage for registry settings.
+func mentionsRegistry(v string) bool {
+	return strings.Contains(v, "egistr") || strings.Contains(v, "EGISTR")
 }
 
 // nameMayMatter is the cheap test before a name's role is looked up: every
@@ -446,10 +493,11 @@ func isReferenceList(v string) bool {
 // "imageRepository"). The repository (or registry and repository, or hub)
 // is rewritten; the tag stays where it is.
 func (f *finder) composites(m *yaml.Node, name string) {
-	if !hasCompositeKey(m) {
+	parentImage := f.names.role(name) == rules.RoleImage
+	namedImage := parentImage && namesTaggedImage(m)
+	if !hasCompositeKey(m) && !namedImage {
 		return
 	}
-	parentImage := f.names.role(name) == rules.RoleImage
 	var order []string
 	groups := map[string]*compositeParts{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
@@ -457,11 +505,13 @@ func (f *finder) composites(m *yaml.Node, name string) {
 		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
 			continue
 		}
-		role := f.names.role(k.Value)
+		role, prefix := f.names.role(k.Value), rules.RolePrefix(k.Value)
+		if namedImage && k.Value == "name" {
+			role, prefix = rules.RoleRepository, ""
+		}
 		if role == rules.RoleNone || role == rules.RoleImage {
 			continue
 		}
-		prefix := rules.RolePrefix(k.Value)
 		g := groups[prefix]
 		if g == nil {
 			g = &compositeParts{}
@@ -483,6 +533,22 @@ func (f *finder) composites(m *yaml.Node, name string) {
 	for _, prefix := range order {
 		f.composite(groups[prefix], parentImage || hasImageWord(prefix))
 	}
+}
+
+// namesTaggedImage reports whether a mapping under an image-named key is
+// image: {name: REPOSITORY, tag|version|digest: TAG}, as injectors and
+// custom resources spell an image in two keys. Without the tag, "name" is
+// a reference to another object (imageCatalogRef: {name: ...}).
+func namesTaggedImage(m *yaml.Node) bool {
+	if yamlnode.Lookup(m, "name") == nil {
+		return false
+	}
+	for _, tag := range []string{"tag", "version", "digest"} {
+		if yamlnode.Lookup(m, tag) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // part is one key of a composite and its value.
@@ -511,7 +577,7 @@ func hasCompositeKey(m *yaml.Node) bool {
 // composite records one group of composite parts.
 func (f *finder) composite(g *compositeParts, implicit bool) {
 	str := func(p part) bool {
-		return p.node != nil && p.node.Tag == "!!str" && p.node.Value != "" && !f.seen[p.node]
+		return p.node != nil && isString(p.node) && p.node.Value != "" && !f.seen[p.node]
 	}
 	site := func(p part, kind siteKind) site {
 		f.seen[p.node] = true
@@ -529,7 +595,7 @@ func (f *finder) composite(g *compositeParts, implicit bool) {
 		f.sites = append(f.sites, site(repository, siteRepository))
 	case str(hub) && (implicit || g.tagged) && rules.ClassifyRepository(hub.node.Value, implicit):
 		f.sites = append(f.sites, site(hub, sitePrefix))
-	case str(registry) && implicit && repository.node == nil && isRegistryHost(registry.node.Value):
+	case str(registry) && repository.node == nil && hub.node == nil && f.registrySetting(registry.key, registry.node.Value):
 		f.sites = append(f.sites, site(registry, sitePrefix))
 	}
 }

@@ -17,6 +17,12 @@ type Operator struct {
 	Description  string             `yaml:"description,omitempty" json:"description,omitempty"`
 	Resources    []OperatorResource `yaml:"resources,omitempty" json:"resources,omitempty"`
 	Placeholders []string           `yaml:"placeholders,omitempty" json:"placeholders,omitempty"`
+	// RegistrySettings are keys, flags or variables whose registry value
+	// only normalises image names (the registry an image written without one
+	// is matched as) and is never pulled from: they are not rewritten. Any
+	// other registry-named setting holding a registry host is rewritten to
+	// its mapped prefix, or refused.
+	RegistrySettings []string `yaml:"registrySettings,omitempty" json:"registrySettings,omitempty"`
 }
 
 // OperatorResource names resources of one API group (or group/version) and
@@ -78,11 +84,12 @@ type Catalogue struct {
 	fields       []ImageField
 	pullSecrets  []ImageField // Path is where imagePullSecrets goes
 	placeholders map[string]bool
+	registryOnly map[string]bool // RegistrySettings
 }
 
 // NewCatalogue compiles operators (already validated) and plain image fields.
 func NewCatalogue(operators []Operator, fields []ImageField) *Catalogue {
-	c := &Catalogue{placeholders: map[string]bool{}}
+	c := &Catalogue{placeholders: map[string]bool{}, registryOnly: map[string]bool{}}
 	have := map[ImageField]bool{}
 	addField := func(f ImageField) {
 		if !have[f] {
@@ -96,6 +103,9 @@ func NewCatalogue(operators []Operator, fields []ImageField) *Catalogue {
 	for _, op := range operators {
 		for _, p := range op.Placeholders {
 			c.placeholders[p] = true
+		}
+		for _, name := range op.RegistrySettings {
+			c.registryOnly[name] = true
 		}
 		for _, r := range op.Resources {
 			for _, kind := range r.Kinds {
@@ -161,6 +171,12 @@ func (c *Catalogue) IsPlaceholder(value string) bool {
 	return c != nil && c.placeholders[value]
 }
 
+// NormalisesOnly reports whether a registry-named setting only normalises
+// image names and pulls nothing (RegistrySettings).
+func (c *Catalogue) NormalisesOnly(name string) bool {
+	return c != nil && c.registryOnly[name]
+}
+
 // validateCatalogue checks the config's catalogue and ignore entries.
 func (c *Config) validateCatalogue() []error {
 	var errs []error
@@ -188,6 +204,11 @@ func (c *Config) validateCatalogue() []error {
 		for k, p := range op.Placeholders {
 			if strings.TrimSpace(p) == "" {
 				errs = append(errs, c.errorf(fmt.Sprintf("%s.placeholders[%d]", key, k), "empty placeholder"))
+			}
+		}
+		for k, name := range op.RegistrySettings {
+			if strings.TrimSpace(name) == "" {
+				errs = append(errs, c.errorf(fmt.Sprintf("%s.registrySettings[%d]", key, k), "empty setting name"))
 			}
 		}
 	}

@@ -32,6 +32,10 @@ var registryWords = map[string]bool{"registry": true, "hub": true}
 // tagWords, as the last word of a sibling name, hold the other half.
 var tagWords = map[string]bool{"tag": true}
 
+// normalisingRegistries are registry settings that pull nothing: Kyverno's
+// defaultRegistry is the registry an image without one is matched as.
+var normalisingRegistries = map[string]bool{"defaultRegistry": true}
+
 // placeholders are values an image-named field may hold that are not
 // images: a sidecar injector replaces `image: auto` at admission time.
 var placeholders = map[string]bool{"auto": true}

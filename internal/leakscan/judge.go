@@ -67,8 +67,9 @@ func judge(token, local, outer string, siblings []string) verdict {
 // prefix half of a composite reference.
 func judgeComposite(token, name string, siblings []string) bool {
 	if registryWords[lastWord(name)] && isDomain(token) {
-		// registry: quay.io, next to a repository or a tag.
-		return hasSibling(name, siblings, tagWords) || hasSibling(name, siblings, map[string]bool{"repository": true, "repo": true})
+		// registry: quay.io, next to a repository or a tag, or alone: an
+		// operator's container-registry, joined with every image it makes.
+		return !normalisingRegistries[name]
 	}
 	if !registryWords[lastWord(name)] && hasSibling(name, siblings, registryWords) {
 		return false // repository: bitnami/redis next to registry: docker.io; the registry is the prefix

@@ -55,6 +55,7 @@ func TestJudge(t *testing.T) {
 		{"bitnami/redis", "", "repository", []string{"repository", "tag"}, composite},
 		{"docker.io/istio", "", "hub", []string{"hub", "tag"}, registryPrefix},
 		{"quay.io", "", "registry", []string{"registry", "repository", "tag"}, registryPrefix},
+		{"quay.io", "", "container-registry", nil, registryPrefix}, // alone: an operator joins every image it makes to it
 		{"ghcr.io/y/db", "", "dbRepositories", nil, notImage}, // last word "repositories" is not a repository word
 		// rejected
 		{"auto", "", "image", nil, notImage},                                                     // placeholder
@@ -73,7 +74,7 @@ func TestJudge(t *testing.T) {
 		{"bitnami/redis", "", "repository", []string{"registry", "repository", "tag"}, notImage}, // the registry is the prefix
 		{"redis", "", "name", nil, notImage},
 		{"the", "", "description", nil, notImage},  // prose
-		{"quay.io", "", "registry", nil, notImage}, // a host alone, no image next to it
+		{"quay.io", "", "defaultRegistry", nil, notImage}, // Kyverno's: it only normalises names
 	}
 	for _, tt := range tests {
 		if got := judge(tt.token, tt.local, tt.outer, tt.siblings); got != tt.want {

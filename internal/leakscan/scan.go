@@ -116,8 +116,24 @@ func Documents(stream []byte) ([]*yaml.Node, error) {
 		if len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].ShortTag() == "!!null") {
 			continue
 		}
+		if readsDifferently(&doc) {
+			k8s, err := asKubernetesReadsIt(&doc)
+			if err != nil {
+				return nil, fmt.Errorf("document %d: %w", len(docs)+1, err)
+			}
+			doc = *k8s
+		}
 		docs = append(docs, &doc)
 	}
+}
+
+func hasKey(keys []string, key string) bool {
+	for _, k := range keys {
+		if k == key {
+			return true
+		}
+	}
+	return false
 }
 
 // Identity reads kind, metadata.namespace and metadata.name of a document.
@@ -246,6 +262,8 @@ func (w *walker) mapping(n *yaml.Node, p place) {
 		}
 		c.key, c.siblings = k.Value, keys
 		switch {
+		case k.Value == "name" && imageNamed(p.key) && (hasKey(keys, "tag") || hasKey(keys, "version")):
+			c.key, c.siblings = "repository", []string{"repository", "tag"} // image: {name: REPO, version: TAG}
 		case k.Value == "value" && envName != "":
 			c.key = envName
 		case k.Value == "reference" && imageNamed(p.key):

@@ -3,6 +3,7 @@ package leakscan
 import (
 	"encoding/base64"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -354,7 +355,13 @@ spec:
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := describe(found); !reflect.DeepEqual(got, tt.want) {
+			// Order is not asserted: a document with merge keys is read as
+			// Kubernetes reads it, through JSON, whose keys are sorted.
+			got := describe(found)
+			sort.Strings(got)
+			want := append([]string(nil), tt.want...)
+			sort.Strings(want)
+			if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
 				t.Errorf("found:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
 			}
 		})

@@ -22,9 +22,11 @@ func IsNull(n *yaml.Node) bool {
 }
 
 // Lookup returns the value of key in a mapping, aliases resolved, or nil.
-// A key not among the mapping's own keys is looked up in its merge keys
-// ("<<: *anchor" or "<<: [*a, *b]", the first holding it winning), as
-// Kubernetes' YAML decoder reads them.
+// Merge keys ("<<: *anchor" or "<<: [*a, *b]") are applied as Kubernetes'
+// YAML decoder (go-yaml v2) applies them: where they stand, a later key or
+// merge overriding an earlier one, and of a merged list the first mapping
+// holding the key winning. rewrite expands merges before it walks a
+// document (internal/k8syaml); this reads the trees that are not expanded.
 func Lookup(m *yaml.Node, key string) *yaml.Node {
 	return lookup(m, key, 0)
 }
@@ -34,18 +36,23 @@ func lookup(m *yaml.Node, key string, depth int) *yaml.Node {
 	if m == nil || m.Kind != yaml.MappingNode || depth > maxDepth {
 		return nil
 	}
-	var merged *yaml.Node
+	var found *yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		switch k := m.Content[i]; {
-		case k.Value == key && k.Kind == yaml.ScalarNode:
-			return Resolve(m.Content[i+1])
-		case k.Value == "<<" && k.Tag == "!!merge" && merged == nil:
-			merged = m.Content[i+1]
+		case k.Value == key && k.Kind == yaml.ScalarNode && k.Tag != "!!merge":
+			found = Resolve(m.Content[i+1])
+		case k.Value == "<<" && k.Tag == "!!merge":
+			if v := lookupMerged(m.Content[i+1], key, depth); v != nil {
+				found = v
+			}
 		}
 	}
-	if merged == nil {
-		return nil
-	}
+	return found
+}
+
+// lookupMerged looks key up in a merge key's value: a mapping, or a list of
+// mappings the first of which holding key wins.
+func lookupMerged(merged *yaml.Node, key string, depth int) *yaml.Node {
 	if merged = Resolve(merged); merged != nil && merged.Kind == yaml.SequenceNode {
 		for _, item := range merged.Content {
 			if v := lookup(item, key, depth+1); v != nil {
