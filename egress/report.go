@@ -3,6 +3,7 @@ package egress
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"io"
 	"sort"
 	"strings"
@@ -46,7 +47,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) {
 			}
 			fmt.Fprintf(w, "\n  %s, %d:\n", name, len(list))
 			for _, f := range list {
-				fmt.Fprintf(w, "    %s: %s: %s (document %d, line %d)\n", f.Resource(), f.Field, f.Value, f.Document, f.Line)
+				fmt.Fprintf(w, "    %s: %s: %s (document %d, line %d)\n", f.Resource(), yamlnode.Printable(f.Field), yamlnode.Printable(f.Value), f.Document, f.Line)
 			}
 			hint := list[0].Hint
 			if hint == "" {

@@ -2,7 +2,7 @@ package plan
 
 import (
 	"errors"
-	"fmt"
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"io"
 	"sort"
 	"strings"
@@ -73,15 +73,7 @@ type Origin struct {
 // String reads "Kind namespace/name: container NAME (field)", the shape of
 // the rewrite report's offender lines.
 func (o Origin) String() string {
-	name := o.Name
-	if o.Namespace != "" {
-		name = o.Namespace + "/" + name
-	}
-	where := "(" + o.Field + ")"
-	if o.Container != "" {
-		where = "container " + o.Container + " " + where
-	}
-	return fmt.Sprintf("%s %s: %s", o.Kind, name, where)
+	return yamlnode.Resource{Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}.String() + ": " + yamlnode.Where(o.Container, o.Field)
 }
 
 // Copies are the images to copy, in plan order.

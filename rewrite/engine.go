@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 
 	"github.com/plexicus/helm-airgap/lock"
@@ -259,6 +260,9 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 			continue
 		}
 		report.Documents++
+		if opts.AdaptMemoryLimit && report.Documents%256 == 0 {
+			fitRetained()
+		}
 		report.References += len(r.occurrences)
 		report.Rewritten += r.rewritten
 		report.PodSpecs += r.podSpecs
@@ -312,6 +316,27 @@ func fitMemoryLimit(size int) {
 	}
 	if want := int64(size)*parseOverhead + 32<<20; want > current {
 		debug.SetMemoryLimit(want)
+	}
+}
+
+// fitRetained raises a soft memory limit that what a run keeps (the output
+// held in memory, the collision table of every destination) has grown
+// close to: under a limit the live heap nearly fills, the collector runs
+// after every few documents and a stream with a new reference in every
+// document slows down quadratically. The limit then grows with the live
+// heap, collecting at 4x the live heap as the fast binary's GOGC=400 does.
+func fitRetained() {
+	current := debug.SetMemoryLimit(-1)
+	if current == math.MaxInt64 {
+		return
+	}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	if live := int64(sample[0].Value.Uint64()); live > current/3 {
+		debug.SetMemoryLimit(4 * live)
 	}
 }
 

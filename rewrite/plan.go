@@ -48,6 +48,7 @@ type scalarEdit struct {
 	node  *yaml.Node
 	enc   encoding
 	spans []span
+	have  map[[2]int]bool // spans already taken: a value can hold 100k references
 }
 
 // add records the replacement a mapped site asks for and reports whether it
@@ -71,17 +72,16 @@ func (e *spanEdits) put(s site, text string) bool {
 		if e.byNode == nil {
 			e.byNode = map[*yaml.Node]*scalarEdit{}
 		}
-		edit = &scalarEdit{node: s.node, enc: s.enc}
+		edit = &scalarEdit{node: s.node, enc: s.enc, have: map[[2]int]bool{}}
 		e.byNode[s.node] = edit
 		e.scalars = append(e.scalars, edit)
 	}
-	for _, have := range edit.spans {
-		if have.start == s.start && have.end == s.end {
-			return false
-		}
+	if at := [2]int{s.start, s.end}; !edit.have[at] {
+		edit.have[at] = true
+		edit.spans = append(edit.spans, span{s.start, s.end, text})
+		return true
 	}
-	edit.spans = append(edit.spans, span{s.start, s.end, text})
-	return true
+	return false
 }
 
 // apply hands every scalar's replacements to the plan.

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"io"
 	"sort"
 
@@ -61,11 +62,7 @@ func groupHint(list []Occurrence, m *rules.Mapper) string {
 // describe is the offender line: "Kind namespace/name: container NAME
 // (field path): IMAGE", with the image as it stands in the input.
 func (o Occurrence) describe() string {
-	where := "(" + o.Field + ")"
-	if o.Container != "" {
-		where = "container " + o.Container + " " + where
-	}
-	line := fmt.Sprintf("%s: %s: %s", o.Resource(), where, o.Mapping.Source.Written)
+	line := fmt.Sprintf("%s: %s: %s", o.Resource(), yamlnode.Where(o.Container, o.Field), yamlnode.Printable(o.Mapping.Source.Written))
 	if o.Part != "" {
 		line += " (" + o.Part + ", joined with image names at run time)"
 	}

@@ -163,7 +163,8 @@ func (c *Collisions) Add(m Mapping) {
 	first, ok := c.byDest[m.DestRepo]
 	switch {
 	case !ok:
-		c.byDest[m.DestRepo] = src
+		// Clones: a reference found in a large text must not keep the text.
+		c.byDest[strings.Clone(m.DestRepo)] = strings.Clone(src)
 	case first != src && !c.found[first+"\x00"+src]:
 		c.found[first+"\x00"+src] = true
 		c.list = append(c.list, Collision{Dest: m.DestRepo, First: first, Second: src})

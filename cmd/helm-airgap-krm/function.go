@@ -164,12 +164,12 @@ func (r *itemRun) rewriteItem(item *yaml.RNode) (*yaml.RNode, framework.Results,
 func (r *itemRun) offenderResult(item *yaml.RNode, o rewrite.Occurrence) *framework.Result {
 	where := ""
 	if o.Container != "" {
-		where = "container " + o.Container + ": "
+		where = "container " + yamlnode.Printable(o.Container) + ": "
 	}
 	return &framework.Result{
 		Severity: framework.Error,
 		Message: fmt.Sprintf("%simage %s is not on the mirror, a rule destination or an allowed registry; %s",
-			where, o.Mapping.Source.Written, r.mapper.Hint(o.Mapping.Source)),
+			where, yamlnode.Printable(o.Mapping.Source.Written), r.mapper.Hint(o.Mapping.Source)),
 		ResourceRef: resourceRef(item),
 		Field:       &framework.Field{Path: o.Field, CurrentValue: o.Mapping.Source.Written},
 		File:        fileOf(item),

@@ -1,6 +1,11 @@
 package yamlnode
 
-import "go.yaml.in/yaml/v3"
+import (
+	"strconv"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+)
 
 // Resource identifies a Kubernetes object for messages.
 type Resource struct {
@@ -9,8 +14,9 @@ type Resource struct {
 
 // String names the object as "Kind namespace/name", with "(no kind)" and
 // "(unnamed)" for what is missing.
+// Every part is Printable: a name is the chart's, and may be an attacker's.
 func (r Resource) String() string {
-	kind, name := r.Kind, r.Name
+	kind, name := Printable(r.Kind), Printable(r.Name)
 	if kind == "" {
 		kind = "(no kind)"
 	}
@@ -18,9 +24,33 @@ func (r Resource) String() string {
 		name = "(unnamed)"
 	}
 	if r.Namespace != "" {
-		name = r.Namespace + "/" + name
+		name = Printable(r.Namespace) + "/" + name
 	}
 	return kind + " " + name
+}
+
+// Where names a field of a resource for messages: "container NAME (FIELD)",
+// or "(FIELD)" outside a container, both Printable.
+func Where(container, field string) string {
+	where := "(" + Printable(field) + ")"
+	if container != "" {
+		where = "container " + Printable(container) + " " + where
+	}
+	return where
+}
+
+// Printable is s as it may be printed on a terminal or in a log: as it is
+// when every rune is graphic (letters, marks, numbers, punctuation,
+// symbols, spaces), quoted in Go syntax otherwise, so that a name holding a
+// line break, an escape sequence or a bidirectional override can neither
+// forge a line of output nor drive the terminal.
+func Printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsGraphic(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Identify reads apiVersion, kind and metadata's name and namespace.

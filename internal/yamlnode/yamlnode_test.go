@@ -151,3 +151,29 @@ func TestIsNull(t *testing.T) {
 		t.Error("IsNull(nil) = false, want true: no node is no value")
 	}
 }
+
+// Names come from the chart: one holding a line break or an escape sequence
+// is printed quoted, so it cannot forge a line of output or drive the
+// terminal (issue 23).
+func TestPrintable(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"web", "web"},
+		{"a name with spaces", "a name with spaces"},
+		{"café-ünïcode", "café-ünïcode"},
+		{"x\nERROR forged line", `"x\nERROR forged line"`},
+		{"\x1b[31mred", `"\x1b[31mred"`},
+		{"a\u202eb", `"a\u202eb"`},
+		{"tab\there", `"tab\there"`},
+	} {
+		if got := Printable(tc.in); got != tc.want {
+			t.Errorf("Printable(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+	r := Resource{Kind: "Pod", Namespace: "ns\n", Name: "p\x1b"}
+	if got, want := r.String(), `Pod "ns\n"/"p\x1b"`; got != want {
+		t.Errorf("Resource.String() = %s, want %s", got, want)
+	}
+	if got, want := Where("c\r", "spec.containers[0].image"), `container "c\r" (spec.containers[0].image)`; got != want {
+		t.Errorf("Where = %s, want %s", got, want)
+	}
+}
