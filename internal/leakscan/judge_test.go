@@ -56,7 +56,7 @@ func TestJudge(t *testing.T) {
 		{"docker.io/istio", "", "hub", []string{"hub", "tag"}, registryPrefix},
 		{"quay.io", "", "registry", []string{"registry", "repository", "tag"}, registryPrefix},
 		{"quay.io", "", "container-registry", nil, registryPrefix}, // alone: an operator joins every image it makes to it
-		{"ghcr.io/y/db", "", "dbRepositories", nil, notImage}, // last word "repositories" is not a repository word
+		{"ghcr.io/y/db", "", "dbRepositories", nil, notImage},      // last word "repositories" is not a repository word
 		// rejected
 		{"auto", "", "image", nil, notImage},                                                     // placeholder
 		{"IfNotPresent", "", "imagePullPolicy", nil, notImage},                                   // pull policy
@@ -73,7 +73,7 @@ func TestJudge(t *testing.T) {
 		{"bitnami/redis", "", "repository", []string{"repository", "version"}, notImage},         // chart-like, no tag
 		{"bitnami/redis", "", "repository", []string{"registry", "repository", "tag"}, notImage}, // the registry is the prefix
 		{"redis", "", "name", nil, notImage},
-		{"the", "", "description", nil, notImage},  // prose
+		{"the", "", "description", nil, notImage},         // prose
 		{"quay.io", "", "defaultRegistry", nil, notImage}, // Kyverno's: it only normalises names
 	}
 	for _, tt := range tests {
