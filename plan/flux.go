@@ -88,12 +88,12 @@ func BuildFor(f Format, in io.Reader, opts rewrite.Options, origins bool) (*Plan
 	var mu sync.Mutex
 	var found []rewrite.Occurrence
 	opts.CheckOnly = false
-	opts.OnImage = func(o rewrite.Occurrence) {
+	opts.Observe(rewrite.Observer{Image: func(o rewrite.Occurrence) {
 		b.Add(o)
 		mu.Lock()
 		found = append(found, o)
 		mu.Unlock()
-	}
+	}})
 	var input, output bytes.Buffer
 	report, err := rewrite.Run(io.TeeReader(in, &input), &output, opts)
 	if err != nil {

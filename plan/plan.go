@@ -158,7 +158,7 @@ type Builder struct {
 	seen   map[string]bool // image + origin, so an origin is listed once
 }
 
-// Add records one occurrence; use it as rewrite.Options.OnImage.
+// Add records one occurrence; use it as a rewrite.Observer's Image.
 func (b *Builder) Add(o rewrite.Occurrence) {
 	m := o.Mapping
 	source := m.Source.Repository() + m.Source.Suffix
@@ -214,15 +214,15 @@ func (p *Plan) sort() {
 }
 
 // Build runs the rewrite engine over a manifest stream, changing nothing,
-// and lists every image it finds. opts.CheckOnly and opts.OnImage are set
-// here. A reference that stays public (no rule matches it and there is no
+// and lists every image it finds. opts.CheckOnly is set here, and the
+// builder observes the run after the observers opts has. A reference that stays public (no rule matches it and there is no
 // mirror) or two sources colliding on one destination fail the build with
 // a *rewrite.PolicyError whose report holds only those: an image with
 // nowhere to go cannot be mirrored. Input errors are returned as they are.
 func Build(in io.Reader, opts rewrite.Options, origins bool) (*Plan, *rewrite.Report, error) {
 	b := &Builder{Origins: origins}
 	opts.CheckOnly = true
-	opts.OnImage = b.Add
+	opts.Observe(rewrite.Observer{Image: b.Add})
 	report, err := rewrite.Run(in, io.Discard, opts)
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {

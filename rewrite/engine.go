@@ -45,17 +45,11 @@ type Options struct {
 	// the same, about 10% sooner, but such documents are not validated: a
 	// malformed one passes through. Off by default: every document is parsed.
 	SkipImageless bool
-	// OnImage, when set, is called for every reference found, in stream order.
-	OnImage func(Occurrence)
+	// Observers are told what the run finds, each in turn (Observe adds one).
+	Observers []Observer
 	// Passes run on every parsed document after the image rewrite; with
 	// Passes set every document is parsed.
 	Passes []Pass
-	// Release, when set, is called once every document has passed and before
-	// anything is written (also with CheckOnly). An error keeps the output
-	// unwritten and is returned as it is. It is the seam for verdicts that
-	// need the whole stream: a strict egress audit, or refusing an output
-	// with no objects where an empty sync would delete an application.
-	Release func(*Report) error
 	// AdaptMemoryLimit raises the Go runtime's soft memory limit, when one is
 	// set, to fit the largest document seen, so that a huge document is
 	// processed at full speed instead of under constant garbage collection.
@@ -63,6 +57,44 @@ type Options struct {
 	// MemoryLimit is how much output is held in memory before it moves to a
 	// temporary file (16 MiB when 0).
 	MemoryLimit int
+}
+
+// Observer is told what a run finds. Either function may be nil.
+type Observer struct {
+	// Image is told every reference found, in stream order.
+	Image func(Occurrence)
+	// Release is told the report once every document has passed and before
+	// anything is written (also with CheckOnly). An error keeps the output
+	// unwritten and is returned as it is. It is the seam for verdicts that
+	// need the whole stream: a strict egress audit, or refusing an output
+	// with no objects where an empty sync would delete an application.
+	Release func(*Report) error
+}
+
+// Observe adds an observer after the ones already there: a caller adds
+// its own without replacing the session's (collisions across streams, the
+// run's verdict).
+func (o *Options) Observe(obs Observer) { o.Observers = append(o.Observers, obs) }
+
+// image tells every observer of a reference.
+func (o *Options) image(oc Occurrence) {
+	for _, obs := range o.Observers {
+		if obs.Image != nil {
+			obs.Image(oc)
+		}
+	}
+}
+
+// release asks every observer for its verdict; the first error wins.
+func (o *Options) release(r *Report) error {
+	for _, obs := range o.Observers {
+		if obs.Release != nil {
+			if err := obs.Release(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Occurrence is one image reference found in the stream.
@@ -146,10 +178,8 @@ func Run(in io.Reader, out io.Writer, opts Options) (*Report, error) {
 	if len(report.Offenders) > 0 || len(report.Collisions) > 0 {
 		return report, &PolicyError{Report: report}
 	}
-	if opts.Release != nil {
-		if err := opts.Release(report); err != nil {
-			return report, err
-		}
+	if err := opts.release(report); err != nil {
+		return report, err
 	}
 	if opts.CheckOnly {
 		return report, nil
@@ -280,9 +310,7 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 		report.Warnings = append(report.Warnings, r.warnings...)
 		for _, o := range r.occurrences {
 			collisions.Add(o.Mapping)
-			if opts.OnImage != nil {
-				opts.OnImage(o)
-			}
+			opts.image(o)
 		}
 		if !opts.CheckOnly {
 			if err := out.add(r.out); err != nil {

@@ -108,7 +108,7 @@ func (f *finder) fieldPath(extra ...string) string {
 }
 
 // find walks the document and leaves the sites in stream order, which is
-// the order Options.OnImage promises.
+// the order Observer.Image promises.
 func (f *finder) find() error {
 	f.seen, f.inside = map[*yaml.Node]bool{}, map[*yaml.Node]string{}
 	if err := f.findAll(); err != nil {

@@ -497,7 +497,7 @@ spec:
 `
 	opts := engineOptions(t, testConfig)
 	var got []Occurrence
-	opts.OnImage = func(o Occurrence) { got = append(got, o) }
+	opts.Observe(Observer{Image: func(o Occurrence) { got = append(got, o) }})
 	if _, _, err := runOpts(t, opts, input); err != nil {
 		t.Fatal(err)
 	}

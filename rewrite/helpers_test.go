@@ -68,7 +68,12 @@ func runOpts(t testing.TB, opts Options, input string) (string, *Report, error) 
 	}
 	if !opts.SkipImageless && !opts.CheckOnly {
 		fast := opts
-		fast.SkipImageless, fast.Workers, fast.OnImage = true, 3, nil
+		fast.SkipImageless, fast.Workers, fast.Observers = true, 3, nil
+		for _, o := range opts.Observers { // the verdicts, not the image observers: they saw the run
+			if o.Release != nil {
+				fast.Observe(Observer{Release: o.Release})
+			}
+		}
 		var again bytes.Buffer
 		if _, err := Run(strings.NewReader(input), &again, fast); err != nil {
 			t.Fatalf("the fast path fails (%v) where the full parse succeeded", err)
@@ -110,7 +115,7 @@ func occurrences(t testing.TB, config, input string) []string {
 	t.Helper()
 	opts := engineOptions(t, config)
 	var found []string
-	opts.OnImage = func(o Occurrence) { found = append(found, o.describe()) }
+	opts.Observe(Observer{Image: func(o Occurrence) { found = append(found, o.describe()) }})
 	if _, _, err := runOpts(t, opts, input); err != nil {
 		t.Fatalf("Run: %v", err)
 	}

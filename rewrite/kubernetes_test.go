@@ -212,11 +212,11 @@ func FuzzReadsAsKubernetes(f *testing.F) {
 		var kinds []string
 		var found []podImage
 		o := opts
-		o.OnImage = func(oc Occurrence) {
+		o.Observe(Observer{Image: func(oc Occurrence) {
 			if podImageField.MatchString(oc.Field) && oc.Part == "" {
 				found = append(found, podImage{oc.Field, oc.Mapping.Source.Written})
 			}
-		}
+		}})
 		o.Passes = []Pass{func(d *Document, _ *Edit) error {
 			kinds = append(kinds, yamlnode.Identify(d.Root).Kind)
 			return nil

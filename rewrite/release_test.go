@@ -32,7 +32,7 @@ func TestReleaseGatesTheOutput(t *testing.T) {
 			var out bytes.Buffer
 			_, err := Run(strings.NewReader(tt.input), &out, Options{
 				Mapper: mapper, SkipImageless: tt.skip,
-				Release: func(r *Report) error { seen = r; return tt.release },
+				Observers: []Observer{{Release: func(r *Report) error { seen = r; return tt.release }}},
 			})
 			if !errors.Is(err, tt.release) {
 				t.Fatalf("Run error = %v, want %v", err, tt.release)

@@ -55,11 +55,7 @@ func (f *function) process(rl *framework.ResourceList) error {
 	r := &itemRun{mapper: policy.Mapper, sourceItem: map[string]int{}}
 	r.opts = session.Options()
 	r.opts.Workers = 1 // one document per run
-	trackCollisions := r.opts.OnImage
-	r.opts.OnImage = func(o rewrite.Occurrence) {
-		trackCollisions(o)
-		r.onImage(o)
-	}
+	r.opts.Observe(rewrite.Observer{Image: r.onImage})
 	out := make([]*yaml.RNode, len(rl.Items))
 	var inputErrors, offenders framework.Results
 	for i, item := range rl.Items {

@@ -114,13 +114,13 @@ func findImages(in io.Reader) ([]registryImages, error) {
 	opts := rewrite.Options{
 		Mapper:    mapper, // the built-in catalogue: no Catalogue given
 		CheckOnly: true,
-		OnImage: func(o rewrite.Occurrence) {
+		Observers: []rewrite.Observer{{Image: func(o rewrite.Occurrence) {
 			src := o.Mapping.Source
 			if byDomain[src.Domain] == nil {
 				byDomain[src.Domain] = map[string]bool{}
 			}
 			byDomain[src.Domain][src.Repository()+src.Suffix] = true
-		},
+		}}},
 	}
 	_, err = rewrite.Run(in, io.Discard, opts)
 	var policy *rewrite.PolicyError

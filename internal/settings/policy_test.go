@@ -59,7 +59,7 @@ imageFields:
 	if got := opts.Catalogue.ImageFields("example.com/v1", "Widget"); len(got) != 1 {
 		t.Errorf("the configured image field is missing: %+v", got)
 	}
-	if opts.OnImage == nil {
+	if len(opts.Observers) == 0 || opts.Observers[0].Image == nil {
 		t.Error("no collision tracking across the run")
 	}
 	check, err := Load(Request{Config: cfg, CheckOnly: true})

@@ -58,19 +58,19 @@ func (s *Session) Options() rewrite.Options {
 	if s.auditor != nil {
 		opts.Passes = append(opts.Passes, s.auditor.Pass())
 	}
-	opts.OnImage = func(o rewrite.Occurrence) {
+	opts.Observe(rewrite.Observer{Image: func(o rewrite.Occurrence) {
 		s.mu.Lock()
 		s.collisions.Add(o.Mapping)
 		s.mu.Unlock()
-	}
+	}})
 	return opts
 }
 
-// StreamOptions are Options for a run of one stream: Release is the whole
+// StreamOptions are Options for a run of one stream, observed by the whole
 // run's verdict (Verdict), taken before anything is written.
 func (s *Session) StreamOptions() rewrite.Options {
 	opts := s.Options()
-	opts.Release = s.Verdict
+	opts.Observe(rewrite.Observer{Release: s.Verdict})
 	return opts
 }
 
