@@ -119,6 +119,10 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 				inputErr = err
 			}
 		default:
+			if len(report.Ignored) > 0 {
+				fmt.Fprintf(stderr, "helm-airgap: %s:\n", cli.Name(job.src))
+				rewrite.WriteNotes(stderr, &rewrite.Report{Ignored: report.Ignored})
+			}
 			total.Documents += report.Documents
 			total.References += report.References
 			total.Rewritten += report.Rewritten
