@@ -21,18 +21,15 @@ func TestArgoCDGenerateCLI(t *testing.T) {
 	fast := testtool.Command(t, "helm-airgap")
 	charts := filepath.Join(testtool.ModuleRoot(t), "testdata", "charts")
 	platform := filepath.Join(charts, "platform")
-	empty := t.TempDir()
-	for name, content := range map[string]string{
+	empty := writeChart(t, map[string]string{
 		"Chart.yaml":          "apiVersion: v2\nname: empty\nversion: 0.1.0\n",
 		"templates/some.yaml": "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: some\n{{- end }}\n",
-	} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(empty, name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(empty, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
+	// A chart that renders lists without an item only: no object either.
+	emptyList := writeChart(t, map[string]string{
+		"Chart.yaml":          "apiVersion: v2\nname: empty-list\nversion: 0.1.0\n",
+		"templates/list.yaml": "apiVersion: v1\nkind: List\nitems: []\n---\napiVersion: v1\nkind: ConfigMapList\nitems: []\n",
+	})
 	// No mirror, and no rule for the hook's registry.
 	strict := filepath.Join(t.TempDir(), "strict.yaml")
 	if err := os.WriteFile(strict, []byte("rules:\n  - from: docker.io\n    to: registry.internal.example.com/hub\n"), 0o644); err != nil {
@@ -52,6 +49,7 @@ func TestArgoCDGenerateCLI(t *testing.T) {
 		{"a failed render", platform, with(`ARGOCD_APP_PARAMETERS=[{"name":"helm-args","array":["--set","global.imageRegistry=registry.internal.example.com"]}]`), 1, "allowInsecureImages"},
 		{"an empty render", empty, app, 2, "no Kubernetes objects"},
 		{"an empty render allowed", empty, with("ARGOCD_ENV_HELM_AIRGAP_ALLOW_EMPTY=true"), 0, ""},
+		{"a render of empty lists", emptyList, app, 2, "no Kubernetes objects"},
 		{"a helm argument refused", platform, with("PARAM_HELM_ARGS_0=--repo", "PARAM_HELM_ARGS_1=https://charts.example.com"), 2, `helm argument "--repo" is not allowed`},
 		{"a values file outside", platform, with("PARAM_VALUES_FILES_0=../airgap.yaml"), 2, `"../airgap.yaml": it lies outside the application directory`},
 		{"not under Argo CD", platform, nil, 2, "ARGOCD_APP_NAME is not set"},
@@ -79,6 +77,21 @@ func TestArgoCDGenerateCLI(t *testing.T) {
 			})
 		}
 	}
+}
+
+// writeChart writes a chart's files into a new directory.
+func writeChart(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // TestArgoTemplateArgs: the release-name parameter and the destination

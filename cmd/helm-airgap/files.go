@@ -79,11 +79,17 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 	if err != nil {
 		return cli.Usage(err)
 	}
-	removeLeftovers(jobs, f.outDir, stderr)
 	stage, err := f.newStage()
 	if err != nil {
 		return err
 	}
+	unlock, err := lockDirs(f.lockedDirs(jobs), stderr)
+	if err != nil {
+		stage.abort(nil)
+		return err
+	}
+	defer unlock()
+	removeLeftovers(jobs, f.outDir, stderr)
 	committed := false
 	defer func() {
 		if !committed {
@@ -158,6 +164,55 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 			len(jobs), total.Documents, total.References, total.Rewritten, total.PodSpecs)
 	}
 	return nil
+}
+
+// errDirLocked is flockDir's answer when another process holds the lock.
+var errDirLocked = errors.New("locked by another process")
+
+// lockedDirs are the directories a run locks against another run writing
+// there at the same time (two --in-place runs over one tree would
+// otherwise interleave their files): every directory holding an input
+// rewritten in place, or the output directory.
+func (f *fileOutput) lockedDirs(jobs []fileJob) []string {
+	if f.outDir != "" {
+		return []string{f.outDir}
+	}
+	seen := map[string]bool{}
+	var dirs []string
+	for _, job := range jobs {
+		if dir := filepath.Dir(job.dest); !seen[dir] {
+			seen[dir] = true
+			dirs = append(dirs, dir)
+		}
+	}
+	return dirs
+}
+
+// lockDirs locks the directories, in sorted order so that two runs never
+// wait on each other, from before any input is read until the last file
+// is renamed into place; a run that finds one locked says so and waits.
+// It returns the release.
+func lockDirs(dirs []string, notes io.Writer) (func(), error) {
+	sort.Strings(dirs)
+	var held []func()
+	release := func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			held[i]()
+		}
+	}
+	for _, dir := range dirs {
+		unlock, err := flockDir(dir, false)
+		if errors.Is(err, errDirLocked) {
+			fmt.Fprintf(notes, "helm-airgap: another helm-airgap run is writing files in %q; waiting for it to finish\n", dir)
+			unlock, err = flockDir(dir, true)
+		}
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("locking %q against another run writing there: %w", dir, err)
+		}
+		held = append(held, unlock)
+	}
+	return release, nil
 }
 
 // plan expands the arguments into jobs: a file argument keeps its base name
@@ -255,8 +310,21 @@ func manifestsIn(dir string, inPlace bool, notes io.Writer) ([]string, error) {
 			return err
 		}
 		if strings.HasPrefix(d.Name(), stagePrefix) && path != dir {
+			// Staging names: a run's own (in progress or left by a killed
+			// one) quietly, anything else that would be an input said.
+			if !leftover.MatchString(d.Name()) && (d.IsDir() || inputs.IsManifest(path)) {
+				fmt.Fprintf(notes, "helm-airgap: skipping %q: names starting with %q are kept for helm-airgap's temporary files; rename it to have it rewritten\n", path, stagePrefix)
+			}
 			if d.IsDir() {
-				return filepath.SkipDir // a staging directory left by a killed run
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 && !inputs.IsManifest(path) {
+			if info, err := os.Stat(path); err == nil && info.IsDir() {
+				// Not followed: it may lead anywhere, out of the tree given
+				// included, and --in-place would rewrite what it finds there.
+				fmt.Fprintf(notes, "helm-airgap: skipping %q: a symlink to a directory is not followed; give the directory it points to as an argument to rewrite it\n", path)
 			}
 			return nil
 		}
