@@ -57,17 +57,8 @@ type fileJob struct {
 
 // runFiles rewrites every input file into its own output file.
 func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verbose bool) error {
-	flag := "--in-place"
-	if f.outDir != "" {
-		flag = "--output-dir"
-	}
-	if len(args) == 0 {
-		return cli.Usage(fmt.Errorf("%s needs FILE or DIR arguments; it cannot rewrite stdin", flag))
-	}
-	for _, arg := range args {
-		if arg == "-" {
-			return cli.Usage(fmt.Errorf("%s cannot rewrite stdin (\"-\"); give files or directories", flag))
-		}
+	if err := f.checkArgs(args); err != nil {
+		return err
 	}
 	session, err := o.load(cmd, false)
 	if err != nil {
@@ -79,17 +70,11 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 	if err != nil {
 		return cli.Usage(err)
 	}
-	stage, err := f.newStage()
+	stage, unlock, err := f.prepare(jobs, stderr)
 	if err != nil {
-		return err
-	}
-	unlock, err := lockDirs(f.lockedDirs(jobs), stderr)
-	if err != nil {
-		stage.abort(nil)
 		return err
 	}
 	defer unlock()
-	removeLeftovers(jobs, f.outDir, stderr)
 	committed := false
 	defer func() {
 		if !committed {
@@ -164,6 +149,40 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 			len(jobs), total.Documents, total.References, total.Rewritten, total.PodSpecs)
 	}
 	return nil
+}
+
+// checkArgs refuses what file mode cannot rewrite: no argument, or stdin.
+func (f *fileOutput) checkArgs(args []string) error {
+	flag := "--in-place"
+	if f.outDir != "" {
+		flag = "--output-dir"
+	}
+	if len(args) == 0 {
+		return cli.Usage(fmt.Errorf("%s needs FILE or DIR arguments; it cannot rewrite stdin", flag))
+	}
+	for _, arg := range args {
+		if arg == "-" {
+			return cli.Usage(fmt.Errorf("%s cannot rewrite stdin (\"-\"); give files or directories", flag))
+		}
+	}
+	return nil
+}
+
+// prepare creates the stage and locks the directories the run writes to,
+// then removes what killed runs left there; it returns the stage and the
+// locks' release.
+func (f *fileOutput) prepare(jobs []fileJob, notes io.Writer) (*stage, func(), error) {
+	stage, err := f.newStage()
+	if err != nil {
+		return nil, nil, err
+	}
+	unlock, err := lockDirs(f.lockedDirs(jobs), notes)
+	if err != nil {
+		stage.abort(nil)
+		return nil, nil, err
+	}
+	removeLeftovers(jobs, f.outDir, notes)
+	return stage, unlock, nil
 }
 
 // errDirLocked is flockDir's answer when another process holds the lock.
