@@ -396,7 +396,7 @@ func triggers(fields []rules.ImageField) [][]byte {
 
 // document rewrites one chunk.
 func (p *processor) document(c chunk) docResult {
-	if p.opts.SkipImageless && len(p.opts.Passes) == 0 && !p.mayHoldImages(c.data) {
+	if p.opts.SkipImageless && len(p.opts.Passes) == 0 && !p.mayHoldImages(c.data) && !bytes.Contains(c.data, []byte("items")) {
 		return docResult{out: c.data, object: hasContent(c.data)}
 	}
 	d, err := parse(c)
@@ -413,7 +413,7 @@ func (p *processor) document(c chunk) docResult {
 	if err := d.checkKubernetes(); err != nil {
 		return docResult{err: err}
 	}
-	r := docResult{parsed: true, object: true, warnings: f.warnings}
+	r := docResult{parsed: true, object: !emptyList(d.root), warnings: f.warnings}
 	plan := &plan{splicer: splicer{data: c.data}}
 	edits := &spanEdits{}
 	for _, s := range f.sites {

@@ -25,6 +25,14 @@ func TestReleaseGatesTheOutput(t *testing.T) {
 		{"unparsed documents counted too", "kind: A\n---\n# only a comment\n---\nkind: B\n", true, 2, nil},
 		{"a refusal keeps the output unwritten", "kind: A\n", false, 1, refuse},
 		{"comments only", "---\n# nothing\n", false, 0, nil},
+		// A list with no item holds no object, whatever its kind; one with
+		// an item does (issue 23: the Argo CD empty-render guard).
+		{"an empty List", "apiVersion: v1\nkind: List\nitems: []\n", false, 0, nil},
+		{"an empty List, unparsed path", "apiVersion: v1\nkind: List\nitems: []\n", true, 0, nil},
+		{"an empty ConfigMapList", "apiVersion: v1\nkind: ConfigMapList\nitems:\n", false, 1, nil},
+		{"an empty XList", "kind: SecretList\nmetadata: {}\nitems: []\n---\nkind: PodList\nitems: []\n", true, 0, nil},
+		{"a List with an item", "kind: List\nitems:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n", true, 1, nil},
+		{"an empty List and an object", "kind: List\nitems: []\n---\nkind: A\n", false, 1, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

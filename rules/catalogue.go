@@ -217,6 +217,30 @@ func (c *Config) validateCatalogue() []error {
 		if strings.TrimSpace(ig.Reason) == "" {
 			errs = append(errs, c.errorf(key+".reason", "reason is required: say why this public reference is acceptable"))
 		}
+		errs = append(errs, c.ignoreSelectors(key, ig)...)
+	}
+	return errs
+}
+
+// ignoreSelectors refuses an ignore entry that would silence every public
+// reference: one with no selector at all, or a selector that matches
+// anything ("*"), which only says "everything" at greater length.
+func (c *Config) ignoreSelectors(key string, ig Ignore) []error {
+	var errs []error
+	selected := false
+	for _, s := range []struct{ name, pattern string }{
+		{"kind", ig.Kind}, {"namespace", ig.Namespace}, {"name", ig.Name}, {"field", ig.Field}, {"image", ig.Image},
+	} {
+		if s.pattern == "" {
+			continue
+		}
+		selected = true
+		if strings.Trim(s.pattern, "*") == "" {
+			errs = append(errs, c.errorf(key+"."+s.name, "%q matches every %s, so the entry would silence public references it does not name; give the %s to ignore, or leave the key out and select by the others", s.pattern, s.name, s.name))
+		}
+	}
+	if !selected {
+		errs = append(errs, c.errorf(key, "an ignore entry needs a selector, or it silences every public reference; name what to leave public, for example:\n  - kind: ConfigMap\n    name: docs\n    image: docker.io/library/nginx:1.27\n    reason: %s", strconv.Quote(ig.Reason)))
 	}
 	return errs
 }

@@ -275,7 +275,7 @@ func (c *Config) Compile() (*Mapper, error) {
 			fail(c.errorf("mirror", "%v", err))
 		} else {
 			m.mirror = prefix
-			m.internal[domainOf(prefix)] = true
+			m.internal[canonicalHost(domainOf(prefix))] = true
 		}
 	}
 	seen := map[string]int{}
@@ -297,7 +297,7 @@ func (c *Config) Compile() (*Mapper, error) {
 			continue
 		}
 		m.rules = append(m.rules, compiledRule{from: from, to: to, index: i})
-		m.internal[domainOf(to)] = true
+		m.internal[canonicalHost(domainOf(to))] = true
 	}
 	for i, domain := range c.Allow {
 		key := "allow[" + strconv.Itoa(i) + "]"
@@ -309,7 +309,7 @@ func (c *Config) Compile() (*Mapper, error) {
 			fail(c.errorf(key, "%q is a public registry; allowing it would let public images through", domain))
 			continue
 		}
-		m.internal[strings.ToLower(domain)] = true
+		m.internal[canonicalHost(domain)] = true
 	}
 	for _, r := range m.rules {
 		if m.internal[domainOf(r.from)] {
@@ -342,20 +342,24 @@ func (c *Config) Compile() (*Mapper, error) {
 }
 
 // parseDestination validates a rule's to or the mirror: an explicit,
-// non-public registry domain with an optional path.
+// non-public registry domain with an optional path. The destination keeps
+// its port as written (":80" may be what makes the runtime use plain
+// HTTP); only comparisons drop a default port.
 func parseDestination(s string) (string, error) {
-	prefix, err := parsePrefix(s)
-	if err != nil {
+	if _, err := parsePrefix(s); err != nil {
 		return "", fmt.Errorf("invalid destination %q: %v", s, err)
 	}
-	domain, _, _ := strings.Cut(s, "/")
+	domain, path, _ := strings.Cut(s, "/")
 	if !isDomain(domain) {
 		return "", fmt.Errorf("invalid destination %q: it must start with a registry host (a name with a dot or port, or localhost)", s)
 	}
-	if IsPublicRegistry(domainOf(prefix)) {
+	if IsPublicRegistry(domain) {
 		return "", fmt.Errorf("destination %q is a public registry, not a mirror", s)
 	}
-	return prefix, nil
+	if path == "" {
+		return strings.ToLower(domain), nil
+	}
+	return strings.ToLower(domain) + "/" + path, nil
 }
 
 // isDNSSubdomain checks a Kubernetes object name (RFC 1123 subdomain).

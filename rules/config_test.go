@@ -84,6 +84,28 @@ func TestConfigErrors(t *testing.T) {
 			[]string{"airgap.yaml", "line 1", "rules"}},
 		{"a second document", "mirror: registry.internal.example.com/a\n---\nmirror: registry.internal.example.com/b\n",
 			[]string{"airgap.yaml:2: a config file holds one document"}},
+		// A default port names the same registry (issue 23).
+		{"public mirror with its default port", "mirror: quay.io:443/me\n",
+			[]string{"airgap.yaml:1: mirror: destination \"quay.io:443/me\" is a public registry"}},
+		{"public mirror over plain HTTP's port", "mirror: Docker.io:80/me\n",
+			[]string{"airgap.yaml:1: mirror: destination \"Docker.io:80/me\" is a public registry"}},
+		{"public to with its default port", "rules:\n  - from: docker.io\n    to: ghcr.io:443/me\n",
+			[]string{"airgap.yaml:3: rules[0].to: destination \"ghcr.io:443/me\" is a public registry"}},
+		{"public allow with its default port", "allow: [quay.io:443]\n",
+			[]string{"airgap.yaml:1: allow[0]: \"quay.io:443\" is a public registry"}},
+		{"public allow on a newly listed host", "allow: [lscr.io]\n",
+			[]string{"airgap.yaml:1: allow[0]: \"lscr.io\" is a public registry"}},
+		{"from on an internal registry, spelt with its port", "mirror: registry.internal.example.com/m\nrules:\n  - from: registry.internal.example.com:443/x\n    to: registry.internal.example.com/y\n",
+			[]string{"airgap.yaml:3: rules[0].from: source \"registry.internal.example.com:443/x\" is on an internal registry"}},
+		// An ignore entry must select (issue 23).
+		{"ignore without a selector", "mirror: registry.internal.example.com/m\nignore:\n  - reason: too noisy\n",
+			[]string{"airgap.yaml:3: ignore[0]: an ignore entry needs a selector", "kind: ConfigMap"}},
+		{"ignore of every image", "mirror: registry.internal.example.com/m\nignore:\n  - image: \"*\"\n    reason: too noisy\n",
+			[]string{"airgap.yaml:3: ignore[0].image: \"*\" matches every image", "leave the key out"}},
+		{"ignore of every kind, with a name", "ignore:\n  - kind: \"**\"\n    name: web\n    reason: r\n",
+			[]string{"airgap.yaml:2: ignore[0].kind: \"**\" matches every kind"}},
+		{"ignore of every field", "ignore:\n  - field: \"*\"\n    reason: r\n",
+			[]string{"airgap.yaml:2: ignore[0].field: \"*\" matches every field"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +137,9 @@ func TestConfigAccepted(t *testing.T) {
 		{"domain-only rule", "rules: [{from: quay.io, to: registry.internal.example.com/quay}]\n"},
 		{"image fields", "imageFields:\n  - apiVersion: example.com/v1\n    kind: Foo\n    path: spec.sidecars[].image\n"},
 		{"JSON", `{"mirror": "registry.internal.example.com/m", "pullSecrets": ["a"]}`},
+		{"ignore with one selector", "ignore:\n  - kind: ConfigMap\n    reason: docs only\n"},
+		{"ignore with a pattern", "ignore:\n  - image: \"quay.io/org/*\"\n    namespace: \"team-*\"\n    reason: r\n"},
+		{"mirror with a port kept", "mirror: registry.internal.example.com:443/m\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -308,9 +333,66 @@ func TestIsPublicRegistry(t *testing.T) {
 		"registry.internal.example.com": false,
 		"docker.io.evil.example":        false,
 		"pkg.dev.internal.example":      false,
+		// A default port is the same registry (issue 23).
+		"quay.io:443":        true,
+		"QUAY.io:80":         true,
+		"eu.gcr.io:443":      true,
+		"quay.io:8443":       false, // another server
+		"lscr.io":            true,
+		"registry.k8s.io":    true,
+		"public.ecr.aws":     true,
+		"cgr.dev:443":        true,
+		"registry.redhat.io": true,
 	} {
 		if got := IsPublicRegistry(domain); got != want {
 			t.Errorf("IsPublicRegistry(%q) = %v, want %v", domain, got, want)
+		}
+	}
+}
+
+// TestPublicListLoads: public.txt, the list of public registries kept as
+// data, parses to canonical hosts (lower case, no default port, a "*."
+// wildcard or a registry host), none twice, and holds the hosts a probe
+// found missing.
+func TestPublicListLoads(t *testing.T) {
+	hosts := parsePublicList(publicList)
+	if len(hosts) < 20 {
+		t.Fatalf("public.txt holds %d hosts: %q", len(hosts), hosts)
+	}
+	seen := map[string]bool{}
+	for _, host := range hosts {
+		bare := strings.TrimPrefix(host, "*.")
+		if seen[host] || !isDomain(bare) || canonicalHost(bare) != bare || strings.ContainsAny(bare, "* \t") {
+			t.Errorf("public.txt: %q is not a canonical host named once", host)
+		}
+		if _, err := parsePrefix(bare); err != nil {
+			t.Errorf("public.txt: %q: %v", host, err)
+		}
+		seen[host] = true
+	}
+	for _, host := range []string{"lscr.io", "ghcr.io", "gcr.io", "*.pkg.dev", "registry.k8s.io", "k8s.gcr.io", "quay.io", "docker.io",
+		"registry-1.docker.io", "public.ecr.aws", "mcr.microsoft.com", "nvcr.io", "registry.gitlab.com", "cgr.dev", "docker.elastic.co",
+		"registry.access.redhat.com", "registry.redhat.io", "icr.io", "container-registry.oracle.com"} {
+		if !seen[host] {
+			t.Errorf("public.txt lacks %s", host)
+		}
+	}
+}
+
+func TestCanonicalHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"quay.io":         "quay.io",
+		"Quay.IO:443":     "quay.io",
+		"registry.x:80":   "registry.x",
+		"registry.x:8080": "registry.x:8080",
+		"registry.x:4430": "registry.x:4430",
+		"localhost:443":   "localhost",
+		"[::1]:443":       "[::1]",
+		"myreg:443":       "myreg:443", // "myreg/app" would be a Docker Hub image
+		"registry.x:5000": "registry.x:5000",
+	} {
+		if got := canonicalHost(in); got != want {
+			t.Errorf("canonicalHost(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

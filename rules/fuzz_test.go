@@ -19,6 +19,7 @@ func seedRefs(f *testing.F) {
 		"registry.k8s.io/ingress-nginx/controller:v1.15.1@sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1",
 		"docker.io.evil.example/x", "europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone/seed:1",
 		"registry.internal.example.com/mirror/library/nginx", "{{ .Values.image }}", "", "Nginx", "a:b:c",
+		"quay.io:443/x/y:1", "docker.io:443/nginx", "index.docker.io:80/x", "[::1]:443/x", "localhost:80/x", "myreg:443/x",
 	} {
 		f.Add(s)
 	}

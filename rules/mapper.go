@@ -67,7 +67,7 @@ func (m *Mapper) Mirror() string { return m.mirror }
 
 // IsInternal reports whether a registry host is the mirror's, a rule
 // destination's or an allowed one.
-func (m *Mapper) IsInternal(domain string) bool { return m.internal[strings.ToLower(domain)] }
+func (m *Mapper) IsInternal(domain string) bool { return m.internal[canonicalHost(domain)] }
 
 // Map resolves one reference as written.
 func (m *Mapper) Map(s string) (Mapping, error) {
@@ -182,7 +182,7 @@ func (c *Collisions) List() []Collision {
 
 // Knows reports whether a registry host is internal or the source of a rule.
 func (m *Mapper) Knows(domain string) bool {
-	domain = strings.ToLower(domain)
+	domain = canonicalHost(domain)
 	if m.internal[domain] {
 		return true
 	}

@@ -242,13 +242,15 @@ rules:
 func TestIsInternalAndKnows(t *testing.T) {
 	m := compile(t, issueConfig)
 	for domain, internal := range map[string]bool{
-		"registry.internal.example.com": true,
-		"REGISTRY.internal.example.com": true,
-		"hub.internal.example.com":      true,
-		"allowed.example.com:5000":      true,
-		"allowed.example.com":           false,
-		"docker.io":                     false,
-		"quay.io":                       false,
+		"registry.internal.example.com":     true,
+		"REGISTRY.internal.example.com":     true,
+		"hub.internal.example.com":          true,
+		"allowed.example.com:5000":          true,
+		"allowed.example.com":               false,
+		"docker.io":                         false,
+		"quay.io":                           false,
+		"registry.internal.example.com:443": true, // the default port is the same registry
+		"quay.io:443":                       false,
 	} {
 		if got := m.IsInternal(domain); got != internal {
 			t.Errorf("IsInternal(%q) = %v, want %v", domain, got, internal)
@@ -285,5 +287,36 @@ func TestHint(t *testing.T) {
 	bare := compile(t, "")
 	if got := bare.Hint(ref); !strings.Contains(got, "{from: ghcr.io, to: <your-registry>/ghcr.io}") {
 		t.Errorf("Hint without rules = %q, want a placeholder registry", got)
+	}
+}
+
+// TestMapDefaultPort: a reference that spells its registry with the default
+// port is the registry without it (issue 23): a public one is rewritten by
+// its rule, never taken for internal, and an internal one is kept as
+// written.
+func TestMapDefaultPort(t *testing.T) {
+	m := compile(t, "mirror: registry.internal.example.com/mirror\nrules:\n  - from: quay.io/jetstack\n    to: registry.internal.example.com/jetstack\n")
+	for in, want := range map[string]struct {
+		dest   string
+		status Status
+	}{
+		"quay.io:443/jetstack/cert-manager:1":           {"registry.internal.example.com/jetstack/cert-manager:1", Rewritten},
+		"QUAY.IO:80/jetstack/cert-manager:1":            {"registry.internal.example.com/jetstack/cert-manager:1", Rewritten},
+		"docker.io:443/nginx:1":                         {"registry.internal.example.com/mirror/library/nginx:1", Rewritten},
+		"index.docker.io:443/bitnami/redis:7":           {"registry.internal.example.com/mirror/bitnami/redis:7", Rewritten},
+		"registry.internal.example.com:443/mirror/x:1":  {"registry.internal.example.com:443/mirror/x:1", Internal},
+		"registry.internal.example.com:5000/mirror/x:1": {"registry.internal.example.com/mirror/mirror/x:1", Rewritten}, // another port, another registry
+	} {
+		got, err := m.Map(in)
+		if err != nil {
+			t.Fatalf("Map(%q): %v", in, err)
+		}
+		if got.Dest != want.dest || got.Status != want.status {
+			t.Errorf("Map(%q) = %q (status %v), want %q (status %v)", in, got.Dest, got.Status, want.dest, want.status)
+		}
+	}
+	noMirror := compile(t, "allow: [registry.internal.example.com]\n")
+	if got, err := noMirror.Map("quay.io:443/evil/app:1"); err != nil || got.Status != Unmapped {
+		t.Errorf("Map(quay.io:443/...) without a mirror = %+v, %v; want it unmapped (public)", got, err)
 	}
 }

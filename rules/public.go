@@ -1,23 +1,37 @@
 package rules
 
-import "strings"
+import (
+	_ "embed"
+	"strings"
+	"sync"
+)
 
-// publicRegistries are registries on the internet that no air-gapped cluster
-// reaches. A rule destination, the mirror or an allowed domain naming one of
-// them is a configuration mistake. A leading "*." matches any subdomain.
-var publicRegistries = []string{
-	"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com",
-	"quay.io", "ghcr.io", "gcr.io", "*.gcr.io", "*.pkg.dev", "k8s.gcr.io",
-	"registry.k8s.io", "public.ecr.aws", "mcr.microsoft.com", "docker.elastic.co",
-	"registry.gitlab.com", "nvcr.io", "cgr.dev", "registry.access.redhat.com",
-	"registry.redhat.io", "docker.bintray.io", "registry.opensource.zalan.do",
-	"container-registry.oracle.com", "icr.io", "*.icr.io",
+// publicList is the list of well-known public registries, kept as data
+// (public.txt) so that adding a host is a one-line change with a test.
+//
+//go:embed public.txt
+var publicList string
+
+var publicRegistries = sync.OnceValue(func() []string { return parsePublicList(publicList) })
+
+// parsePublicList reads public.txt: one host a line, "#" comments and
+// blank lines skipped, hosts canonical (lower case, no default port).
+func parsePublicList(text string) []string {
+	var hosts []string
+	for _, line := range strings.Split(text, "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		if line = strings.TrimSpace(line); line != "" {
+			hosts = append(hosts, canonicalHost(line))
+		}
+	}
+	return hosts
 }
 
-// IsPublicRegistry reports whether domain is a well-known public registry.
+// IsPublicRegistry reports whether domain is a well-known public registry,
+// however its case and default port are written ("Quay.io:443" is quay.io).
 func IsPublicRegistry(domain string) bool {
-	domain = strings.ToLower(domain)
-	for _, public := range publicRegistries {
+	domain = canonicalHost(domain)
+	for _, public := range publicRegistries() {
 		if suffix, wildcard := strings.CutPrefix(public, "*"); wildcard {
 			if strings.HasSuffix(domain, suffix) {
 				return true
@@ -27,4 +41,20 @@ func IsPublicRegistry(domain string) bool {
 		}
 	}
 	return false
+}
+
+// canonicalHost is a registry host as two spellings of one registry
+// compare equal: lower case, without the scheme's default port (":443",
+// and ":80" for plain HTTP), so that "quay.io:443" can pass neither as the
+// mirror nor as an allowed registry. A host that is one word without its
+// port ("myreg:443") keeps it: without a dot or a port, "myreg/app" is a
+// Docker Hub repository, a different image.
+func canonicalHost(host string) string {
+	host = strings.ToLower(host)
+	for _, port := range []string{":443", ":80"} {
+		if bare, ok := strings.CutSuffix(host, port); ok && (strings.ContainsAny(bare, ".:") || bare == "localhost") {
+			return bare
+		}
+	}
+	return host
 }

@@ -56,8 +56,16 @@ func ParseRef(s string) (Ref, error) {
 	}
 	ref := Ref{
 		Written: s,
-		Domain:  strings.ToLower(domain),
+		Domain:  canonicalHost(domain),
 		Path:    reference.Path(named),
+	}
+	if ref.Domain == "index.docker.io" {
+		ref.Domain = "docker.io" // "index.docker.io:443/x", once without its port
+	}
+	if ref.Domain == "docker.io" && !strings.Contains(ref.Path, "/") {
+		// "docker.io:443/nginx" is docker.io/library/nginx, as Docker Hub
+		// names it once the port is gone.
+		ref.Path = "library/" + ref.Path
 	}
 	if tagged, ok := named.(reference.Tagged); ok {
 		ref.Suffix = ":" + tagged.Tag()
@@ -90,7 +98,7 @@ func parsePrefix(s string) (string, error) {
 		return "", fmt.Errorf("a prefix has no tag, digest or trailing slash")
 	}
 	if isDomain(s) {
-		domain := strings.ToLower(s)
+		domain := canonicalHost(s)
 		if domain == "index.docker.io" {
 			// Docker Hub's legacy name; references normalize it to docker.io.
 			domain = "docker.io"
@@ -104,7 +112,7 @@ func parsePrefix(s string) (string, error) {
 		// An explicit domain keeps its path as written: "docker.io/bitnami"
 		// is the bitnami namespace, not docker.io/library/bitnami.
 		domain, path, _ := strings.Cut(s, "/")
-		domain = strings.ToLower(domain)
+		domain = canonicalHost(domain)
 		if domain == "index.docker.io" {
 			domain = "docker.io"
 		}

@@ -10,6 +10,8 @@ import (
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 func newArgoCDCommand() *cobra.Command {
@@ -74,27 +76,51 @@ on stdout.`,
 }
 
 // argoTemplateArgs are the template command's arguments for an
-// Application: release and chart (the working directory), namespace,
-// CRDs included as Argo CD's own Helm source does, the destination's
-// versions, the values files, then the checked helm arguments.
+// Application: CRDs included as Argo CD's own Helm source does, the
+// namespace, the destination's versions, the values files, the checked
+// helm arguments, then "--" and the two positional arguments, release and
+// chart (the working directory). Every value of a flag is joined to it
+// ("--namespace=NS") and the positionals follow "--", so no value an
+// Application sets is ever read as a flag of its own.
 func argoTemplateArgs(flags *pflag.FlagSet, r settings.ArgoCDRender) ([]string, error) {
-	argv := []string{r.Release, ".", "--include-crds"}
+	if err := checkArgoNames(r); err != nil {
+		return nil, err
+	}
+	argv := []string{"--include-crds"}
 	if r.Namespace != "" {
-		argv = append(argv, "--namespace", r.Namespace)
+		argv = append(argv, "--namespace="+r.Namespace)
 	}
 	if r.KubeVersion != "" {
-		argv = append(argv, "--kube-version", r.KubeVersion)
+		argv = append(argv, "--kube-version="+r.KubeVersion)
 	}
 	for _, v := range r.APIVersions {
-		argv = append(argv, "--api-versions", v)
+		argv = append(argv, "--api-versions="+v)
 	}
 	for _, file := range r.ValuesFiles {
-		argv = append(argv, "--values", file)
+		argv = append(argv, "--values="+file)
 	}
 	if err := checkHelmArgs(flags, r.HelmArgs); err != nil {
 		return nil, err
 	}
-	return append(argv, r.HelmArgs...), nil
+	argv = append(argv, r.HelmArgs...)
+	return append(argv, "--", r.Release, "."), nil
+}
+
+// checkArgoNames checks the release name as Helm names a release (its own
+// rule: a DNS-1123 subdomain of at most 53 characters) and the namespace
+// as Kubernetes names one, before Helm runs: both come from the
+// Application (the release-name parameter, spec.destination.namespace).
+func checkArgoNames(r settings.ArgoCDRender) error {
+	if err := chartutil.ValidateReleaseName(r.Release); err != nil {
+		return fmt.Errorf("release name %q (the release-name parameter, else the Application's name) is not a valid Helm release name: %w", r.Release, err)
+	}
+	if r.Namespace == "" {
+		return nil
+	}
+	if errs := validation.IsDNS1123Label(r.Namespace); len(errs) > 0 {
+		return fmt.Errorf("namespace %q (ARGOCD_APP_NAMESPACE, the Application's destination) is not a valid namespace name: %s", r.Namespace, strings.Join(errs, "; "))
+	}
+	return nil
 }
 
 // argoHelmFlags are the template flags an Application may give in

@@ -206,6 +206,11 @@ func failure(cmd *cobra.Command, rw *rewriter, what string, err error) error {
 // summary tells what was rewritten, hooks apart, so that a user can see
 // that the hooks were covered.
 func summary(cmd *cobra.Command, rw *rewriter) {
-	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d image reference(s) rewritten in manifests and %d in %d hook(s); no public references\n",
-		rw.manifestRefs, rw.hookRefs, rw.hooks)
+	rewrite.WriteNotes(cmd.ErrOrStderr(), &rewrite.Report{Ignored: rw.ignored})
+	crds := ""
+	if rw.crdRefs > 0 {
+		crds = fmt.Sprintf(" (and %d in the chart's crds/ files)", rw.crdRefs)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d image reference(s) rewritten in manifests and %d in %d hook(s)%s; no public references\n",
+		rw.manifestRefs, rw.hookRefs, rw.hooks, crds)
 }

@@ -61,7 +61,10 @@ type rewriter struct {
 	offenders     []rewrite.Occurrence
 	hookOffenders int
 	// Stats, for the summary line.
-	manifestRefs, hookRefs, hooks int
+	manifestRefs, hookRefs, hooks, crdRefs int
+	// ignored are the public references the config's ignore list let
+	// through, listed with the summary.
+	ignored []rewrite.Occurrence
 	// objects counts the Kubernetes objects of manifests and hooks, for the
 	// Argo CD check that an application never renders empty.
 	objects int
@@ -91,6 +94,7 @@ func (r *rewriter) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 	}
 	r.manifestRefs += report.Rewritten
 	r.objects += report.Objects
+	r.ignored = append(r.ignored, report.Ignored...)
 	return out, nil
 }
 
@@ -118,6 +122,7 @@ func (r *rewriter) rewriteHooks(rel *release.Release) (map[*release.Hook]string,
 		rewritten[h] = out.String()
 		refs += report.Rewritten
 		r.objects += report.Objects
+		r.ignored = append(r.ignored, report.Ignored...)
 	}
 	return rewritten, refs, nil
 }

@@ -86,10 +86,7 @@ func runInstall(cmd *cobra.Command, h *helmOptions, cfg *action.Configuration, c
 	}
 	ctx := cli.NewSignalContext()
 	defer ctx.Stop()
-	rel, err := client.RunWithContext(ctx, ch, vals)
-	if err == nil {
-		err = rw.finish(rel) // dry runs; see hooks.go
-	}
+	rel, err := installChart(ctx, client, rw, ch, vals) // crds.go
 	err = ctx.Interrupted(err, interruptedChange)
 	if err != nil {
 		return failure(cmd, rw, "install", err)

@@ -490,6 +490,25 @@ func TestCLIQuietVerbose(t *testing.T) {
 	if r := runCLI(t, dir, nil, pod, "check", "-q", "--mirror", "r.example.com/m"); r.code != 1 || !strings.Contains(r.stderr, "Pod p: container a") {
 		t.Errorf("-q hid the failure report: exit %d, %q", r.code, r.stderr)
 	}
+	// A public reference the config ignores is listed even under -q, by
+	// the stream and the file modes (issue 23).
+	ignoring := filepath.Join(dir, "ignoring.yaml")
+	if err := os.WriteFile(ignoring, []byte("ignore:\n  - kind: Pod\n    name: p\n    reason: a test\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, dir, nil, pod, "rewrite", "-q", "-c", ignoring); r.code != 0 || !strings.Contains(r.stderr, "ignored as configured: Pod p: container a") {
+		t.Errorf("-q hid the ignored reference: exit %d, %q", r.code, r.stderr)
+	}
+	manifests := filepath.Join(dir, "manifests")
+	if err := os.MkdirAll(manifests, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(manifests, "pod.yaml"), []byte(pod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, dir, nil, "", "rewrite", "-q", "-c", ignoring, "--in-place", manifests); r.code != 0 || !strings.Contains(r.stderr, "ignored as configured: Pod p: container a") {
+		t.Errorf("--in-place -q did not list the ignored reference: exit %d, %q", r.code, r.stderr)
+	}
 	for _, companion := range []struct{ bin, cmd string }{{"helm-airgap-registry", "mirror"}, {"helm-airgap-helm", "install"}, {"helm-airgap-krm", ""}} {
 		args := []string{"-q", "--help"}
 		if companion.cmd != "" {

@@ -57,17 +57,8 @@ type fileJob struct {
 
 // runFiles rewrites every input file into its own output file.
 func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verbose bool) error {
-	flag := "--in-place"
-	if f.outDir != "" {
-		flag = "--output-dir"
-	}
-	if len(args) == 0 {
-		return cli.Usage(fmt.Errorf("%s needs FILE or DIR arguments; it cannot rewrite stdin", flag))
-	}
-	for _, arg := range args {
-		if arg == "-" {
-			return cli.Usage(fmt.Errorf("%s cannot rewrite stdin (\"-\"); give files or directories", flag))
-		}
+	if err := f.checkArgs(args); err != nil {
+		return err
 	}
 	session, err := o.load(cmd, false)
 	if err != nil {
@@ -79,11 +70,11 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 	if err != nil {
 		return cli.Usage(err)
 	}
-	removeLeftovers(jobs, f.outDir, stderr)
-	stage, err := f.newStage()
+	stage, unlock, err := f.prepare(jobs, stderr)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	committed := false
 	defer func() {
 		if !committed {
@@ -119,6 +110,10 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 				inputErr = err
 			}
 		default:
+			if len(report.Ignored) > 0 {
+				fmt.Fprintf(stderr, "helm-airgap: %s:\n", cli.Name(job.src))
+				rewrite.WriteNotes(stderr, &rewrite.Report{Ignored: report.Ignored})
+			}
 			total.Documents += report.Documents
 			total.References += report.References
 			total.Rewritten += report.Rewritten
@@ -154,6 +149,89 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 			len(jobs), total.Documents, total.References, total.Rewritten, total.PodSpecs)
 	}
 	return nil
+}
+
+// checkArgs refuses what file mode cannot rewrite: no argument, or stdin.
+func (f *fileOutput) checkArgs(args []string) error {
+	flag := "--in-place"
+	if f.outDir != "" {
+		flag = "--output-dir"
+	}
+	if len(args) == 0 {
+		return cli.Usage(fmt.Errorf("%s needs FILE or DIR arguments; it cannot rewrite stdin", flag))
+	}
+	for _, arg := range args {
+		if arg == "-" {
+			return cli.Usage(fmt.Errorf("%s cannot rewrite stdin (\"-\"); give files or directories", flag))
+		}
+	}
+	return nil
+}
+
+// prepare creates the stage and locks the directories the run writes to,
+// then removes what killed runs left there; it returns the stage and the
+// locks' release.
+func (f *fileOutput) prepare(jobs []fileJob, notes io.Writer) (*stage, func(), error) {
+	stage, err := f.newStage()
+	if err != nil {
+		return nil, nil, err
+	}
+	unlock, err := lockDirs(f.lockedDirs(jobs), notes)
+	if err != nil {
+		stage.abort(nil)
+		return nil, nil, err
+	}
+	removeLeftovers(jobs, f.outDir, notes)
+	return stage, unlock, nil
+}
+
+// errDirLocked is flockDir's answer when another process holds the lock.
+var errDirLocked = errors.New("locked by another process")
+
+// lockedDirs are the directories a run locks against another run writing
+// there at the same time (two --in-place runs over one tree would
+// otherwise interleave their files): every directory holding an input
+// rewritten in place, or the output directory.
+func (f *fileOutput) lockedDirs(jobs []fileJob) []string {
+	if f.outDir != "" {
+		return []string{f.outDir}
+	}
+	seen := map[string]bool{}
+	var dirs []string
+	for _, job := range jobs {
+		if dir := filepath.Dir(job.dest); !seen[dir] {
+			seen[dir] = true
+			dirs = append(dirs, dir)
+		}
+	}
+	return dirs
+}
+
+// lockDirs locks the directories, in sorted order so that two runs never
+// wait on each other, from before any input is read until the last file
+// is renamed into place; a run that finds one locked says so and waits.
+// It returns the release.
+func lockDirs(dirs []string, notes io.Writer) (func(), error) {
+	sort.Strings(dirs)
+	var held []func()
+	release := func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			held[i]()
+		}
+	}
+	for _, dir := range dirs {
+		unlock, err := flockDir(dir, false)
+		if errors.Is(err, errDirLocked) {
+			fmt.Fprintf(notes, "helm-airgap: another helm-airgap run is writing files in %q; waiting for it to finish\n", dir)
+			unlock, err = flockDir(dir, true)
+		}
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("locking %q against another run writing there: %w", dir, err)
+		}
+		held = append(held, unlock)
+	}
+	return release, nil
 }
 
 // plan expands the arguments into jobs: a file argument keeps its base name
@@ -251,8 +329,21 @@ func manifestsIn(dir string, inPlace bool, notes io.Writer) ([]string, error) {
 			return err
 		}
 		if strings.HasPrefix(d.Name(), stagePrefix) && path != dir {
+			// Staging names: a run's own (in progress or left by a killed
+			// one) quietly, anything else that would be an input said.
+			if !leftover.MatchString(d.Name()) && (d.IsDir() || inputs.IsManifest(path)) {
+				fmt.Fprintf(notes, "helm-airgap: skipping %q: names starting with %q are kept for helm-airgap's temporary files; rename it to have it rewritten\n", path, stagePrefix)
+			}
 			if d.IsDir() {
-				return filepath.SkipDir // a staging directory left by a killed run
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 && !inputs.IsManifest(path) {
+			if info, err := os.Stat(path); err == nil && info.IsDir() {
+				// Not followed: it may lead anywhere, out of the tree given
+				// included, and --in-place would rewrite what it finds there.
+				fmt.Fprintf(notes, "helm-airgap: skipping %q: a symlink to a directory is not followed; give the directory it points to as an argument to rewrite it\n", path)
 			}
 			return nil
 		}

@@ -82,3 +82,33 @@ func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || err == syscall.EPERM
 }
+
+// flockDir takes an exclusive lock on a directory, on the directory's own
+// descriptor (flock(2) locks directories too), so that no lock file is
+// left in the user's tree; without wait, a lock another process holds is
+// errDirLocked. The kernel drops the lock with the process, so a run that
+// was killed never leaves a directory locked.
+func flockDir(dir string, wait bool) (unlock func(), err error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	how := syscall.LOCK_EX
+	if !wait {
+		how |= syscall.LOCK_NB
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), how)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		if err == syscall.EWOULDBLOCK {
+			return nil, errDirLocked
+		}
+		return nil, err
+	}
+	return func() { f.Close() }, nil // closing the descriptor releases the lock
+}

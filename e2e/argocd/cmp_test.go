@@ -326,6 +326,7 @@ func TestSidecarRefusesUnsafeParameters(t *testing.T) {
 		{"another namespace through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"-n", "kube-system"}}, `"-n"`},
 		{"another chart through helm-args", argocdtest.Parameter{Name: "helm-args", Array: []string{"oci://charts.example.com/other"}}, "oci://charts.example.com/other"},
 		{"a flag without its value", argocdtest.Parameter{Name: "helm-args", Array: []string{"--set"}}, `"--set" needs a value`},
+		{"a helm flag as the release name", argocdtest.Parameter{Name: "release-name", String: str("--set-file=x=/etc/passwd")}, `release name "--set-file=x=/etc/passwd"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := s.Generate(t, repo, application(&argocdtest.Plugin{Name: "helm-airgap", Parameters: []argocdtest.Parameter{tc.param}}))

@@ -12,7 +12,7 @@ import (
 // addOutputFlags gives every command -q/--quiet and -v/--verbose.
 func addOutputFlags(root *cobra.Command) {
 	if root.PersistentFlags().Lookup("quiet") == nil {
-		root.PersistentFlags().BoolP("quiet", "q", false, "print only errors and failure reports on stderr: no warnings, notes or summaries")
+		root.PersistentFlags().BoolP("quiet", "q", false, "print only errors, failure reports and the public references the config ignores on stderr: no warnings, notes or summaries")
 	}
 	if root.PersistentFlags().Lookup("verbose") == nil {
 		root.PersistentFlags().BoolP("verbose", "v", false, "print a summary of what was done on stderr")
@@ -61,7 +61,10 @@ func (q *quietWriter) Write(p []byte) (int, error) {
 }
 
 func (q *quietWriter) dropped(line string) bool {
-	for _, kind := range []string{"warning:", "note:", "ignored as configured:", "reading manifests from standard input"} {
+	// Not "ignored as configured:": a public reference let through by the
+	// config's ignore list is listed even under -q, so that an entry that
+	// silences more than meant is seen.
+	for _, kind := range []string{"warning:", "note:", "reading manifests from standard input"} {
 		if strings.HasPrefix(line, q.prefix+": "+kind) {
 			return true
 		}

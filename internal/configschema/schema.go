@@ -27,7 +27,7 @@ var descriptions = map[string]string{
 	"Config.imageFields":           "Custom-resource fields that hold an image reference, besides the built-in ones.",
 	"Config.egress":                "The phone-home (egress) audit (docs/egress.md).",
 	"Config.catalogue":             "Operators whose custom resources hold images in fields context cannot tell, in the shape of the built-in catalogue (docs/images.md).",
-	"Config.ignore":                "Public references left on purpose, each with a reason: they pass instead of failing the run.",
+	"Config.ignore":                "Public references left on purpose, each with a reason and at least one selector (none matching everything): they pass instead of failing the run, and are listed.",
 	"EgressAllow.namespace":        "Namespace of the resource.",
 	"Ignore.kind":                  "Kind of the resource (empty matches all).",
 	"Ignore.namespace":             "Namespace of the resource (empty matches all).",
