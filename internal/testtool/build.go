@@ -27,6 +27,10 @@ const (
 	ArgoCDCMPDrive  = "argocd-cmpdrive"
 	// Registry is the CNCF distribution registry (tools/registry).
 	Registry = "registry"
+	// Crane and Regctl are the peers make bench-mirror times helm-airgap
+	// against (bench/peers).
+	Crane  = "crane"
+	Regctl = "regctl"
 )
 
 // toolSource is the package a tool is built from and the module directory
@@ -50,6 +54,8 @@ var toolSources = map[string]toolSource{
 	ArgoCDCMPDrive:  {"tools/argocd", "./cmpdrive"},
 	// distribution pins OpenTelemetry and gRPC at versions of its own.
 	Registry: {"tools/registry", "."},
+	Crane:    {"bench/peers", "github.com/google/go-containerregistry/cmd/crane"},
+	Regctl:   {"bench/peers", "github.com/regclient/regclient/cmd/regctl"},
 }
 
 // ModuleRoot is the directory holding go.mod.
@@ -72,7 +78,7 @@ func ModuleRoot(t testing.TB) string {
 }
 
 // Tool returns the path of a pinned tool (Helm3, Helm4, Kustomize, Etcd,
-// KubeAPIServer, ArgoCDCMPServer, ArgoCDCMPDrive, Registry), building it into
+// KubeAPIServer, ArgoCDCMPServer, ArgoCDCMPDrive, Registry, Crane, Regctl), building it into
 // build/tools/ first when it is missing.
 // A tool from a module of its own is named with a hash of its pins.
 func Tool(t testing.TB, name string) string {
