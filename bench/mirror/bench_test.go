@@ -95,6 +95,12 @@ func (b *bench) registryToRegistry(src *registrytest.Registry, refs []string) (*
 	m := b.run(1, []string{b.helm, "mirror", "-c", b.config(src, kept), "rendered.yaml"})
 	m.bytes = du(kept.Storage)
 	rows = append(rows, row{"registry -> registry", "helm-airgap mirror", m, "one process, default --jobs 4; signature travels"})
+	// Memory with plan size: the same copy of half the plan.
+	half := b.newDst()
+	b.write("half.yaml", manifests(refs[:len(refs)/2]))
+	m = b.run(1, []string{b.helm, "mirror", "-c", b.config(src, half), "half.yaml"})
+	m.bytes = du(half.Storage)
+	rows = append(rows, row{"registry -> registry", "helm-airgap mirror, half the images", m, "for memory against plan size"})
 	for _, peer := range []struct {
 		name string
 		argv func(from, to string) []string

@@ -92,8 +92,8 @@ func makePlan(scale float64) []imageSpec {
 	return plan
 }
 
-// changed returns the plan with 4 images given a new top layer (a new
-// build of the application on the same base), and those layers.
+// changed returns the plan with 4 images given a new build of their
+// largest own layer (the application, on the same base), and those layers.
 func changed(plan []imageSpec) ([]imageSpec, []layerSpec) {
 	out := make([]imageSpec, len(plan))
 	copy(out, plan)
@@ -101,9 +101,14 @@ func changed(plan []imageSpec) ([]imageSpec, []layerSpec) {
 	for _, i := range []int{3, 14, 25, 36} {
 		img := out[i]
 		img.layers = append([]layerSpec(nil), img.layers...)
-		top := &img.layers[len(img.layers)-1]
-		top.seed += 7000000
-		fresh = append(fresh, *top)
+		app := -1
+		for j, l := range img.layers {
+			if l.seed >= 100000 && (app < 0 || l.size > img.layers[app].size) {
+				app = j
+			}
+		}
+		img.layers[app].seed += 7000000
+		fresh = append(fresh, img.layers[app])
 		out[i] = img
 	}
 	return out, fresh

@@ -35,8 +35,12 @@ func (b *bench) report(scale float64, images int, srcBytes int64, rows []row, u 
 		if r.m.err != nil {
 			status = " FAILED: " + firstLine(r.m.err.Error())
 		}
-		fmt.Fprintf(&s, "| %s | %s | %.2f | %.1f | %.0f | %.0f | %s%s |\n", r.what, r.tool, r.m.wall.Seconds(), mb(r.m.bytes),
-			mb(r.m.bytes)/r.m.wall.Seconds(), float64(r.m.rssKB)/1024, r.note, status)
+		rss := "–"
+		if r.m.rssKB > 0 {
+			rss = fmt.Sprintf("%.0f", float64(r.m.rssKB)/1024)
+		}
+		fmt.Fprintf(&s, "| %s | %s | %.2f | %.1f | %.0f | %s | %s%s |\n", r.what, r.tool, r.m.wall.Seconds(), mb(r.m.bytes),
+			mb(r.m.bytes)/r.m.wall.Seconds(), rss, r.note, status)
 	}
 	s.WriteString("\n" + ratios(rows) + "\n")
 	fmt.Fprintf(&s, "Update plan (4 of the %d images given a new top layer): changed layers %.1f MB; full update archive %.1f MB; ", images, mb(u.changedLayers), mb(u.full))
@@ -75,6 +79,7 @@ func ratios(rows []row) string {
 		w := r.m.wall.Seconds()
 		switch {
 		case r.m.err != nil:
+		case strings.HasPrefix(r.tool, "helm-airgap mirror,"):
 		case r.what == "registry -> registry" && strings.HasPrefix(r.tool, "helm-airgap"):
 			ours = w
 		case r.what == "registry -> registry" && (peer == 0 || w < peer):
