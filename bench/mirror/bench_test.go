@@ -46,6 +46,7 @@ func TestBenchMirror(t *testing.T) {
 	rows = append(rows, row{"floor", "cat blobs > file", b.catFloor(files), fmt.Sprintf("%d blob files of the source", len(files))})
 	rows = append(rows, row{"floor", "blobs -> loopback TCP -> file", b.socketFloor(files), "one stream, in-process"})
 
+	srcBytes := du(src.Storage)
 	upd, fresh := changed(plan)
 	seed(t, src, upd)
 	update := b.update(src, kept, fresh)
@@ -54,7 +55,7 @@ func TestBenchMirror(t *testing.T) {
 			t.Errorf("%s %s: %v", r.what, r.tool, r.m.err)
 		}
 	}
-	b.report(scale, len(refs), du(src.Storage), rows, update)
+	b.report(scale, len(refs), srcBytes, rows, update)
 }
 
 func newBench(t *testing.T, jobs int) *bench {

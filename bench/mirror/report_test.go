@@ -43,7 +43,7 @@ func (b *bench) report(scale float64, images int, srcBytes int64, rows []row, u 
 			mb(r.m.bytes)/r.m.wall.Seconds(), rss, r.note, status)
 	}
 	s.WriteString("\n" + ratios(rows) + "\n")
-	fmt.Fprintf(&s, "Update plan (4 of the %d images given a new top layer): changed layers %.1f MB; full update archive %.1f MB; ", images, mb(u.changedLayers), mb(u.full))
+	fmt.Fprintf(&s, "Update plan (4 of the %d images with a new build of their largest own layer, the rest as before): changed layers %.1f MB; full update archive %.1f MB; ", images, mb(u.changedLayers), mb(u.full))
 	if u.diffNote != "" {
 		fmt.Fprintf(&s, "differential archive %s.\n", u.diffNote)
 	} else {
