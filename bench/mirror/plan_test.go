@@ -17,7 +17,7 @@ import (
 	"github.com/plexicus/helm-airgap/internal/registrytest"
 )
 
-// The synthetic plan: 40 images on five base families, as a platform
+// The synthetic plan: 40 images on six base families, as a platform
 // release looks. Base layers are shared; sizes are compressed sizes of the
 // public images they stand for (alpine 3.20, debian 12 slim, ubuntu
 // 24.04, distroless base, python 3.12 slim's runtime, node 22's runtime).
