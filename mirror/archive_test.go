@@ -354,7 +354,7 @@ func TestHugeIndexIsRefused(t *testing.T) {
 // TestPushStopsWhenInterrupted: once the run is cancelled no further image
 // is started; the ones not started fail with the cancellation at once.
 func TestPushStopsWhenInterrupted(t *testing.T) {
-	f := newFixture(t)
+	f := newMemoryFixture(t)
 	bundle := archiveOf(t, f, ArchiveOptions{Prefixes: []string{f.dst.Host}})
 	a, err := OpenArchive(context.Background(), bundle)
 	if err != nil {
@@ -463,7 +463,7 @@ func TestSplitVolumesRoundTrip(t *testing.T) {
 // leaves a partial archive under its final name": nothing appears under the
 // final name until the archive is complete, and the next run resumes.
 func TestInterruptedArchiveResumes(t *testing.T) {
-	f := newFixture(t)
+	f := newMemoryFixture(t)
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "bundle.tar")
 	ctx, cancel := context.WithCancel(context.Background())

@@ -10,7 +10,8 @@ import (
 )
 
 func TestVerifySignaturesOffline(t *testing.T) {
-	src, dst := registrytest.New(t), registrytest.New(t)
+	src, dst := registrytest.NewDistribution(t), registrytest.NewDistribution(t)
+	registrytest.Login(t, src, dst)
 	key, other := registrytest.NewSigningKey(t), registrytest.NewSigningKey(t)
 	signed := src.PushImage(t, "team/signed:1")
 	payload, sig := key.Sign(t, signed)

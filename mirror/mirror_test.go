@@ -13,22 +13,37 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/plexicus/helm-airgap/internal/registrytest"
 	"github.com/plexicus/helm-airgap/plan"
 )
 
-// newClient is a client with test-sized retries: no real waiting, no
-// credentials from the machine running the tests.
+// TestMain points DOCKER_CONFIG at an empty directory: no credentials from
+// the machine running the tests. A test on distribution registries logs in
+// to them (registrytest.Login) for itself.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mirror-test-docker-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("DOCKER_CONFIG", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// newClient is a client with test-sized retries (no real waiting) that
+// trusts the test CA and reads credentials from the Docker config, as the
+// command does (authn.DefaultKeychain).
 func newClient(t *testing.T, o Options) *Client {
 	t.Helper()
 	if o.Backoff == 0 {
 		o.Backoff = time.Millisecond
 	}
-	if o.Keychain == nil {
-		o.Keychain = authn.NewMultiKeychain() // anonymous
+	if o.Transport == nil {
+		o.Transport = registrytest.Transport(t)
 	}
 	if testing.Verbose() {
 		o.Log = os.Stderr
@@ -54,9 +69,24 @@ type fixture struct {
 	digests  []v1.Hash // source digest of each item
 }
 
+// newFixture runs on two distribution registries (TLS, htpasswd), logged
+// in to through the Docker config.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{src: registrytest.New(t), dst: registrytest.New(t)}
+	return seedFixture(t, registrytest.NewDistribution(t), registrytest.NewDistribution(t))
+}
+
+// newMemoryFixture runs on in-memory registries, for the tests that inject
+// faults (Fault) a real registry cannot be made to produce.
+func newMemoryFixture(t *testing.T) *fixture {
+	t.Helper()
+	return seedFixture(t, registrytest.New(t), registrytest.New(t))
+}
+
+func seedFixture(t *testing.T, src, dst *registrytest.Registry) *fixture {
+	t.Helper()
+	registrytest.Login(t, src, dst)
+	f := &fixture{src: src, dst: dst}
 	single := f.src.PushImage(t, "team/api:1.0")
 	multi := f.src.PushIndex(t, "library/nginx:1.25", 3)
 	pinned := f.src.PushImage(t, "team/worker:2.0")
@@ -195,7 +225,7 @@ func TestCopyMissingSourceFailsAloneWithoutRetries(t *testing.T) {
 }
 
 func TestCopyRecoversFrom401And500(t *testing.T) {
-	f := newFixture(t)
+	f := newMemoryFixture(t)
 	fault, served := registrytest.FailFirst(500, 401, 503, 401, 500)
 	f.dst.Fault = fault
 	c := newClient(t, Options{Jobs: 1, Retries: 5})
@@ -208,7 +238,7 @@ func TestCopyRecoversFrom401And500(t *testing.T) {
 }
 
 func TestCopyGivesUpAfterRetries(t *testing.T) {
-	f := newFixture(t)
+	f := newMemoryFixture(t)
 	f.dst.Fault = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path == "/v2/" {
 			return false
@@ -240,7 +270,7 @@ func TestInterruptedCopyCompletesOnRerun(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	interrupted := newClient(t, Options{Transport: cancelOnUpload{http.DefaultTransport, cancel}})
+	interrupted := newClient(t, Options{Transport: cancelOnUpload{registrytest.Transport(t), cancel}})
 	r := interrupted.Copy(ctx, f.items)
 	if r.OK() {
 		t.Fatal("the interrupted copy reported success")

@@ -18,7 +18,8 @@ import (
 // two-platform index with a cosign signature on the index and an SBOM
 // (OCI 1.1 referrer) on its arm64 manifest, and a single image with a
 // signature; the destination has no referrers API, so copies there go
-// through the tag fallback.
+// through the tag fallback. Registries without the referrers API are
+// distribution registries (v3 has none); with it, in-memory ones.
 type supplyFixture struct {
 	src, dst  *registrytest.Registry
 	items     []Item
@@ -29,7 +30,14 @@ type supplyFixture struct {
 
 func newSupplyFixture(t *testing.T, srcOpts ...registrytest.Option) *supplyFixture {
 	t.Helper()
-	f := &supplyFixture{src: registrytest.New(t, srcOpts...), dst: registrytest.New(t), referrers: map[string][]lock.Referrer{}}
+	var src *registrytest.Registry
+	if len(srcOpts) > 0 {
+		src = registrytest.New(t, srcOpts...)
+	} else {
+		src = registrytest.NewDistribution(t)
+	}
+	f := &supplyFixture{src: src, dst: registrytest.NewDistribution(t), referrers: map[string][]lock.Referrer{}}
+	registrytest.Login(t, f.src, f.dst)
 	f.index, f.children = f.src.PushPlatformIndex(t, "team/web:2.0", "linux/amd64", "linux/arm64")
 	indexSig := f.src.PushCosignSignature(t, "team/web", f.index)
 	sbom := f.src.PushReferrer(t, "team/web", f.children[1], "application/spdx+json")

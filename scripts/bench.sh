@@ -25,6 +25,8 @@ export ONLY=${ONLY:-} SIZES=${SIZES:-tiny small medium large}
 "$work/run.sh"
 
 mkdir -p bench
+# make bench-mirror's section (between its marks) is kept.
+mirror_section=$(sed -n '/^<!-- bench-mirror: begin/,/^<!-- bench-mirror: end/p' bench/RESULTS.md 2>/dev/null || true)
 {
   echo "# Benchmark: helm-airgap beside its peers (one run of ../shared/bench)"
   echo
@@ -32,5 +34,6 @@ mkdir -p bench
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sm); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   cat "$work/results/table.md"
+  [[ -z $mirror_section ]] || printf '\n%s\n' "$mirror_section"
 } > bench/RESULTS.md
 echo "bench: table written to bench/RESULTS.md" >&2

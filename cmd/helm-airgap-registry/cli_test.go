@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +17,9 @@ import (
 
 // These tests run the real binaries: helm-airgap (the fast one, which
 // dispatches mirror and verify) and helm-airgap-registry beside it, against
-// registries running in this test process.
+// distribution registries (TLS with the test CA, given as SSL_CERT_FILE;
+// htpasswd users, given in the Docker config) and, where a test injects
+// faults or needs the OCI referrers API, in-memory ones.
 
 type cliRun struct {
 	t    *testing.T
@@ -34,7 +34,7 @@ func newCLI(t *testing.T) *cliRun {
 	testtool.Command(t, "helm-airgap-registry") // beside helm-airgap, as make build puts it
 	c := &cliRun{t: t, bin: testtool.Command(t, "helm-airgap"), dir: t.TempDir()}
 	// No credentials or config from the machine running the tests.
-	c.env = append(os.Environ(), "DOCKER_CONFIG="+filepath.Join(c.dir, "docker"), "HELM_AIRGAP_CONFIG=")
+	c.env = append(os.Environ(), "DOCKER_CONFIG="+filepath.Join(c.dir, "docker"), "HELM_AIRGAP_CONFIG=", "SSL_CERT_FILE="+registrytest.CAFile(t))
 	return c
 }
 
@@ -111,7 +111,8 @@ type workflow struct {
 }
 
 func newWorkflow(t *testing.T) *workflow {
-	w := &workflow{cliRun: newCLI(t), src: registrytest.New(t), dst: registrytest.New(t), digests: map[string]v1.Hash{}}
+	w := &workflow{cliRun: newCLI(t), src: registrytest.NewDistribution(t), dst: registrytest.NewDistribution(t), digests: map[string]v1.Hash{}}
+	registrytest.DockerConfig(t, filepath.Join(w.dir, "docker"), w.src, w.dst)
 	api := w.src.PushImage(t, "team/api:1.0")
 	web := w.src.PushIndex(t, "team/web:2.0", 3)
 	pinned := w.src.PushImage(t, "team/migrate:3.0")
@@ -390,26 +391,18 @@ func TestMirrorMissingSource(t *testing.T) {
 	w.assertMirrored(t, w.dst)
 }
 
+// TestMirrorUsesDockerCredentials: the registries' users come from the
+// Docker config (as docker login writes it); without it the destination's
+// htpasswd auth refuses the push.
 func TestMirrorUsesDockerCredentials(t *testing.T) {
 	w := newWorkflow(t)
-	const user, pass = "robot", "s3cret"
-	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
-	w.dst.Fault = func(rw http.ResponseWriter, r *http.Request) bool {
-		if r.Header.Get("Authorization") == want {
-			return false
-		}
-		rw.Header().Set("WWW-Authenticate", `Basic realm="registrytest"`)
-		rw.WriteHeader(http.StatusUnauthorized)
-		return true
-	}
+	registrytest.DockerConfig(t, filepath.Join(w.dir, "docker"), w.src)
 	_, stderr := w.must(1, "", "mirror", "-c", w.config, "--retries", "0", w.manifests)
-	if !strings.Contains(stderr, "401") {
-		t.Errorf("without credentials: %s", stderr)
+	if !strings.Contains(stderr, "401") && !strings.Contains(stderr, "UNAUTHORIZED") {
+		t.Errorf("without credentials for the destination: %s", stderr)
 	}
-	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
-	w.write("docker/config.json", fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, w.dst.Host, auth))
+	registrytest.DockerConfig(t, filepath.Join(w.dir, "docker"), w.src, w.dst)
 	w.must(0, "", "mirror", "-c", w.config, w.manifests)
-	w.dst.Fault = nil
 	w.assertMirrored(t, w.dst)
 }
 

@@ -35,8 +35,26 @@ type supply struct {
 	sbom, pinned      v1.Hash
 }
 
+// newSupply has a source with the OCI referrers API (in-memory: the
+// distribution registry has none) and a distribution registry inside, so
+// referrers land there through the tag fallback.
 func newSupply(t *testing.T) *supply {
-	s := &supply{cliRun: newCLI(t), src: registrytest.New(t, registrytest.WithReferrersAPI()), dst: registrytest.New(t)}
+	t.Helper()
+	c := newCLI(t)
+	return seedSupply(t, c, registrytest.NewDistribution(t))
+}
+
+// newMemorySupply is newSupply with an in-memory destination, for tests
+// that hold or fail its requests (Fault).
+func newMemorySupply(t *testing.T) *supply {
+	t.Helper()
+	return seedSupply(t, newCLI(t), registrytest.New(t))
+}
+
+func seedSupply(t *testing.T, c *cliRun, dst *registrytest.Registry) *supply {
+	t.Helper()
+	s := &supply{cliRun: c, src: registrytest.New(t, registrytest.WithReferrersAPI()), dst: dst}
+	registrytest.DockerConfig(t, filepath.Join(s.dir, "docker"), s.src, s.dst)
 	s.index, s.children = s.src.PushPlatformIndex(t, "team/web:2.0", "linux/amd64", "linux/arm64")
 	s.src.PushCosignSignature(t, "team/web", s.index)
 	s.sbom = s.src.PushReferrer(t, "team/web", s.children[1], "application/spdx+json")
@@ -226,7 +244,7 @@ func TestVerifyKeyChecksSignaturesOffline(t *testing.T) {
 // while pushing stops the run, exits 130 and says nothing was left
 // half-written.
 func TestInterruptExits130(t *testing.T) {
-	s := newSupply(t)
+	s := newMemorySupply(t)
 	s.must(0, "", "mirror", "-c", s.config, "--to-archive", "bundle.tar", s.manifests)
 	hit, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once

@@ -23,15 +23,25 @@ import (
 
 // Registry is one in-process registry.
 type Registry struct {
-	// Host is "127.0.0.1:PORT"; go-containerregistry speaks plain HTTP to
-	// loopback addresses.
+	// Host is "127.0.0.1:PORT". go-containerregistry tries HTTPS first on
+	// loopback and falls back to plain HTTP, which the in-memory registry
+	// speaks; a distribution registry speaks only HTTPS.
 	Host string
 	// Fault, when set, may answer a request instead of the registry; it
 	// returns false to let the request through.
 	Fault func(w http.ResponseWriter, r *http.Request) bool
 
+	// Username and Password are a distribution registry's user (empty for
+	// the in-memory one, which asks for none).
+	Username, Password string
+	// Storage is where a distribution registry keeps its blobs and
+	// manifests on disk (empty for the in-memory one).
+	Storage string
+
 	mu       sync.Mutex
 	requests []string // "METHOD /path"
+	proc     *process // the distribution registry, when it is one
+	t        testing.TB
 }
 
 // Option configures a registry.
@@ -46,7 +56,7 @@ func WithReferrersAPI() Option {
 // New starts a registry that stops when the test ends.
 func New(t testing.TB, opts ...Option) *Registry {
 	t.Helper()
-	r := &Registry{}
+	r := &Registry{t: t}
 	quiet := log.New(io.Discard, "", 0)
 	ropts := []registry.Option{registry.Logger(quiet)}
 	for _, o := range opts {
@@ -70,6 +80,12 @@ func New(t testing.TB, opts ...Option) *Registry {
 
 // Requests returns the requests served so far and forgets them.
 func (r *Registry) Requests() []string {
+	if r.proc != nil {
+		if r.Fault != nil {
+			panic("registrytest: Fault is set on a distribution registry, which cannot serve it; use New")
+		}
+		return r.proc.requests(r.t, r.Host)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.requests
@@ -144,10 +160,10 @@ func (r *Registry) Push(t testing.TB, repoAndTag string, obj remote.Taggable) v1
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Push(ref, obj); err != nil {
+	if err := remote.Push(ref, obj, remoteOptions()...); err != nil {
 		t.Fatalf("seeding %s: %v", ref, err)
 	}
-	desc, err := remote.Head(ref)
+	desc, err := remote.Head(ref, remoteOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +179,7 @@ func (r *Registry) Digest(t testing.TB, ref string) v1.Hash {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desc, err := remote.Head(parsed)
+	desc, err := remote.Head(parsed, remoteOptions()...)
 	if err != nil {
 		t.Fatalf("%s: %v", ref, err)
 	}
@@ -176,7 +192,7 @@ func Exists(ref string) bool {
 	if err != nil {
 		return false
 	}
-	_, err = remote.Head(parsed)
+	_, err = remote.Head(parsed, remoteOptions()...)
 	return err == nil
 }
 
@@ -187,7 +203,7 @@ func Manifest(t testing.TB, ref string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desc, err := remote.Get(parsed)
+	desc, err := remote.Get(parsed, remoteOptions()...)
 	if err != nil {
 		t.Fatalf("%s: %v", ref, err)
 	}
@@ -259,7 +275,7 @@ func (r *Registry) PushPlatformIndex(t testing.TB, repoAndTag string, platforms 
 // adds it to the "sha256-<hex>" tag index.
 func (r *Registry) PushReferrer(t testing.TB, repo string, subject v1.Hash, artifactType string) v1.Hash {
 	t.Helper()
-	sub, err := remote.Head(r.mustRef(t, repo+"@"+subject.String()))
+	sub, err := remote.Head(r.mustRef(t, repo+"@"+subject.String()), remoteOptions()...)
 	if err != nil {
 		t.Fatalf("subject %s: %v", subject, err)
 	}
@@ -275,7 +291,7 @@ func (r *Registry) PushReferrer(t testing.TB, repo string, subject v1.Hash, arti
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Write(r.mustRef(t, repo+"@"+d.String()), withSubject); err != nil {
+	if err := remote.Write(r.mustRef(t, repo+"@"+d.String()), withSubject, remoteOptions()...); err != nil {
 		t.Fatalf("seeding a referrer of %s: %v", subject, err)
 	}
 	r.Requests()
@@ -292,7 +308,7 @@ func (r *Registry) PushCosignSignature(t testing.TB, repo string, subject v1.Has
 // Delete removes a manifest (by tag or digest).
 func (r *Registry) Delete(t testing.TB, ref string) {
 	t.Helper()
-	if err := remote.Delete(r.mustRef(t, ref)); err != nil {
+	if err := remote.Delete(r.mustRef(t, ref), remoteOptions()...); err != nil {
 		t.Fatalf("deleting %s: %v", ref, err)
 	}
 	r.Requests()

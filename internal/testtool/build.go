@@ -25,6 +25,12 @@ const (
 	// plays the repo-server that talks to it (tools/argocd/cmpdrive).
 	ArgoCDCMPServer = "argocd-cmp-server"
 	ArgoCDCMPDrive  = "argocd-cmpdrive"
+	// Registry is the CNCF distribution registry (tools/registry).
+	Registry = "registry"
+	// Crane and Regctl are the peers make bench-mirror times helm-airgap
+	// against (bench/peers).
+	Crane  = "crane"
+	Regctl = "regctl"
 )
 
 // toolSource is the package a tool is built from and the module directory
@@ -46,6 +52,10 @@ var toolSources = map[string]toolSource{
 	// Argo CD pins k8s.io/* and gRPC at versions of its own too.
 	ArgoCDCMPServer: {"tools/argocd", "."},
 	ArgoCDCMPDrive:  {"tools/argocd", "./cmpdrive"},
+	// distribution pins OpenTelemetry and gRPC at versions of its own.
+	Registry: {"tools/registry", "."},
+	Crane:    {"bench/peers", "github.com/google/go-containerregistry/cmd/crane"},
+	Regctl:   {"bench/peers", "github.com/regclient/regclient/cmd/regctl"},
 }
 
 // ModuleRoot is the directory holding go.mod.
@@ -68,7 +78,7 @@ func ModuleRoot(t testing.TB) string {
 }
 
 // Tool returns the path of a pinned tool (Helm3, Helm4, Kustomize, Etcd,
-// KubeAPIServer, ArgoCDCMPServer, ArgoCDCMPDrive), building it into
+// KubeAPIServer, ArgoCDCMPServer, ArgoCDCMPDrive, Registry, Crane, Regctl), building it into
 // build/tools/ first when it is missing.
 // A tool from a module of its own is named with a hash of its pins.
 func Tool(t testing.TB, name string) string {

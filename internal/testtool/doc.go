@@ -4,7 +4,8 @@
 // into the gitignored build/tools/ and reused: Helm 3 and 4 and kustomize
 // from go.mod's tool dependencies, etcd and kube-apiserver from their own
 // modules under tools/controlplane/, Argo CD's cmp-server and repo-server
-// side from tools/argocd/. Nothing is downloaded except through
+// side from tools/argocd/, the distribution registry from tools/registry/.
+// Nothing is downloaded except through
 // the Go module proxy, so `go test ./...` works on a clean clone.
 //
 // Only tests import this package.
