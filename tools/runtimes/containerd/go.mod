@@ -5,7 +5,10 @@ module github.com/plexicus/helm-airgap/tools/runtimes/containerd
 
 go 1.26.8
 
-require github.com/containerd/containerd/v2 v2.4.2
+require (
+	github.com/containerd/containerd/v2 v2.4.2
+	github.com/distribution/reference v0.6.0
+)
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

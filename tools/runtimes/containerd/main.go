@@ -22,6 +22,7 @@ import (
 
 	"github.com/containerd/containerd/v2/core/remotes/docker"
 	"github.com/containerd/containerd/v2/core/remotes/docker/config"
+	"github.com/distribution/reference"
 )
 
 type result struct {
@@ -57,6 +58,13 @@ func main() {
 	}
 	var results []result
 	for _, ref := range os.Args[2:] {
+		// The CRI plugin normalizes the kubelet's reference first
+		// ("nginx:1" is docker.io/library/nginx:1), as here.
+		named, err := reference.ParseDockerRef(ref)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "parsing %q: %v\n", ref, err)
+			os.Exit(1)
+		}
 		rec := &recorder{}
 		hosts := config.ConfigureHosts(context.Background(), config.HostOptions{
 			HostDir: config.HostDirFromRoot(os.Args[1]),
@@ -67,8 +75,7 @@ func main() {
 		})
 		resolver := docker.NewResolver(docker.ResolverOptions{Hosts: hosts})
 		// Every host answers 404, so the error is expected; the URLs are the result.
-		_, _, err := resolver.Resolve(context.Background(), ref)
-		if err == nil {
+		if _, _, err := resolver.Resolve(context.Background(), named.String()); err == nil {
 			fmt.Fprintf(os.Stderr, "resolving %s: a 404 from every host resolved\n", ref)
 			os.Exit(1)
 		}
