@@ -74,6 +74,10 @@ func k3sHost(h hostRoutes) (k3sMirror, error) {
 			errs = append(errs, refusal(r, "k3s", "a registries.yaml mirror sends all of %s to one registry, and %s's other images go to %s (%s)", h.host, h.host, widest.destHost(), widest))
 			continue
 		}
+		if err := k3sReadsOtherwise(r); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		var inner []string // the more specific rules below this one
 		for _, s := range h.routes[:i] {
 			if r.path == "" {
@@ -86,6 +90,24 @@ func k3sHost(h hostRoutes) (k3sMirror, error) {
 		mirror.Rewrite[pattern] = replacement
 	}
 	return mirror, errors.Join(errs...)
+}
+
+// k3sReadsOtherwise refuses a rule whose image itself (the repository the
+// source names, not one below it) would be rewritten to a path that
+// go-containerregistry, which k3s and RKE2 pull with (wharfie), does not
+// keep: shorter than two characters it is refused, and one path component
+// on a Docker Hub source becomes library/<name>.
+func k3sReadsOtherwise(r route) error {
+	dest := r.destPath()
+	switch {
+	case r.path == "", r.host == "docker.io" && !strings.Contains(r.path, "/"):
+		return nil // no image is the source itself: Docker Hub's have two components
+	case len(dest) < 2:
+		return refusal(r, "k3s", "the image %s itself would be rewritten to the repository %q, and go-containerregistry (which k3s and RKE2 pull with) refuses repository names shorter than two characters", r.source(), dest)
+	case r.host == "docker.io" && !strings.Contains(dest, "/"):
+		return refusal(r, "k3s", "the image %s itself would be rewritten to the one-component repository %q, which go-containerregistry (which k3s and RKE2 pull with) reads on a Docker Hub source as library/%s", r.source(), dest, dest)
+	}
+	return nil
 }
 
 // k3sRewrite is the rewrite for one route: its source path, then anything

@@ -45,13 +45,24 @@ var roundTripCases = []struct {
 		config: `mirror: registry.internal.example.com/mirror
 rules:
   - {from: quay.io, to: registry.internal.example.com/quay}
-  - {from: quay.io/a, to: registry.internal.example.com/x}
-  - {from: quay.io/a/b, to: registry.internal.example.com/y/z}
-  - {from: docker.io/library/nginx, to: registry.internal.example.com/nginx}
+  - {from: quay.io/team, to: registry.internal.example.com/xteam}
+  - {from: quay.io/team/sub, to: registry.internal.example.com/y/z}
+  - {from: docker.io/library/nginx, to: registry.internal.example.com/web/nginx}
 `,
-		refs: []string{"quay.io/a:1", "quay.io/a/b:1", "quay.io/a/b/c:1", "quay.io/a/bc:1", "quay.io/ab/c:1", "quay.io/a-b/c:1",
+		// (go-containerregistry, in wharfie, wants repositories of two
+		// characters or more.)
+		refs: []string{"quay.io/team:1", "quay.io/team/sub:1", "quay.io/team/sub/c:1", "quay.io/team/subx:1", "quay.io/teamx/c:1", "quay.io/team-b/c:1",
 			"nginx:1", "nginx-unprivileged:1", "library/nginx/sub:1"},
 		refuse: map[string][]string{"containerd": {"rules[1]", "rules[2]", "rules[3]"}},
+	},
+	{
+		name: "destinations k3s's image library reads otherwise",
+		config: `rules:
+  - {from: quay.io/team, to: registry.internal.example.com/x}
+  - {from: docker.io/library/nginx, to: registry.internal.example.com/nginx}
+`,
+		refs:   []string{"quay.io/team:1", "quay.io/team/app:1", "nginx:1"},
+		refuse: map[string][]string{"containerd": {"rules[0]", "rules[1]"}, "k3s": {"rules[0]", "rules[1]"}},
 	},
 	{
 		name: "one source host split between two registries",
@@ -112,6 +123,8 @@ func TestRuntimesResolveToTheMapping(t *testing.T) {
 						return
 					}
 					refs := append(sourceRefs(t, cfg, m, opts), tc.refs...)
+					slices.Sort(refs)
+					refs = slices.Compact(refs)
 					dir := writeOutput(t, out)
 					got := resolvers[runtime](t, dir, refs)
 					for _, ref := range refs {
