@@ -6,24 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 )
-
-// containerdHosts is a certs.d/<host>/hosts.toml file (containerd's
-// registry host configuration, read by the CRI plugin when
-// config_path = "/etc/containerd/certs.d").
-type containerdHosts struct {
-	Server string                         `toml:"server"`
-	Host   map[string]containerdHostEntry `toml:"host"`
-}
-
-type containerdHostEntry struct {
-	Capabilities []string `toml:"capabilities"`
-	// OverridePath: the URL's path is the registry API root itself
-	// (it includes /v2), as needed when the mirror adds a path.
-	OverridePath bool `toml:"override_path,omitempty"`
-}
 
 // containerd writes one hosts.toml per source host. A hosts.toml sends
 // every repository of its host to the mirror with the repository path
@@ -42,10 +25,7 @@ func containerd(hosts []hostRoutes, opts Options) (*Output, error) {
 			errs = append(errs, err)
 			continue
 		}
-		data, err := containerdFile(h, prefix)
-		if err != nil {
-			return nil, fmt.Errorf("encoding hosts.toml for %s: %w", h.host, err)
-		}
+		data := containerdFile(h, prefix)
 		out.Files = append(out.Files, File{Path: path.Join("certs.d", containerdDir(h.host), "hosts.toml"), Data: data})
 		if h.widest().path != "" {
 			out.Notes = append(out.Notes, fmt.Sprintf("containerd: certs.d/%s sends every %s image to %s first, not only those the rules cover; the others are not on the mirror and are then pulled from %s", containerdDir(h.host), h.host, prefix, h.host))
@@ -83,11 +63,17 @@ func containerdPrefix(h hostRoutes) (string, error) {
 	return prefix, errors.Join(errs...)
 }
 
-func containerdFile(h hostRoutes, prefix string) ([]byte, error) {
+// containerdFile is a certs.d/<host>/hosts.toml (containerd's registry
+// host configuration, read by the CRI plugin when config_path is
+// /etc/containerd/certs.d): the mirror first, for pull and resolve only,
+// then the server, the source itself. override_path says the URL's path is
+// the registry API root itself (it includes /v2), as containerd documents
+// for a mirror that adds a path.
+func containerdFile(h hostRoutes, prefix string) []byte {
 	destHost, destPath, _ := strings.Cut(prefix, "/")
-	url, entry := "https://"+destHost, containerdHostEntry{Capabilities: []string{"pull", "resolve"}}
+	url := "https://" + destHost
 	if destPath != "" {
-		url, entry.OverridePath = "https://"+destHost+"/v2/"+destPath, true
+		url += "/v2/" + destPath
 	}
 	server := "https://" + h.host
 	if h.host == "docker.io" {
@@ -98,10 +84,11 @@ func containerdFile(h hostRoutes, prefix string) ([]byte, error) {
 	for _, r := range h.routes {
 		fmt.Fprintf(&buf, "# %s\n", r.key+" "+r.source()+" -> "+r.dest)
 	}
-	enc := toml.NewEncoder(&buf)
-	enc.Indent = "  "
-	err := enc.Encode(containerdHosts{Server: server, Host: map[string]containerdHostEntry{url: entry}})
-	return buf.Bytes(), err
+	fmt.Fprintf(&buf, "server = %s\n\n[host.%s]\n  capabilities = %s\n", tomlString(server), tomlString(url), tomlStrings([]string{"pull", "resolve"}))
+	if destPath != "" {
+		buf.WriteString("  override_path = true\n")
+	}
+	return buf.Bytes()
 }
 
 // containerdDir is the directory containerd looks up for a host:

@@ -12,7 +12,8 @@
 // image somewhere the rewrite does not. Credentials never appear in the
 // output; the notes say where each runtime reads them.
 //
-// It imports rules and pure encoders (BurntSushi/toml, yaml) only: the fast
-// binary links it, so no Helm SDK, Kubernetes client, kyaml or registry
-// client. It never reads or writes files; the nodes command does.
+// It imports rules and go.yaml.in/yaml/v3 only: the fast binary links it, so
+// no Helm SDK, Kubernetes client, kyaml or registry client, and no TOML
+// library (toml.go says why). It never reads or writes files; the nodes
+// command does.
 package nodeconfig
