@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/plexicus/helm-airgap/rules"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/")
@@ -33,7 +31,8 @@ func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := map[string]string{}
-			out, err := generateFile(t, tc.config, tc.opts)
+			cfg, m := compileCase(t, "@"+tc.config)
+			out, err := Generate(cfg, m, tc.opts)
 			if err != nil {
 				got["error.txt"] = err.Error() + "\n"
 			} else {
@@ -52,24 +51,17 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func generateFile(t *testing.T, path string, opts Options) (*Output, error) {
-	t.Helper()
-	cfg, err := rules.LoadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := cfg.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Generate(cfg, m, opts)
-}
-
 func writeGolden(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
+	writeFiles(t, dir, files)
+}
+
+// writeFiles writes each file (a slash-separated path) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
 	for name, data := range files {
 		path := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -3,8 +3,6 @@ package nodeconfig
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -207,7 +205,6 @@ func TestOpenShiftSetsOnTheNode(t *testing.T) {
 		if set.Kind == "ImageTagMirrorSet" {
 			entries, pull, suffix = set.Spec.ImageTagMirrors, "tag-only", ":1"
 		}
-		dir := t.TempDir()
 		var conf strings.Builder
 		for _, e := range entries {
 			fmt.Fprintf(&conf, "[[registry]]\nprefix = %q\nlocation = %q\nblocked = %v\n", e.Source, e.Source, e.MirrorSourcePolicy == "NeverContactSource")
@@ -215,12 +212,8 @@ func TestOpenShiftSetsOnTheNode(t *testing.T) {
 				fmt.Fprintf(&conf, "[[registry.mirror]]\nlocation = %q\npull-from-mirror = %q\n", mirror, pull)
 			}
 		}
-		if err := os.MkdirAll(filepath.Join(dir, "registries.conf.d"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "registries.conf.d", "99-mco.conf"), []byte(conf.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"registries.conf.d/99-mco.conf": conf.String()})
 		var refs []string
 		for _, e := range entries {
 			refs = append(refs, e.Source+"/app"+suffix)

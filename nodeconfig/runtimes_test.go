@@ -195,15 +195,11 @@ func sourceRefs(t *testing.T, cfg *rules.Config, m *rules.Mapper, opts Options) 
 func writeOutput(t *testing.T, out *Output) string {
 	t.Helper()
 	dir := t.TempDir()
+	files := map[string]string{}
 	for _, f := range out.Files {
-		path := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		files[f.Path] = string(f.Data)
 	}
+	writeFiles(t, dir, files)
 	return dir
 }
 
