@@ -127,9 +127,11 @@ func collectRoutes(cfg *rules.Config, m *rules.Mapper, extra []string) ([]hostRo
 	candidates := append([]string(nil), rules.PublicRegistryHosts()...)
 	for _, host := range extra {
 		h := strings.ToLower(host)
+		// A host is what a reference under it names as its registry.
+		ref, err := rules.ParseRef(h + "/image")
 		switch {
-		case h == "" || strings.ContainsAny(h, "/@ "):
-			errs = append(errs, fmt.Errorf("--registry %q: want a registry host name, with an optional port", host))
+		case strings.Contains(h, "/") || err != nil || ref.Domain != h:
+			errs = append(errs, fmt.Errorf("--registry %q: want a registry host name (with a dot or a port, or localhost; Docker Hub is docker.io)", host))
 		case m.IsInternal(h):
 			errs = append(errs, fmt.Errorf("--registry %q: it is an internal registry (the mirror, a rule destination or allowed), not a source", host))
 		case m.Mirror() == "" && byHost[h] == nil:
