@@ -48,7 +48,7 @@ manifest stream.`,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newRewriteCommand(), newCheckCommand(), newVersionCommand())
-	root.AddCommand(newImagesCommand())
+	root.AddCommand(newImagesCommand(), newNodesCommand())
 	root.AddCommand(newInitCommand(), newConfigCommand())
 	for _, e := range externalCommands {
 		root.AddCommand(newExternalCommand(e))

@@ -31,6 +31,13 @@ const (
 	// against (bench/peers).
 	Crane  = "crane"
 	Regctl = "regctl"
+	// The container runtimes' own mirror resolvers, for the node
+	// configuration tests (tools/runtimes/*): containerd's hosts.toml
+	// loader and resolver, the containers/image sysregistriesv2 that CRI-O
+	// and Podman use, and wharfie, k3s's and RKE2's registries.yaml code.
+	ContainerdHosts  = "containerd-hosts"
+	PodmanRegistries = "podman-registries"
+	K3sRegistries    = "k3s-registries"
 )
 
 // toolSource is the package a tool is built from and the module directory
@@ -56,6 +63,11 @@ var toolSources = map[string]toolSource{
 	Registry: {"tools/registry", "."},
 	Crane:    {"bench/peers", "github.com/google/go-containerregistry/cmd/crane"},
 	Regctl:   {"bench/peers", "github.com/regclient/regclient/cmd/regctl"},
+	// Each runtime in a module of its own: containerd, containers/image and
+	// wharfie pin different versions of the same libraries.
+	ContainerdHosts:  {"tools/runtimes/containerd", "."},
+	PodmanRegistries: {"tools/runtimes/podman", "."},
+	K3sRegistries:    {"tools/runtimes/k3s", "."},
 }
 
 // ModuleRoot is the directory holding go.mod.
@@ -78,7 +90,8 @@ func ModuleRoot(t testing.TB) string {
 }
 
 // Tool returns the path of a pinned tool (Helm3, Helm4, Kustomize, Etcd,
-// KubeAPIServer, ArgoCDCMPServer, ArgoCDCMPDrive, Registry, Crane, Regctl), building it into
+// KubeAPIServer, ArgoCDCMPServer, ArgoCDCMPDrive, Registry, Crane, Regctl,
+// ContainerdHosts, PodmanRegistries, K3sRegistries), building it into
 // build/tools/ first when it is missing.
 // A tool from a module of its own is named with a hash of its pins.
 func Tool(t testing.TB, name string) string {
