@@ -136,6 +136,9 @@ func (c *Client) fetchSource(ctx context.Context, item Item, src name.Reference,
 	if err != nil {
 		return fmt.Errorf("%s: %w", item.Source, err)
 	}
+	if filtered != idx {
+		filtered = withSourceIndex(filtered, desc.Manifest)
+	}
 	if s.manifest, err = filtered.RawManifest(); err != nil {
 		return err
 	}
