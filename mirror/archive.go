@@ -11,10 +11,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/plan"
@@ -539,7 +539,6 @@ func underAny(repo string, prefixes []string) bool {
 // CheckDestinations first. An entry whose destination already holds its
 // digest is skipped.
 func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report {
-	ii, err := a.layout.ImageIndex()
 	items := make([]Item, len(entries))
 	bySource := map[string]Entry{}
 	for i, e := range entries {
@@ -551,12 +550,8 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 	return c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := Result{Item: item, Digest: item.Digest}
 		e := bySource[item.Source]
-		perr := err
-		if perr == nil {
-			perr = c.retry(ctx, func() error { return c.pushEntry(ctx, a.layout, ii, e, d, &res) })
-		}
-		if perr != nil {
-			res.Outcome, res.Err = Failed, fmt.Errorf("pushing %s to %s: %w", item.Source, item.Destination, perr)
+		if err := c.retry(ctx, func() error { return c.pushEntry(ctx, a.layout, e, d, &res) }); err != nil {
+			res.Outcome, res.Err = Failed, fmt.Errorf("pushing %s to %s: %w", item.Source, item.Destination, err)
 		}
 		d.itemDone()
 		logResult(d, res, "pushed   "+res.Item.Destination, res.Item.Destination)
@@ -564,7 +559,7 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 	})
 }
 
-func (c *Client) pushEntry(ctx context.Context, lp layout.Path, ii v1.ImageIndex, e Entry, d *display, res *Result) error {
+func (c *Client) pushEntry(ctx context.Context, lp layout.Path, e Entry, d *display, res *Result) error {
 	dst, err := c.ref(e.CopyDestination())
 	if err != nil {
 		return permanent{err}
@@ -572,12 +567,8 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, ii v1.ImageIndex
 	if c.holds(ctx, dst, e.Descriptor.Digest.String()) {
 		res.Outcome = Present
 	} else {
-		t, err := taggableAt(ii, e.Descriptor)
-		if err != nil {
-			return err
-		}
 		tr := d.track(e.Destination)
-		err = c.push(ctx, dst, t, tr)
+		err = c.pushFromLayout(ctx, lp, dst, e.Descriptor, tr)
 		tr.done(err == nil)
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", dst, err)
@@ -593,11 +584,7 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, ii v1.ImageIndex
 		r := referrer{desc: rd, tag: rd.Annotations[AnnotationTag]}
 		to := r.ref(dst.Context())
 		if !c.holds(ctx, to, rd.Digest.String()) {
-			t, err := taggableAt(ii, rd)
-			if err != nil {
-				return err
-			}
-			if err := c.push(ctx, to, t, nil); err != nil {
+			if err := c.pushFromLayout(ctx, lp, to, rd, nil); err != nil {
 				return fmt.Errorf("writing %s: %w", to, err)
 			}
 			res.ReferrersCopied++
@@ -607,19 +594,16 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, ii v1.ImageIndex
 	return nil
 }
 
-// taggableAt reads an index or image of the layout by its descriptor.
-func taggableAt(ii v1.ImageIndex, d v1.Descriptor) (remote.Taggable, error) {
-	var t remote.Taggable
-	var err error
-	if d.MediaType.IsIndex() {
-		t, err = ii.ImageIndex(d.Digest)
-	} else {
-		t, err = ii.Image(d.Digest)
-	}
+// pushFromLayout writes the manifest d of the layout, with everything it
+// references, to ref: an index through pushTree, each distinct manifest
+// once, whatever the descriptor claims it is.
+func (c *Client) pushFromLayout(ctx context.Context, lp layout.Path, ref name.Reference, d v1.Descriptor, tr *tracker) error {
+	src := layoutTree{dir: string(lp)}
+	raw, err := src.manifest(ctx, d.Digest)
 	if err != nil {
-		return nil, permanent{fmt.Errorf("reading %s from the archive: %w", d.Digest, err)}
+		return err
 	}
-	return t, nil
+	return c.pushManifest(ctx, ref, d.Digest, raw, d.MediaType, nil, src, tr)
 }
 
 // hasBlob reports whether the layout already holds a blob.

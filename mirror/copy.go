@@ -179,7 +179,7 @@ func (c *Client) copyRef(ctx context.Context, item Item, src, dst name.Reference
 		}
 		res.Digest = s.digest.String()
 		t := d.track(item.Destination)
-		err = c.push(ctx, dst, s.taggable, t)
+		err = c.pushManifest(ctx, dst, s.digest, s.manifest, "", s.taggable, &registryTree{c: c, repo: src.Context()}, t)
 		t.done(err == nil)
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", dst, err)
