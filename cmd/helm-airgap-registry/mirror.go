@@ -38,9 +38,11 @@ The archive records each image's source and destination, the mirror
 prefixes of the config it was written with, and the digest and size of
 every blob. Inside, every blob is checked before anything is pushed (a
 damaged or altered archive is refused), the destinations are shown, and any
-destination outside the recorded prefixes (or, when a config is given with
---config, $HELM_AIRGAP_CONFIG, --mirror or --rule, outside the config's;
-destinations are then recomputed from it) is refused. --split-size writes
+destination outside the user's prefixes is refused: an archive never chooses
+where it is pushed. Give the config (--config, $HELM_AIRGAP_CONFIG, --mirror
+or --rule: destinations are recomputed from it and must be under its
+prefixes), or --push-under PREFIX to push where the archive records, only
+under PREFIX. --split-size writes
 numbered volumes (bundle.tar.001, .002, ...) for removable media; give the
 first volume or the plain name to read them back. An interrupted archive is
 never left under its final name; run the same command again to resume.
@@ -65,7 +67,7 @@ the end) or has no destination, 2 usage, config or input error.`,
   # Across the gap
   helm-airgap mirror -c airgap.yaml --to-archive bundle.tar \
     --chart oci://registry.example.com/charts/app:1.2.3 rendered/
-  helm-airgap mirror --from-archive bundle.tar            # inside, after carrying it`,
+  helm-airgap mirror -c airgap.yaml --from-archive bundle.tar   # inside, after carrying it`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
 			split, err := parseSize(splitSize)
@@ -87,6 +89,7 @@ the end) or has no destination, 2 usage, config or input error.`,
 	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart: its OCI artifact (oci://REGISTRY/REPO/CHART:VERSION), a packaged .tgz (with its .prov) or a chart directory; repeatable")
 	cmd.Flags().StringVar(&o.chartTo, "chart-to", "", "repository prefix local charts (--chart DIR or .tgz) are pushed under, as REGISTRY/PATH/NAME:VERSION (default MIRROR/charts)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (SOURCE DESTINATION lines) and copy nothing")
+	cmd.Flags().StringArrayVar(&o.pushUnder, "push-under", nil, "with --from-archive and no config: push the archive's images where it records, only under this repository prefix (REGISTRY[/PATH]); repeatable")
 	return cmd
 }
 
@@ -198,6 +201,9 @@ func pushArchive(cmd *cobra.Command, o *options, dryRun bool) error {
 	if err != nil {
 		return err
 	}
+	if allowed, err = pushPrefixes(o, a, allowed, dryRun); err != nil {
+		return err
+	}
 	if err := mirror.CheckDestinations(entries, allowed); err != nil {
 		return cli.Failed(err)
 	}
@@ -218,6 +224,32 @@ func pushArchive(cmd *cobra.Command, o *options, dryRun bool) error {
 		return err
 	}
 	return summarize(cmd, o, report, "pushed from "+o.fromArchive)
+}
+
+// pushPrefixes are the prefixes an archive's images may be pushed under:
+// the user's (the config's, or --push-under's), never only the archive's,
+// which whoever wrote (or edited) it chose. A dry run pushes nothing and
+// shows the archive's own.
+func pushPrefixes(o *options, a *mirror.Archive, fromConfig []string, dryRun bool) ([]string, error) {
+	switch {
+	case o.configGiven() && len(o.pushUnder) > 0:
+		return nil, cli.Usage(errors.New("--push-under is for pushing without a config; with one, the images go where it maps them"))
+	case o.configGiven():
+		return fromConfig, nil
+	case len(o.pushUnder) > 0:
+		var out []string
+		for _, p := range o.pushUnder {
+			n, ok := normalizePrefix(p)
+			if !ok {
+				return nil, cli.Usage(fmt.Errorf("--push-under %q: want a repository prefix such as registry.internal/mirror", p))
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	case dryRun:
+		return a.Prefixes, nil
+	}
+	return nil, cli.Usage(fmt.Errorf("an archive does not choose where it is pushed: give the config (-c, $HELM_AIRGAP_CONFIG, --mirror or --rule) or the prefix to push under (--push-under; the archive says %s)", strings.Join(a.Prefixes, ", ")))
 }
 
 // openArchive opens and checks the archive --from-archive names; an
