@@ -114,11 +114,10 @@ func openLayoutDir(ctx context.Context, p, tmpParent string) (string, *archiveMa
 	if err != nil {
 		return "", nil, nil, err
 	}
-	dir, err := os.MkdirTemp(tmpParent, ".helm-airgap-archive-*")
+	dir, cleanup, err := newExtractDir(tmpParent)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("reading archive %s: %w", p, err)
 	}
-	cleanup := func() { os.RemoveAll(dir) }
 	m, err := extractInto(ctx, vols, dir)
 	if err != nil {
 		cleanup()
