@@ -51,8 +51,11 @@ type Archive struct {
 	// Prefixes are the mirror prefixes recorded when it was written: every
 	// destination must be under one of them.
 	Prefixes []string
-	layout   layout.Path
-	cleanup  func()
+	// Assumed are the blobs left out (mirror --have): each must already be
+	// in its image's destination repository; see CheckAssumed.
+	Assumed []AssumedBlob
+	layout  layout.Path
+	cleanup func()
 }
 
 // Entry is one image or chart in an archive, with its referrers.
@@ -85,7 +88,7 @@ func OpenArchive(ctx context.Context, p string) (*Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.cleanup, a.Prefixes = cleanup, m.Prefixes
+	a.cleanup, a.Prefixes, a.Assumed = cleanup, m.Prefixes, m.Assumed
 	if a.layout, err = layout.FromPath(dir); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("reading archive %s: %w", p, err)
@@ -205,6 +208,10 @@ type ArchiveOptions struct {
 	// SplitSize, when positive, writes numbered volumes of at most this
 	// many bytes (PATH.001, PATH.002, ...) instead of one file.
 	SplitSize int64
+	// Have is what the inside already holds (helm-airgap inventory): the
+	// configs and layers it lists for an image's destination repository
+	// are left out and recorded as assumed present.
+	Have *Inventory
 }
 
 // ToArchive pulls every item, with its referrers, into one OCI image
@@ -250,7 +257,7 @@ func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir strin
 		var descs []v1.Descriptor
 		err := c.retry(ctx, func() error {
 			var err error
-			descs, err = c.archiveOne(ctx, lp, item, have, &res)
+			descs, err = c.archiveOne(ctx, lp, item, have, o.Have, &res)
 			return err
 		})
 		if err != nil {
@@ -285,7 +292,7 @@ func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir strin
 	if err := writeIndex(lp, manifests); err != nil {
 		return report, fmt.Errorf("writing archive %s: %w", target, err)
 	}
-	m, err := sealLayout(ctx, dir, sortedPrefixes(o.Prefixes))
+	m, err := sealLayout(ctx, dir, sortedPrefixes(o.Prefixes), o.Have)
 	if err != nil {
 		return report, fmt.Errorf("writing archive %s: %w", target, err)
 	}
@@ -371,10 +378,12 @@ func (c *Client) prepareLayout(ctx context.Context, target string) (string, func
 
 // archiveOne is one attempt to put an item and its referrers into the
 // layout; it returns their index.json descriptors.
-func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have map[string]Entry, res *Result) ([]v1.Descriptor, error) {
+func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have map[string]Entry, inside *Inventory, res *Result) ([]v1.Descriptor, error) {
 	if item.Artifact != nil {
 		return archiveArtifact(lp, item, res)
 	}
+	repo := destinationRepo(item.CopyDestination())
+	skip := func(h v1.Hash) bool { return inside.Has(repo, h.String()) }
 	src, err := c.ref(item.CopySource())
 	if err != nil {
 		return nil, permanent{err}
@@ -402,7 +411,7 @@ func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have
 		if err := c.fetchSource(ctx, item, src, s); err != nil {
 			return nil, err
 		}
-		if err := writeTaggable(lp, s.taggable); err != nil {
+		if err := writeTaggable(lp, s.taggable, skip); err != nil {
 			return nil, err
 		}
 		res.Outcome = Copied
@@ -428,7 +437,7 @@ func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have
 			if err != nil {
 				return nil, sourceError(r.ref(src.Context()), err)
 			}
-			if err := writeTaggable(lp, rd); err != nil {
+			if err := writeTaggable(lp, rd, skip); err != nil {
 				return nil, err
 			}
 			res.ReferrersCopied++
@@ -452,7 +461,7 @@ func archiveArtifact(lp layout.Path, item Item, res *Result) ([]v1.Descriptor, e
 	res.Outcome, res.Digest = Copied, s.digest.String()
 	if hasBlob(lp, s.digest) {
 		res.Outcome = Present
-	} else if err := writeTaggable(lp, s.taggable); err != nil {
+	} else if err := writeTaggable(lp, s.taggable, nil); err != nil {
 		return nil, permanent{err}
 	}
 	return []v1.Descriptor{{MediaType: mediaTypeOf(s.manifest), Size: int64(len(s.manifest)), Digest: s.digest, Annotations: annotations(item)}}, nil
@@ -609,4 +618,45 @@ func (c *Client) pushFromLayout(ctx context.Context, lp layout.Path, ref name.Re
 func hasBlob(lp layout.Path, h v1.Hash) bool {
 	info, err := os.Stat(filepath.Join(string(lp), "blobs", h.Algorithm, h.Hex))
 	return err == nil && info.Mode().IsRegular()
+}
+
+// CheckAssumed checks, with one blob HEAD each, that every blob a
+// differential archive left out (mirror --have) is in the destination
+// repository of the entry that uses it, and returns the missing ones
+// ("DIGEST in REPO (SOURCE)"). Run it before pushing anything: an image
+// pushed without them would be broken.
+func (c *Client) CheckAssumed(ctx context.Context, a *Archive, entries []Entry) ([]string, error) {
+	dest := map[string]string{}
+	for _, e := range entries {
+		dest[e.Source] = e.CopyDestination()
+	}
+	var missing []string
+	for _, b := range a.Assumed {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		to, ok := dest[b.Source]
+		if !ok {
+			continue // not pushed (internal under this config)
+		}
+		ref, err := c.ref(to)
+		if err != nil {
+			return nil, err
+		}
+		at := ref.Context().Digest(b.Digest)
+		err = c.retry(ctx, func() error {
+			l, err := c.puller.Layer(ctx, at)
+			if err == nil {
+				_, err = l.Size() // a HEAD
+			}
+			return err
+		})
+		switch {
+		case isNotFound(err):
+			missing = append(missing, fmt.Sprintf("%s in %s (%s)", b.Digest, ref.Context(), b.Source))
+		case err != nil:
+			return nil, fmt.Errorf("checking %s: %w", at, err)
+		}
+	}
+	return missing, nil
 }

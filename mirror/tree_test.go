@@ -32,7 +32,7 @@ func nestedArchive(t *testing.T, dst *registrytest.Registry, depth, fanOut int) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeTaggable(lp, img); err != nil {
+	if err := writeTaggable(lp, img, nil); err != nil {
 		t.Fatal(err)
 	}
 	child, err := partialDescriptor(img)
@@ -59,7 +59,7 @@ func nestedArchive(t *testing.T, dst *registrytest.Registry, depth, fanOut int) 
 	if err := writeIndex(lp, []v1.Descriptor{top}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sealLayout(context.Background(), dir, []string{dst.Host}); err != nil {
+	if _, err := sealLayout(context.Background(), dir, []string{dst.Host}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -16,7 +16,7 @@ import (
 
 func newMirrorCommand() *cobra.Command {
 	var o options
-	var toArchive, splitSize string
+	var toArchive, splitSize, haveFile string
 	var charts []string
 	var dryRun bool
 	cmd := &cobra.Command{
@@ -77,7 +77,11 @@ the end) or has no destination, 2 usage, config or input error.`,
 			if split > 0 && toArchive == "" {
 				return cli.Usage(errors.New("--split-size is for --to-archive"))
 			}
-			return runMirror(cmd, &o, rest, toArchive, split, charts, dryRun)
+			have, err := readHave(haveFile, toArchive)
+			if err != nil {
+				return err
+			}
+			return runMirror(cmd, &o, rest, toArchive, archiveOptions{split: split, have: have}, charts, dryRun)
 		}),
 	}
 	o.addFlags(cmd)
@@ -89,11 +93,38 @@ the end) or has no destination, 2 usage, config or input error.`,
 	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart: its OCI artifact (oci://REGISTRY/REPO/CHART:VERSION), a packaged .tgz (with its .prov) or a chart directory; repeatable")
 	cmd.Flags().StringVar(&o.chartTo, "chart-to", "", "repository prefix local charts (--chart DIR or .tgz) are pushed under, as REGISTRY/PATH/NAME:VERSION (default MIRROR/charts)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (SOURCE DESTINATION lines) and copy nothing")
+	cmd.Flags().StringVar(&haveFile, "have", "", "with --to-archive: leave out the blobs this inventory (helm-airgap inventory, run inside) says the inside holds")
 	cmd.Flags().StringArrayVar(&o.pushUnder, "push-under", nil, "with --from-archive and no config: push the archive's images where it records, only under this repository prefix (REGISTRY[/PATH]); repeatable")
 	return cmd
 }
 
-func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, split int64, charts []string, dryRun bool) error {
+// archiveOptions are mirror's --to-archive settings.
+type archiveOptions struct {
+	split int64
+	have  *mirror.Inventory
+}
+
+// readHave reads --have's inventory, which only --to-archive uses.
+func readHave(path, toArchive string) (*mirror.Inventory, error) {
+	if path == "" {
+		return nil, nil
+	}
+	if toArchive == "" {
+		return nil, cli.Usage(errors.New("--have is for --to-archive: a differential archive"))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("--have: %w", err))
+	}
+	defer f.Close()
+	inv, err := mirror.ReadInventory(f)
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("--have %s: %w", path, err))
+	}
+	return inv, nil
+}
+
+func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, ao archiveOptions, charts []string, dryRun bool) error {
 	if o.fromArchive != "" {
 		switch {
 		case toArchive != "":
@@ -141,7 +172,7 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		if o.planFile != "" {
 			recorded = append(recorded, repositories(items)...)
 		}
-		opts := mirror.ArchiveOptions{Prefixes: recorded, SplitSize: split}
+		opts := mirror.ArchiveOptions{Prefixes: recorded, SplitSize: ao.split, Have: ao.have}
 		if report, err = client.ToArchive(cmd.Context(), items, toArchive, opts); err != nil {
 			return err
 		}
@@ -218,6 +249,9 @@ func pushArchive(cmd *cobra.Command, o *options, dryRun bool) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAssumed(cmd, client, a, entries); err != nil {
+		return err
+	}
 	showDestinations(cmd.ErrOrStderr(), entries, allowed)
 	report := client.Push(cmd.Context(), a, entries)
 	if err := writeLock(cmd, o, report); err != nil {
@@ -250,6 +284,23 @@ func pushPrefixes(o *options, a *mirror.Archive, fromConfig []string, dryRun boo
 		return a.Prefixes, nil
 	}
 	return nil, cli.Usage(fmt.Errorf("an archive does not choose where it is pushed: give the config (-c, $HELM_AIRGAP_CONFIG, --mirror or --rule) or the prefix to push under (--push-under; the archive says %s)", strings.Join(a.Prefixes, ", ")))
+}
+
+// checkAssumed refuses a differential archive, before anything is pushed,
+// when a blob it left out is not in the registry, listing every one.
+func checkAssumed(cmd *cobra.Command, client *mirror.Client, a *mirror.Archive, entries []mirror.Entry) error {
+	if len(a.Assumed) == 0 {
+		return nil
+	}
+	missing, err := client.CheckAssumed(cmd.Context(), a, entries)
+	if err != nil {
+		return cli.Failed(err)
+	}
+	if len(missing) > 0 {
+		return cli.Failed(fmt.Errorf("the archive was written for a registry holding blobs this one lacks; nothing was pushed (write the archive again with a current inventory, or without --have):\n  missing %s", strings.Join(missing, "\n  missing ")))
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: the %d blob(s) the archive left out are in the registry\n", len(a.Assumed))
+	return nil
 }
 
 // openArchive opens and checks the archive --from-archive names; an
