@@ -64,12 +64,7 @@ func runInventory(cmd *cobra.Command, o *options, args []string) error {
 	w := cmd.ErrOrStderr()
 	fmt.Fprintf(w, "helm-airgap: inventory of %d repositories: %d holding images, %d empty or absent, %d could not be read\n",
 		len(r.Results), r.Count(mirror.Present), r.Count(mirror.Missing), r.Count(mirror.Failed))
-	if n := r.Count(mirror.Failed); n > 0 {
-		for _, res := range r.Results {
-			if res.Outcome == mirror.Failed {
-				fmt.Fprintf(w, "  %v\n", res.Err)
-			}
-		}
+	if n := listFailures(w, o, r); n > 0 {
 		return cli.Failed(fmt.Errorf("%d repositories could not be read", n))
 	}
 	return nil

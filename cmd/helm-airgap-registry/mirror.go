@@ -383,12 +383,7 @@ func summarize(cmd *cobra.Command, o *options, r *mirror.Report, verb string) er
 		return nil
 	}
 	fmt.Fprintf(w, "helm-airgap: %d image(s) failed:\n", r.Count(mirror.Failed))
-	for _, res := range r.Results {
-		if res.Outcome == mirror.Failed {
-			fmt.Fprintf(w, "  %v\n", res.Err)
-			writeOrigins(w, o, res.Item)
-		}
-	}
+	listFailures(w, o, r)
 	return cli.Failed(fmt.Errorf("%d image(s) failed", r.Count(mirror.Failed)))
 }
 

@@ -257,6 +257,42 @@ func TestVerifyKeyChecksSignaturesOffline(t *testing.T) {
 	s.expect(2, "reading the public key", "verify", "-c", s.config, "--key", "airgap.yaml", s.manifests)
 }
 
+// TestDifferentialUpdateAcrossTheGap is issue 21 item 1 end to end: the
+// inside's inventory, an archive carrying only what the inside lacks, the
+// push that checks what the archive left out; and a registry lacking it
+// refused before anything is written.
+func TestDifferentialUpdateAcrossTheGap(t *testing.T) {
+	s := newSupply(t)
+	s.must(0, "", "mirror", "-c", s.config, s.manifests) // the first release is inside
+	inventory, _ := s.must(0, "", "inventory", "-c", s.config, s.manifests)
+	if !strings.Contains(inventory, `"repository": "`+s.dst.Host+`/mirror/team/web"`) || !strings.Contains(inventory, s.pinned.String()) {
+		t.Fatalf("inventory:\n%s", inventory)
+	}
+	s.write("inside.json", inventory)
+	s.must(0, "", "mirror", "-c", s.config, "--to-archive", "full.tar", s.manifests)
+	s.must(0, "", "mirror", "-c", s.config, "--to-archive", "update.tar", "--have", "inside.json", "--split-size", "1MiB", s.manifests)
+	full, _ := os.Stat(filepath.Join(s.dir, "full.tar"))
+	update, _ := os.Stat(filepath.Join(s.dir, "update.tar.001"))
+	if full == nil || update == nil || update.Size() >= full.Size() {
+		t.Fatalf("full archive %v, update %v", full, update)
+	}
+	_, stderr := s.must(0, "", "mirror", "-c", s.config, "--from-archive", "update.tar")
+	if !strings.Contains(stderr, "blob(s) the archive left out are in the registry") {
+		t.Errorf("push of the update:\n%s", stderr)
+	}
+	// Another inside, empty: refused, every missing blob named, nothing written.
+	other := registrytest.New(t)
+	config := s.write("other.yaml", fmt.Sprintf("rules:\n  - from: %s/team\n    to: %s/mirror/team\n", s.src.Host, other.Host))
+	_, stderr = s.must(1, "", "mirror", "-c", config, "--from-archive", "update.tar")
+	if !strings.Contains(stderr, "missing sha256:") || !strings.Contains(stderr, "nothing was pushed") {
+		t.Errorf("push to a registry lacking the assumed blobs:\n%s", stderr)
+	}
+	if w := registrytest.Writes(other.Requests()); len(w) > 0 {
+		t.Errorf("wrote %v", w)
+	}
+	s.expect(2, "--have is for --to-archive", "mirror", "-c", s.config, "--have", "inside.json", s.manifests)
+}
+
 // TestInterruptExits130 is issue 15 item 6 and issue 11's Ctrl-C: SIGINT
 // while pushing stops the run, exits 130 and says nothing was left
 // half-written.
