@@ -77,11 +77,7 @@ the end) or has no destination, 2 usage, config or input error.`,
 			if split > 0 && toArchive == "" {
 				return cli.Usage(errors.New("--split-size is for --to-archive"))
 			}
-			have, err := readHave(haveFile, toArchive)
-			if err != nil {
-				return err
-			}
-			return runMirror(cmd, &o, rest, toArchive, archiveOptions{split: split, have: have}, charts, dryRun)
+			return runMirror(cmd, &o, rest, toArchive, archiveOptions{split: split, haveFile: haveFile}, charts, dryRun)
 		}),
 	}
 	o.addFlags(cmd)
@@ -93,24 +89,27 @@ the end) or has no destination, 2 usage, config or input error.`,
 	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart: its OCI artifact (oci://REGISTRY/REPO/CHART:VERSION), a packaged .tgz (with its .prov) or a chart directory; repeatable")
 	cmd.Flags().StringVar(&o.chartTo, "chart-to", "", "repository prefix local charts (--chart DIR or .tgz) are pushed under, as REGISTRY/PATH/NAME:VERSION (default MIRROR/charts)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (SOURCE DESTINATION lines) and copy nothing")
-	cmd.Flags().StringVar(&haveFile, "have", "", "with --to-archive: leave out the blobs this inventory (helm-airgap inventory, run inside) says the inside holds")
-	cmd.Flags().StringArrayVar(&o.pushUnder, "push-under", nil, "with --from-archive and no config: push the archive's images where it records, only under this repository prefix (REGISTRY[/PATH]); repeatable")
+	addArchiveFlags(cmd, &o, &haveFile)
 	return cmd
+}
+
+// addArchiveFlags adds the flags of a differential archive (--have) and
+// of pushing one without a config (--push-under).
+func addArchiveFlags(cmd *cobra.Command, o *options, haveFile *string) {
+	cmd.Flags().StringVar(haveFile, "have", "", "with --to-archive: leave out the blobs this inventory (helm-airgap inventory, run inside) says the inside holds")
+	cmd.Flags().StringArrayVar(&o.pushUnder, "push-under", nil, "with --from-archive and no config: push the archive's images where it records, only under this repository prefix (REGISTRY[/PATH]); repeatable")
 }
 
 // archiveOptions are mirror's --to-archive settings.
 type archiveOptions struct {
-	split int64
-	have  *mirror.Inventory
+	split    int64
+	haveFile string
 }
 
-// readHave reads --have's inventory, which only --to-archive uses.
-func readHave(path, toArchive string) (*mirror.Inventory, error) {
+// readHave reads --have's inventory.
+func readHave(path string) (*mirror.Inventory, error) {
 	if path == "" {
 		return nil, nil
-	}
-	if toArchive == "" {
-		return nil, cli.Usage(errors.New("--have is for --to-archive: a differential archive"))
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -125,6 +124,9 @@ func readHave(path, toArchive string) (*mirror.Inventory, error) {
 }
 
 func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, ao archiveOptions, charts []string, dryRun bool) error {
+	if ao.haveFile != "" && toArchive == "" {
+		return cli.Usage(errors.New("--have is for --to-archive: a differential archive"))
+	}
 	if o.fromArchive != "" {
 		switch {
 		case toArchive != "":
@@ -172,7 +174,11 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		if o.planFile != "" {
 			recorded = append(recorded, repositories(items)...)
 		}
-		opts := mirror.ArchiveOptions{Prefixes: recorded, SplitSize: ao.split, Have: ao.have}
+		have, err := readHave(ao.haveFile)
+		if err != nil {
+			return err
+		}
+		opts := mirror.ArchiveOptions{Prefixes: recorded, SplitSize: ao.split, Have: have}
 		if report, err = client.ToArchive(cmd.Context(), items, toArchive, opts); err != nil {
 			return err
 		}
