@@ -11,10 +11,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/plan"
@@ -51,8 +51,11 @@ type Archive struct {
 	// Prefixes are the mirror prefixes recorded when it was written: every
 	// destination must be under one of them.
 	Prefixes []string
-	layout   layout.Path
-	cleanup  func()
+	// Assumed are the blobs left out (mirror --have): each must already be
+	// in its image's destination repository; see CheckAssumed.
+	Assumed []AssumedBlob
+	layout  layout.Path
+	cleanup func()
 }
 
 // Entry is one image or chart in an archive, with its referrers.
@@ -85,7 +88,7 @@ func OpenArchive(ctx context.Context, p string) (*Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.cleanup, a.Prefixes = cleanup, m.Prefixes
+	a.cleanup, a.Prefixes, a.Assumed = cleanup, m.Prefixes, m.Assumed
 	if a.layout, err = layout.FromPath(dir); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("reading archive %s: %w", p, err)
@@ -114,11 +117,10 @@ func openLayoutDir(ctx context.Context, p, tmpParent string) (string, *archiveMa
 	if err != nil {
 		return "", nil, nil, err
 	}
-	dir, err := os.MkdirTemp(tmpParent, ".helm-airgap-archive-*")
+	dir, cleanup, err := newExtractDir(tmpParent)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("reading archive %s: %w", p, err)
 	}
-	cleanup := func() { os.RemoveAll(dir) }
 	m, err := extractInto(ctx, vols, dir)
 	if err != nil {
 		cleanup()
@@ -206,6 +208,10 @@ type ArchiveOptions struct {
 	// SplitSize, when positive, writes numbered volumes of at most this
 	// many bytes (PATH.001, PATH.002, ...) instead of one file.
 	SplitSize int64
+	// Have is what the inside already holds (helm-airgap inventory): the
+	// configs and layers it lists for an image's destination repository
+	// are left out and recorded as assumed present.
+	Have *Inventory
 }
 
 // ToArchive pulls every item, with its referrers, into one OCI image
@@ -251,7 +257,7 @@ func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir strin
 		var descs []v1.Descriptor
 		err := c.retry(ctx, func() error {
 			var err error
-			descs, err = c.archiveOne(ctx, lp, item, have, &res)
+			descs, err = c.archiveOne(ctx, lp, item, have, o.Have, &res)
 			return err
 		})
 		if err != nil {
@@ -286,7 +292,7 @@ func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir strin
 	if err := writeIndex(lp, manifests); err != nil {
 		return report, fmt.Errorf("writing archive %s: %w", target, err)
 	}
-	m, err := sealLayout(ctx, dir, sortedPrefixes(o.Prefixes))
+	m, err := sealLayout(ctx, dir, sortedPrefixes(o.Prefixes), o.Have)
 	if err != nil {
 		return report, fmt.Errorf("writing archive %s: %w", target, err)
 	}
@@ -372,10 +378,12 @@ func (c *Client) prepareLayout(ctx context.Context, target string) (string, func
 
 // archiveOne is one attempt to put an item and its referrers into the
 // layout; it returns their index.json descriptors.
-func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have map[string]Entry, res *Result) ([]v1.Descriptor, error) {
+func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have map[string]Entry, inside *Inventory, res *Result) ([]v1.Descriptor, error) {
 	if item.Artifact != nil {
 		return archiveArtifact(lp, item, res)
 	}
+	repo := destinationRepo(item.CopyDestination())
+	skip := func(h v1.Hash) bool { return inside.Has(repo, h.String()) }
 	src, err := c.ref(item.CopySource())
 	if err != nil {
 		return nil, permanent{err}
@@ -403,7 +411,7 @@ func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have
 		if err := c.fetchSource(ctx, item, src, s); err != nil {
 			return nil, err
 		}
-		if err := writeTaggable(lp, s.taggable); err != nil {
+		if err := writeTaggable(lp, s.taggable, skip); err != nil {
 			return nil, err
 		}
 		res.Outcome = Copied
@@ -429,7 +437,7 @@ func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have
 			if err != nil {
 				return nil, sourceError(r.ref(src.Context()), err)
 			}
-			if err := writeTaggable(lp, rd); err != nil {
+			if err := writeTaggable(lp, rd, skip); err != nil {
 				return nil, err
 			}
 			res.ReferrersCopied++
@@ -453,7 +461,7 @@ func archiveArtifact(lp layout.Path, item Item, res *Result) ([]v1.Descriptor, e
 	res.Outcome, res.Digest = Copied, s.digest.String()
 	if hasBlob(lp, s.digest) {
 		res.Outcome = Present
-	} else if err := writeTaggable(lp, s.taggable); err != nil {
+	} else if err := writeTaggable(lp, s.taggable, nil); err != nil {
 		return nil, permanent{err}
 	}
 	return []v1.Descriptor{{MediaType: mediaTypeOf(s.manifest), Size: int64(len(s.manifest)), Digest: s.digest, Annotations: annotations(item)}}, nil
@@ -539,7 +547,6 @@ func underAny(repo string, prefixes []string) bool {
 // CheckDestinations first. An entry whose destination already holds its
 // digest is skipped.
 func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report {
-	ii, err := a.layout.ImageIndex()
 	items := make([]Item, len(entries))
 	bySource := map[string]Entry{}
 	for i, e := range entries {
@@ -551,12 +558,8 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 	return c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := Result{Item: item, Digest: item.Digest}
 		e := bySource[item.Source]
-		perr := err
-		if perr == nil {
-			perr = c.retry(ctx, func() error { return c.pushEntry(ctx, a.layout, ii, e, d, &res) })
-		}
-		if perr != nil {
-			res.Outcome, res.Err = Failed, fmt.Errorf("pushing %s to %s: %w", item.Source, item.Destination, perr)
+		if err := c.retry(ctx, func() error { return c.pushEntry(ctx, a.layout, e, d, &res) }); err != nil {
+			res.Outcome, res.Err = Failed, fmt.Errorf("pushing %s to %s: %w", item.Source, item.Destination, err)
 		}
 		d.itemDone()
 		logResult(d, res, "pushed   "+res.Item.Destination, res.Item.Destination)
@@ -564,7 +567,7 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 	})
 }
 
-func (c *Client) pushEntry(ctx context.Context, lp layout.Path, ii v1.ImageIndex, e Entry, d *display, res *Result) error {
+func (c *Client) pushEntry(ctx context.Context, lp layout.Path, e Entry, d *display, res *Result) error {
 	dst, err := c.ref(e.CopyDestination())
 	if err != nil {
 		return permanent{err}
@@ -572,12 +575,8 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, ii v1.ImageIndex
 	if c.holds(ctx, dst, e.Descriptor.Digest.String()) {
 		res.Outcome = Present
 	} else {
-		t, err := taggableAt(ii, e.Descriptor)
-		if err != nil {
-			return err
-		}
 		tr := d.track(e.Destination)
-		err = c.push(ctx, dst, t, tr)
+		err = c.pushFromLayout(ctx, lp, dst, e.Descriptor, tr)
 		tr.done(err == nil)
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", dst, err)
@@ -593,11 +592,7 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, ii v1.ImageIndex
 		r := referrer{desc: rd, tag: rd.Annotations[AnnotationTag]}
 		to := r.ref(dst.Context())
 		if !c.holds(ctx, to, rd.Digest.String()) {
-			t, err := taggableAt(ii, rd)
-			if err != nil {
-				return err
-			}
-			if err := c.push(ctx, to, t, nil); err != nil {
+			if err := c.pushFromLayout(ctx, lp, to, rd, nil); err != nil {
 				return fmt.Errorf("writing %s: %w", to, err)
 			}
 			res.ReferrersCopied++
@@ -607,23 +602,61 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, ii v1.ImageIndex
 	return nil
 }
 
-// taggableAt reads an index or image of the layout by its descriptor.
-func taggableAt(ii v1.ImageIndex, d v1.Descriptor) (remote.Taggable, error) {
-	var t remote.Taggable
-	var err error
-	if d.MediaType.IsIndex() {
-		t, err = ii.ImageIndex(d.Digest)
-	} else {
-		t, err = ii.Image(d.Digest)
-	}
+// pushFromLayout writes the manifest d of the layout, with everything it
+// references, to ref: an index through pushTree, each distinct manifest
+// once, whatever the descriptor claims it is.
+func (c *Client) pushFromLayout(ctx context.Context, lp layout.Path, ref name.Reference, d v1.Descriptor, tr *tracker) error {
+	src := layoutTree{dir: string(lp)}
+	raw, err := src.manifest(ctx, d.Digest)
 	if err != nil {
-		return nil, permanent{fmt.Errorf("reading %s from the archive: %w", d.Digest, err)}
+		return err
 	}
-	return t, nil
+	return c.pushManifest(ctx, ref, d.Digest, raw, d.MediaType, nil, src, tr)
 }
 
 // hasBlob reports whether the layout already holds a blob.
 func hasBlob(lp layout.Path, h v1.Hash) bool {
 	info, err := os.Stat(filepath.Join(string(lp), "blobs", h.Algorithm, h.Hex))
 	return err == nil && info.Mode().IsRegular()
+}
+
+// CheckAssumed checks, with one blob HEAD each, that every blob a
+// differential archive left out (mirror --have) is in the destination
+// repository of the entry that uses it, and returns the missing ones
+// ("DIGEST in REPO (SOURCE)"). Run it before pushing anything: an image
+// pushed without them would be broken.
+func (c *Client) CheckAssumed(ctx context.Context, a *Archive, entries []Entry) ([]string, error) {
+	dest := map[string]string{}
+	for _, e := range entries {
+		dest[e.Source] = e.CopyDestination()
+	}
+	var missing []string
+	for _, b := range a.Assumed {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		to, ok := dest[b.Source]
+		if !ok {
+			continue // not pushed (internal under this config)
+		}
+		ref, err := c.ref(to)
+		if err != nil {
+			return nil, err
+		}
+		at := ref.Context().Digest(b.Digest)
+		err = c.retry(ctx, func() error {
+			l, err := c.puller.Layer(ctx, at)
+			if err == nil {
+				_, err = l.Size() // a HEAD
+			}
+			return err
+		})
+		switch {
+		case isNotFound(err):
+			missing = append(missing, fmt.Sprintf("%s in %s (%s)", b.Digest, ref.Context(), b.Source))
+		case err != nil:
+			return nil, fmt.Errorf("checking %s: %w", at, err)
+		}
+	}
+	return missing, nil
 }

@@ -53,6 +53,18 @@ type archiveManifest struct {
 	// Blobs are every blob of the layout, in the order the tar holds them
 	// (each manifest before what it references).
 	Blobs []blobRef `json:"blobs"`
+	// Assumed are the configs and layers left out because the inside
+	// already holds them (mirror --have): the inside checks each is in its
+	// image's destination repository before pushing anything.
+	Assumed []AssumedBlob `json:"assumed,omitempty"`
+}
+
+// AssumedBlob is a blob a differential archive leaves out: the image
+// (by source) whose destination repository must already hold it.
+type AssumedBlob struct {
+	Source string `json:"source"`
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
 }
 
 type blobRef struct {
@@ -105,7 +117,27 @@ func (m *archiveManifest) check() error {
 		}
 		seen[b.Digest] = true
 	}
+	if len(m.Assumed) > maxBlobs {
+		return fmt.Errorf("%s assumes %d blobs, more than the %d allowed", manifestFile, len(m.Assumed), maxBlobs)
+	}
+	for _, b := range m.Assumed {
+		if _, err := v1.NewHash(b.Digest); err != nil || !strings.HasPrefix(b.Digest, "sha256:") || b.Source == "" {
+			return fmt.Errorf("%s: invalid assumed blob %q of %q", manifestFile, b.Digest, b.Source)
+		}
+		if seen[b.Digest] {
+			return fmt.Errorf("%s both holds and assumes blob %s", manifestFile, b.Digest)
+		}
+	}
 	return nil
+}
+
+// assumedSet are the digests an archive assumes present.
+func (m *archiveManifest) assumedSet() map[string]bool {
+	out := map[string]bool{}
+	for _, b := range m.Assumed {
+		out[b.Digest] = true
+	}
+	return out
 }
 
 // readIndex parses index.json within the limits.
@@ -156,8 +188,10 @@ func isManifest(d v1.Descriptor) bool {
 }
 
 // closure walks the index from dir: every blob it references, manifests
-// before their content, each once, with the size its descriptor gives.
-func closure(ctx context.Context, dir string, im *v1.IndexManifest) ([]blobRef, error) {
+// before their content, each once, with the size its descriptor gives;
+// configs and layers in assumed (left out of a differential archive) are
+// not listed.
+func closure(ctx context.Context, dir string, im *v1.IndexManifest, assumed map[string]bool) ([]blobRef, error) {
 	var out []blobRef
 	seen := map[string]bool{}
 	queue := append([]v1.Descriptor(nil), im.Manifests...)
@@ -174,6 +208,9 @@ func closure(ctx context.Context, dir string, im *v1.IndexManifest) ([]blobRef, 
 		seen[key] = true
 		if d.Digest.Algorithm != "sha256" {
 			return nil, fmt.Errorf("blob %s: only sha256 digests are supported", key)
+		}
+		if assumed[key] && !isManifest(d) {
+			continue
 		}
 		out = append(out, blobRef{Digest: key, Size: d.Size})
 		if len(out) > maxBlobs {
@@ -206,7 +243,7 @@ func readBlob(p string, limit int64) ([]byte, error) {
 
 // sealLayout writes helm-airgap-archive.json for a layout directory whose
 // index.json is final, checking every blob against its digest on the way.
-func sealLayout(ctx context.Context, dir string, prefixes []string) (*archiveManifest, error) {
+func sealLayout(ctx context.Context, dir string, prefixes []string, have *Inventory) (*archiveManifest, error) {
 	indexData, err := os.ReadFile(filepath.Join(dir, indexFile))
 	if err != nil {
 		return nil, err
@@ -215,7 +252,12 @@ func sealLayout(ctx context.Context, dir string, prefixes []string) (*archiveMan
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := closure(ctx, dir, im)
+	assumed, err := assumedBlobs(ctx, dir, im, have)
+	if err != nil {
+		return nil, err
+	}
+	m0 := archiveManifest{Assumed: assumed}
+	blobs, err := closure(ctx, dir, im, m0.assumedSet())
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +272,7 @@ func sealLayout(ctx context.Context, dir string, prefixes []string) (*archiveMan
 		Index:    blobRef{Digest: "sha256:" + hex.EncodeToString(sum[:]), Size: int64(len(indexData))},
 		Prefixes: prefixes,
 		Blobs:    blobs,
+		Assumed:  assumed,
 	}
 	data, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
@@ -296,7 +339,7 @@ func verifyLayoutDir(ctx context.Context, dir string) (*archiveManifest, error) 
 			return nil, err
 		}
 	}
-	blobs, err := closure(ctx, dir, im)
+	blobs, err := closure(ctx, dir, im, m.assumedSet())
 	if err != nil {
 		return nil, err
 	}
@@ -838,4 +881,45 @@ func sortedPrefixes(ps []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// assumedBlobs are the configs and layers the layout lacks because the
+// inventory says the destination repository of every image using them
+// holds them; one the layout lacks for any other image is an error.
+func assumedBlobs(ctx context.Context, dir string, im *v1.IndexManifest, have *Inventory) ([]AssumedBlob, error) {
+	if have == nil {
+		return nil, nil
+	}
+	repoOf := map[string]string{} // source -> destination repository
+	for _, d := range im.Manifests {
+		if d.Annotations[AnnotationKind] != kindReferrer {
+			repoOf[d.Annotations[AnnotationSource]] = destinationRepo(d.Annotations[AnnotationDestination])
+		}
+	}
+	seen := map[string]bool{}
+	var out []AssumedBlob
+	for _, d := range im.Manifests {
+		src := d.Annotations[AnnotationSource]
+		if d.Annotations[AnnotationKind] == kindReferrer {
+			src = d.Annotations[AnnotationReferrerOf]
+		}
+		blobs, err := closure(ctx, dir, &v1.IndexManifest{Manifests: []v1.Descriptor{d}}, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range blobs {
+			if _, err := os.Stat(filepath.Join(dir, blobDir, strings.TrimPrefix(b.Digest, "sha256:"))); err == nil {
+				continue
+			}
+			if !have.Has(repoOf[src], b.Digest) {
+				return nil, fmt.Errorf("blob %s of %s is neither in the archive nor, by the inventory, in %s", b.Digest, src, repoOf[src])
+			}
+			if key := src + "\x00" + b.Digest; !seen[key] {
+				seen[key] = true
+				out = append(out, AssumedBlob{Source: src, Digest: b.Digest, Size: b.Size})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source+out[i].Digest < out[j].Source+out[j].Digest })
+	return out, nil
 }

@@ -136,6 +136,9 @@ func (c *Client) fetchSource(ctx context.Context, item Item, src name.Reference,
 	if err != nil {
 		return fmt.Errorf("%s: %w", item.Source, err)
 	}
+	if filtered != idx {
+		filtered = withSourceIndex(filtered, desc.Manifest)
+	}
 	if s.manifest, err = filtered.RawManifest(); err != nil {
 		return err
 	}
@@ -176,7 +179,7 @@ func (c *Client) copyRef(ctx context.Context, item Item, src, dst name.Reference
 		}
 		res.Digest = s.digest.String()
 		t := d.track(item.Destination)
-		err = c.push(ctx, dst, s.taggable, t)
+		err = c.pushManifest(ctx, dst, s.digest, s.manifest, "", s.taggable, &registryTree{c: c, repo: src.Context()}, t)
 		t.done(err == nil)
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", dst, err)

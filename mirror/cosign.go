@@ -88,10 +88,15 @@ func (c *Client) verifySignature(ctx context.Context, item Item, v signature.Ver
 	}
 	res.Digest = digest.String()
 	candidates := []v1.Hash{digest}
-	if sd, err := v1.NewHash(item.SourceDigest); err == nil && sd != digest {
-		candidates = append(candidates, sd)
-	}
 	var reasons []string
+	if sd, err := v1.NewHash(item.SourceDigest); err == nil && sd != digest {
+		// The source's signature counts only for a proven filtered copy.
+		if err := c.checkFilteredCopy(ctx, item, dst.Context(), digest, sd); err != nil {
+			reasons = append(reasons, err.Error())
+		} else {
+			candidates = append(candidates, sd)
+		}
+	}
 	for _, h := range candidates {
 		err := c.checkCosignSignature(ctx, dst.Context(), h, v)
 		if err == nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -35,6 +36,35 @@ func FuzzExtractArchive(f *testing.F) {
 		entries, _ := os.ReadDir(parent)
 		if len(entries) != 1 {
 			t.Errorf("something was written beside the extraction directory: %v", entries)
+		}
+	})
+}
+
+// FuzzReadInventory: any bytes give an inventory or an error, never a
+// panic; an inventory read marshals to bytes that read back the same.
+func FuzzReadInventory(f *testing.F) {
+	f.Add([]byte(`{"kind":"HelmAirgapInventory","version":1,"repositories":[{"repository":"registry.internal/mirror/app","manifests":["sha256:` + strings.Repeat("a", 64) + `"],"blobs":[]}]}`))
+	f.Add([]byte(`{"kind":"HelmAirgapInventory","version":1,"repositories":[{"repository":"UPPER/x","manifests":["sha256:x"]}]}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inv, err := ReadInventory(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		out, err := inv.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadInventory(bytes.NewReader(out))
+		if err != nil {
+			t.Fatalf("a marshalled inventory does not read back: %v\n%s", err, out)
+		}
+		for _, r := range inv.Repositories {
+			for _, d := range r.Blobs {
+				if !back.Has(r.Repository, d) {
+					t.Fatalf("%s lost %s", r.Repository, d)
+				}
+			}
 		}
 	})
 }

@@ -19,8 +19,9 @@ import (
 // the layout already holds at its size is not fetched again (so an
 // interrupted run resumes); a new one is written under a temporary name,
 // checked against its digest and renamed into place, so no blob file ever
-// holds partial or wrong content.
-func writeTaggable(lp layout.Path, t remote.Taggable) error {
+// holds partial or wrong content. A config or layer have reports (the
+// inside already holds it: mirror --have) is left out; manifests never are.
+func writeTaggable(lp layout.Path, t remote.Taggable, have func(v1.Hash) bool) error {
 	raw, err := t.RawManifest()
 	if err != nil {
 		return err
@@ -31,13 +32,13 @@ func writeTaggable(lp layout.Path, t remote.Taggable) error {
 		if err != nil {
 			return err
 		}
-		return writeIndexTree(lp, idx, raw)
+		return writeIndexTree(lp, idx, raw, have)
 	}
 	img, err := asImage(t)
 	if err != nil {
 		return err
 	}
-	return writeImageBlobs(lp, img, raw)
+	return writeImageBlobs(lp, img, raw, have)
 }
 
 func asIndex(t remote.Taggable) (v1.ImageIndex, error) {
@@ -60,7 +61,7 @@ func asImage(t remote.Taggable) (v1.Image, error) {
 	return nil, fmt.Errorf("cannot read %T as an image", t)
 }
 
-func writeIndexTree(lp layout.Path, idx v1.ImageIndex, raw []byte) error {
+func writeIndexTree(lp layout.Path, idx v1.ImageIndex, raw []byte, have func(v1.Hash) bool) error {
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return err
@@ -78,14 +79,14 @@ func writeIndexTree(lp layout.Path, idx v1.ImageIndex, raw []byte) error {
 		if err != nil {
 			return err
 		}
-		if err := writeTaggable(lp, child); err != nil {
+		if err := writeTaggable(lp, child, have); err != nil {
 			return err
 		}
 	}
 	return putBytes(lp, raw)
 }
 
-func writeImageBlobs(lp layout.Path, img v1.Image, raw []byte) error {
+func writeImageBlobs(lp layout.Path, img v1.Image, raw []byte, have func(v1.Hash) bool) error {
 	layers, err := img.Layers()
 	if err != nil {
 		return err
@@ -98,6 +99,9 @@ func writeImageBlobs(lp layout.Path, img v1.Image, raw []byte) error {
 		if err != nil {
 			return err
 		}
+		if have != nil && have(d) {
+			continue
+		}
 		size, err := l.Size()
 		if err != nil {
 			return err
@@ -105,6 +109,9 @@ func writeImageBlobs(lp layout.Path, img v1.Image, raw []byte) error {
 		if err := putBlob(lp, d, size, l.Compressed); err != nil {
 			return err
 		}
+	}
+	if cfgName, err := img.ConfigName(); err == nil && have != nil && have(cfgName) {
+		return putBytes(lp, raw)
 	}
 	cfg, err := img.RawConfigFile()
 	if err != nil {

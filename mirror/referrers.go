@@ -188,7 +188,7 @@ func (c *Client) copyReferrers(ctx context.Context, src, dst name.Repository, su
 			if err != nil {
 				return sourceError(r.ref(src), err)
 			}
-			if err := c.push(ctx, to, desc, nil); err != nil {
+			if err := c.pushManifest(ctx, to, desc.Digest, desc.Manifest, desc.MediaType, desc, &registryTree{c: c, repo: src}, nil); err != nil {
 				return fmt.Errorf("writing %s: %w", to, err)
 			}
 			res.ReferrersCopied++

@@ -49,7 +49,7 @@ func TestLocalChartsCrossTheGap(t *testing.T) {
 	if !strings.Contains(stderr, "2 image(s): 2 copied") {
 		t.Errorf("archiving the charts:\n%s", stderr)
 	}
-	_, stderr = c.must(0, "", "mirror", "--from-archive", "bundle.tar")
+	_, stderr = c.must(0, "", "mirror", "--from-archive", "bundle.tar", "--push-under", mirrorFlag)
 	if !strings.Contains(stderr, "-> "+dst.Ref("mirror/charts/hello:0.1.0")) {
 		t.Errorf("pushing the charts:\n%s", stderr)
 	}

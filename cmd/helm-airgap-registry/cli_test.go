@@ -314,9 +314,11 @@ func TestMirrorArchivePushVerify(t *testing.T) {
 		t.Errorf("re-archiving downloaded %d blobs", len(g))
 	}
 
-	// Inside: no config at all; the archive says where each image goes.
+	// Inside: no config; the archive says where each image goes, only
+	// under the prefix the user gives.
 	w.dst.Requests()
-	_, stderr = w.must(0, "", "mirror", "--from-archive", "bundle.tar")
+	w.expect(2, "an archive does not choose where it is pushed", "mirror", "--from-archive", "bundle.tar")
+	_, stderr = w.must(0, "", "mirror", "--from-archive", "bundle.tar", "--push-under", w.dst.Host)
 	if !strings.Contains(stderr, "5 image(s): 5 copied, 0 already present, 0 failed") {
 		t.Errorf("push: %s", stderr)
 	}
@@ -325,7 +327,7 @@ func TestMirrorArchivePushVerify(t *testing.T) {
 		t.Errorf("chart artifact digest %s, want %s", got, want)
 	}
 	w.dst.Requests()
-	_, stderr = w.must(0, "", "mirror", "--from-archive", "bundle.tar")
+	_, stderr = w.must(0, "", "mirror", "--from-archive", "bundle.tar", "--push-under", w.dst.Host)
 	if !strings.Contains(stderr, "0 copied, 5 already present") {
 		t.Errorf("pushing again: %s", stderr)
 	}

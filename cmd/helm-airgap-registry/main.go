@@ -31,6 +31,6 @@ every destination exists before anyone runs helm install. Run it as
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newMirrorCommand(), newVerifyCommand(), newResolveCommand())
+	root.AddCommand(newMirrorCommand(), newVerifyCommand(), newResolveCommand(), newInventoryCommand())
 	return root
 }

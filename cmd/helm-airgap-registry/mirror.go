@@ -16,7 +16,7 @@ import (
 
 func newMirrorCommand() *cobra.Command {
 	var o options
-	var toArchive, splitSize string
+	var toArchive, splitSize, haveFile string
 	var charts []string
 	var dryRun bool
 	cmd := &cobra.Command{
@@ -38,9 +38,11 @@ The archive records each image's source and destination, the mirror
 prefixes of the config it was written with, and the digest and size of
 every blob. Inside, every blob is checked before anything is pushed (a
 damaged or altered archive is refused), the destinations are shown, and any
-destination outside the recorded prefixes (or, when a config is given with
---config, $HELM_AIRGAP_CONFIG, --mirror or --rule, outside the config's;
-destinations are then recomputed from it) is refused. --split-size writes
+destination outside the user's prefixes is refused: an archive never chooses
+where it is pushed. Give the config (--config, $HELM_AIRGAP_CONFIG, --mirror
+or --rule: destinations are recomputed from it and must be under its
+prefixes), or --push-under PREFIX to push where the archive records, only
+under PREFIX. --split-size writes
 numbered volumes (bundle.tar.001, .002, ...) for removable media; give the
 first volume or the plain name to read them back. An interrupted archive is
 never left under its final name; run the same command again to resume.
@@ -65,7 +67,7 @@ the end) or has no destination, 2 usage, config or input error.`,
   # Across the gap
   helm-airgap mirror -c airgap.yaml --to-archive bundle.tar \
     --chart oci://registry.example.com/charts/app:1.2.3 rendered/
-  helm-airgap mirror --from-archive bundle.tar            # inside, after carrying it`,
+  helm-airgap mirror -c airgap.yaml --from-archive bundle.tar   # inside, after carrying it`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
 			split, err := parseSize(splitSize)
@@ -75,7 +77,7 @@ the end) or has no destination, 2 usage, config or input error.`,
 			if split > 0 && toArchive == "" {
 				return cli.Usage(errors.New("--split-size is for --to-archive"))
 			}
-			return runMirror(cmd, &o, rest, toArchive, split, charts, dryRun)
+			return runMirror(cmd, &o, rest, toArchive, archiveOptions{split: split, haveFile: haveFile}, charts, dryRun)
 		}),
 	}
 	o.addFlags(cmd)
@@ -87,10 +89,44 @@ the end) or has no destination, 2 usage, config or input error.`,
 	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart: its OCI artifact (oci://REGISTRY/REPO/CHART:VERSION), a packaged .tgz (with its .prov) or a chart directory; repeatable")
 	cmd.Flags().StringVar(&o.chartTo, "chart-to", "", "repository prefix local charts (--chart DIR or .tgz) are pushed under, as REGISTRY/PATH/NAME:VERSION (default MIRROR/charts)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (SOURCE DESTINATION lines) and copy nothing")
+	addArchiveFlags(cmd, &o, &haveFile)
 	return cmd
 }
 
-func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, split int64, charts []string, dryRun bool) error {
+// addArchiveFlags adds the flags of a differential archive (--have) and
+// of pushing one without a config (--push-under).
+func addArchiveFlags(cmd *cobra.Command, o *options, haveFile *string) {
+	cmd.Flags().StringVar(haveFile, "have", "", "with --to-archive: leave out the blobs this inventory (helm-airgap inventory, run inside) says the inside holds")
+	cmd.Flags().StringArrayVar(&o.pushUnder, "push-under", nil, "with --from-archive and no config: push the archive's images where it records, only under this repository prefix (REGISTRY[/PATH]); repeatable")
+}
+
+// archiveOptions are mirror's --to-archive settings.
+type archiveOptions struct {
+	split    int64
+	haveFile string
+}
+
+// readHave reads --have's inventory.
+func readHave(path string) (*mirror.Inventory, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("--have: %w", err))
+	}
+	defer f.Close()
+	inv, err := mirror.ReadInventory(f)
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("--have %s: %w", path, err))
+	}
+	return inv, nil
+}
+
+func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, ao archiveOptions, charts []string, dryRun bool) error {
+	if ao.haveFile != "" && toArchive == "" {
+		return cli.Usage(errors.New("--have is for --to-archive: a differential archive"))
+	}
 	if o.fromArchive != "" {
 		switch {
 		case toArchive != "":
@@ -138,7 +174,11 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		if o.planFile != "" {
 			recorded = append(recorded, repositories(items)...)
 		}
-		opts := mirror.ArchiveOptions{Prefixes: recorded, SplitSize: split}
+		have, err := readHave(ao.haveFile)
+		if err != nil {
+			return err
+		}
+		opts := mirror.ArchiveOptions{Prefixes: recorded, SplitSize: ao.split, Have: have}
 		if report, err = client.ToArchive(cmd.Context(), items, toArchive, opts); err != nil {
 			return err
 		}
@@ -198,6 +238,9 @@ func pushArchive(cmd *cobra.Command, o *options, dryRun bool) error {
 	if err != nil {
 		return err
 	}
+	if allowed, err = pushPrefixes(o, a, allowed, dryRun); err != nil {
+		return err
+	}
 	if err := mirror.CheckDestinations(entries, allowed); err != nil {
 		return cli.Failed(err)
 	}
@@ -212,12 +255,58 @@ func pushArchive(cmd *cobra.Command, o *options, dryRun bool) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAssumed(cmd, client, a, entries); err != nil {
+		return err
+	}
 	showDestinations(cmd.ErrOrStderr(), entries, allowed)
 	report := client.Push(cmd.Context(), a, entries)
 	if err := writeLock(cmd, o, report); err != nil {
 		return err
 	}
 	return summarize(cmd, o, report, "pushed from "+o.fromArchive)
+}
+
+// pushPrefixes are the prefixes an archive's images may be pushed under:
+// the user's (the config's, or --push-under's), never only the archive's,
+// which whoever wrote (or edited) it chose. A dry run pushes nothing and
+// shows the archive's own.
+func pushPrefixes(o *options, a *mirror.Archive, fromConfig []string, dryRun bool) ([]string, error) {
+	switch {
+	case o.configGiven() && len(o.pushUnder) > 0:
+		return nil, cli.Usage(errors.New("--push-under is for pushing without a config; with one, the images go where it maps them"))
+	case o.configGiven():
+		return fromConfig, nil
+	case len(o.pushUnder) > 0:
+		var out []string
+		for _, p := range o.pushUnder {
+			n, ok := normalizePrefix(p)
+			if !ok {
+				return nil, cli.Usage(fmt.Errorf("--push-under %q: want a repository prefix such as registry.internal/mirror", p))
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	case dryRun:
+		return a.Prefixes, nil
+	}
+	return nil, cli.Usage(fmt.Errorf("an archive does not choose where it is pushed: give the config (-c, $HELM_AIRGAP_CONFIG, --mirror or --rule) or the prefix to push under (--push-under; the archive says %s)", strings.Join(a.Prefixes, ", ")))
+}
+
+// checkAssumed refuses a differential archive, before anything is pushed,
+// when a blob it left out is not in the registry, listing every one.
+func checkAssumed(cmd *cobra.Command, client *mirror.Client, a *mirror.Archive, entries []mirror.Entry) error {
+	if len(a.Assumed) == 0 {
+		return nil
+	}
+	missing, err := client.CheckAssumed(cmd.Context(), a, entries)
+	if err != nil {
+		return cli.Failed(err)
+	}
+	if len(missing) > 0 {
+		return cli.Failed(fmt.Errorf("the archive was written for a registry holding blobs this one lacks; nothing was pushed (write the archive again with a current inventory, or without --have):\n  missing %s", strings.Join(missing, "\n  missing ")))
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: the %d blob(s) the archive left out are in the registry\n", len(a.Assumed))
+	return nil
 }
 
 // openArchive opens and checks the archive --from-archive names; an
@@ -300,12 +389,7 @@ func summarize(cmd *cobra.Command, o *options, r *mirror.Report, verb string) er
 		return nil
 	}
 	fmt.Fprintf(w, "helm-airgap: %d image(s) failed:\n", r.Count(mirror.Failed))
-	for _, res := range r.Results {
-		if res.Outcome == mirror.Failed {
-			fmt.Fprintf(w, "  %v\n", res.Err)
-			writeOrigins(w, o, res.Item)
-		}
-	}
+	listFailures(w, o, r)
 	return cli.Failed(fmt.Errorf("%d image(s) failed", r.Count(mirror.Failed)))
 }
 

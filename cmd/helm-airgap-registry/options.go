@@ -41,6 +41,7 @@ type options struct {
 	platforms   string
 	lockFile    string
 	chartTo     string
+	pushUnder   []string
 }
 
 func (o *options) addFlags(cmd *cobra.Command) {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/mirror"
@@ -55,14 +56,20 @@ func runResolve(cmd *cobra.Command, o *options, args []string) error {
 	if err := writeLock(cmd, o, r); err != nil {
 		return err
 	}
-	if failed := r.Count(mirror.Failed); failed > 0 {
-		for _, res := range r.Results {
-			if res.Outcome == mirror.Failed {
-				fmt.Fprintf(cmd.ErrOrStderr(), "  %v\n", res.Err)
-				writeOrigins(cmd.ErrOrStderr(), o, res.Item)
-			}
-		}
+	if failed := listFailures(cmd.ErrOrStderr(), o, r); failed > 0 {
 		return cli.Failed(fmt.Errorf("%d image(s) could not be resolved", failed))
 	}
 	return nil
+}
+
+// listFailures prints every failed result (and, with --why, where its
+// image was found) and returns how many there were.
+func listFailures(w io.Writer, o *options, r *mirror.Report) int {
+	for _, res := range r.Results {
+		if res.Outcome == mirror.Failed {
+			fmt.Fprintf(w, "  %v\n", res.Err)
+			writeOrigins(w, o, res.Item)
+		}
+	}
+	return r.Count(mirror.Failed)
 }

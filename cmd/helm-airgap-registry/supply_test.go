@@ -94,10 +94,10 @@ func TestSupplyChainAcrossTheGap(t *testing.T) {
 		t.Errorf("lock entry for the index: %+v", web)
 	}
 
-	// Inside: no config; the destinations are shown, then pushed with their
+	// Inside: no config but the prefix to push under; the destinations are shown, then pushed with their
 	// referrers; a lock written inside agrees with the outside's.
 	s.dst.Requests()
-	_, stderr := s.must(0, "", "mirror", "--from-archive", "bundle.tar", "--lock", "inside.lock")
+	_, stderr := s.must(0, "", "mirror", "--from-archive", "bundle.tar", "--push-under", s.dst.Host+"/mirror/team", "--lock", "inside.lock")
 	for _, want := range []string{
 		"pushing 2 archived image(s) under " + s.dst.Host + "/mirror/team:",
 		"  " + s.src.Ref("team/web:2.0") + " -> " + s.dst.Ref("mirror/team/web:2.0"),
@@ -176,7 +176,7 @@ func TestArchiveDestinationsStayUnderTheMirror(t *testing.T) {
 	for _, evil := range []string{s.dst.Ref("kube-system/pause:3.9"), "../../etc"} {
 		reseal(t, layoutDir, s.dst.Ref("mirror/team/web:2.0"), evil)
 		s.dst.Requests()
-		_, stderr := s.must(1, "", "mirror", "--from-archive", layoutDir)
+		_, stderr := s.must(1, "", "mirror", "--from-archive", layoutDir, "--push-under", s.dst.Host+"/mirror")
 		if !strings.Contains(stderr, "refusing to push 1 archived image(s) outside the mirror") || !strings.Contains(stderr, evil) {
 			t.Errorf("%s: %s", evil, stderr)
 		}
@@ -185,14 +185,49 @@ func TestArchiveDestinationsStayUnderTheMirror(t *testing.T) {
 		}
 		reseal(t, layoutDir, evil, s.dst.Ref("mirror/team/web:2.0"))
 	}
+	// Issue 23 item 5: an archive edited to send an image elsewhere and to
+	// record a prefix that covers it cannot redirect the push: the prefixes
+	// come from the user, never from the archive alone.
+	evil := s.dst.Ref("kube-system/pause:3.9")
+	reseal(t, layoutDir, s.dst.Ref("mirror/team/web:2.0"), evil)
+	setPrefixes(t, layoutDir, s.dst.Host)
+	s.dst.Requests()
+	s.expect(2, "an archive does not choose where it is pushed", "mirror", "--from-archive", layoutDir)
+	s.expect(1, "destination "+evil+" is not under "+s.dst.Host+"/mirror", "mirror", "--from-archive", layoutDir, "--push-under", s.dst.Host+"/mirror")
+	s.expect(2, "--push-under is for pushing without a config", "mirror", "--from-archive", layoutDir, "-c", s.config, "--push-under", s.dst.Host)
+	// With the config, the destination is recomputed: the edit is moot.
+	s.must(0, "", "mirror", "--from-archive", layoutDir, "-c", s.config)
+	if w := registrytest.Writes(s.dst.Requests()); strings.Contains(strings.Join(w, "\n"), "kube-system") {
+		t.Errorf("an edited archive redirected the push: %v", w)
+	}
+	reseal(t, layoutDir, evil, s.dst.Ref("mirror/team/web:2.0"))
+	setPrefixes(t, layoutDir, s.dst.Host+"/mirror/team")
+
 	// Unaltered, it is pushed; the integrity check caught nothing above
 	// because the archive was re-sealed, the prefix check did.
-	s.must(0, "", "mirror", "--from-archive", layoutDir)
+	s.must(0, "", "mirror", "--from-archive", layoutDir, "--push-under", s.dst.Host+"/mirror")
 	// Tampering without re-sealing is refused as an input error.
 	idx := filepath.Join(layoutDir, "index.json")
 	data, _ := os.ReadFile(idx)
 	os.WriteFile(idx, []byte(strings.Replace(string(data), "mirror/team/web", "mirror/team/wex", 1)), 0o644)
-	s.expect(2, "index.json was altered", "mirror", "--from-archive", layoutDir)
+	s.expect(2, "index.json was altered", "mirror", "--from-archive", layoutDir, "--push-under", s.dst.Host+"/mirror")
+}
+
+// setPrefixes rewrites the prefixes an archive records, as someone able
+// to edit it would.
+func setPrefixes(t *testing.T, dir string, prefixes ...string) {
+	t.Helper()
+	manPath := filepath.Join(dir, "helm-airgap-archive.json")
+	var m map[string]any
+	raw, _ := os.ReadFile(manPath)
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["prefixes"] = prefixes
+	raw, _ = json.Marshal(m)
+	if err := os.WriteFile(manPath, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // reseal replaces a destination in a layout's index.json and records the
@@ -240,6 +275,42 @@ func TestVerifyKeyChecksSignaturesOffline(t *testing.T) {
 	s.expect(2, "reading the public key", "verify", "-c", s.config, "--key", "airgap.yaml", s.manifests)
 }
 
+// TestDifferentialUpdateAcrossTheGap is issue 21 item 1 end to end: the
+// inside's inventory, an archive carrying only what the inside lacks, the
+// push that checks what the archive left out; and a registry lacking it
+// refused before anything is written.
+func TestDifferentialUpdateAcrossTheGap(t *testing.T) {
+	s := newSupply(t)
+	s.must(0, "", "mirror", "-c", s.config, s.manifests) // the first release is inside
+	inventory, _ := s.must(0, "", "inventory", "-c", s.config, s.manifests)
+	if !strings.Contains(inventory, `"repository": "`+s.dst.Host+`/mirror/team/web"`) || !strings.Contains(inventory, s.pinned.String()) {
+		t.Fatalf("inventory:\n%s", inventory)
+	}
+	s.write("inside.json", inventory)
+	s.must(0, "", "mirror", "-c", s.config, "--to-archive", "full.tar", s.manifests)
+	s.must(0, "", "mirror", "-c", s.config, "--to-archive", "update.tar", "--have", "inside.json", "--split-size", "1MiB", s.manifests)
+	full, _ := os.Stat(filepath.Join(s.dir, "full.tar"))
+	update, _ := os.Stat(filepath.Join(s.dir, "update.tar.001"))
+	if full == nil || update == nil || update.Size() >= full.Size() {
+		t.Fatalf("full archive %v, update %v", full, update)
+	}
+	_, stderr := s.must(0, "", "mirror", "-c", s.config, "--from-archive", "update.tar")
+	if !strings.Contains(stderr, "blob(s) the archive left out are in the registry") {
+		t.Errorf("push of the update:\n%s", stderr)
+	}
+	// Another inside, empty: refused, every missing blob named, nothing written.
+	other := registrytest.New(t)
+	config := s.write("other.yaml", fmt.Sprintf("rules:\n  - from: %s/team\n    to: %s/mirror/team\n", s.src.Host, other.Host))
+	_, stderr = s.must(1, "", "mirror", "-c", config, "--from-archive", "update.tar")
+	if !strings.Contains(stderr, "missing sha256:") || !strings.Contains(stderr, "nothing was pushed") {
+		t.Errorf("push to a registry lacking the assumed blobs:\n%s", stderr)
+	}
+	if w := registrytest.Writes(other.Requests()); len(w) > 0 {
+		t.Errorf("wrote %v", w)
+	}
+	s.expect(2, "--have is for --to-archive", "mirror", "-c", s.config, "--have", "inside.json", s.manifests)
+}
+
 // TestInterruptExits130 is issue 15 item 6 and issue 11's Ctrl-C: SIGINT
 // while pushing stops the run, exits 130 and says nothing was left
 // half-written.
@@ -255,7 +326,7 @@ func TestInterruptExits130(t *testing.T) {
 		}
 		return false
 	}
-	cmd := s.command(s.bin, "mirror", "--from-archive", "bundle.tar", "--jobs", "1")
+	cmd := s.command(s.bin, "mirror", "--from-archive", "bundle.tar", "--push-under", s.dst.Host, "--jobs", "1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -37,7 +37,8 @@ the lock does not know fails.
 
 --key cosign.pub also checks, offline, that every destination has a cosign
 signature made with that key for the digest it holds (for a platform-filtered
-index with --lock, the signature of the source index counts). No
+index with --lock, the signature of the source index counts, once the index
+is proven to keep only that index's platform manifests). No
 transparency log or certificate authority is asked: it proves the key's
 holder signed these exact bytes; it does not prove when, that the key was
 not revoked, or who holds it (see docs/supply-chain.md).
