@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/doctest"
 	"github.com/plexicus/helm-airgap/internal/release"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 	"go.yaml.in/yaml/v3"
@@ -152,5 +153,41 @@ func TestVersionsAgree(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(out)); got != want {
 		t.Fatalf("make build stamps %q, plugin.yaml says %q", got, want)
+	}
+}
+
+func TestShippedLinks(t *testing.T) {
+	shipped := func(rel string) bool { return rel == "README.md" || strings.HasPrefix(rel, "docs/") }
+	for _, tc := range []struct{ dir, in, want string }{
+		{".", "[a](docs/a.md#x)", "[a](docs/a.md#x)"},
+		{".", "[c](CONTRIBUTING.md#tests)", "[c](" + sourceURL + "CONTRIBUTING.md#tests)"},
+		{".", "[chart](testdata/charts/platform)", "[chart](" + sourceURL + "testdata/charts/platform)"},
+		{"docs", "[files](../argocd/) [b](b.md) [top](../README.md)", "[files](" + sourceURL + "argocd) [b](b.md) [top](../README.md)"},
+		{".", "[web](https://helm.sh/docs) [here](#install)", "[web](https://helm.sh/docs) [here](#install)"},
+	} {
+		if got := string(shippedLinks([]byte(tc.in), tc.dir, shipped)); got != tc.want {
+			t.Errorf("%s: %q -> %q, want %q", tc.dir, tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestShippedDocsLinks: the README and docs a tarball carries link only to
+// files it carries, and to headings they have.
+func TestShippedDocsLinks(t *testing.T) {
+	dir := t.TempDir()
+	if err := shipDocs(testtool.ModuleRoot(t), dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "docs", "*.md"))
+	files = append(files, filepath.Join(dir, "README.md"))
+	if len(files) < 5 {
+		t.Fatalf("only %v shipped", files)
+	}
+	broken, err := doctest.BrokenLinks(dir, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range broken {
+		t.Error(b)
 	}
 }
