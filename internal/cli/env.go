@@ -8,8 +8,9 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// EnvPrefix starts the environment variable of every flag: --pull-secret is
-// HELM_AIRGAP_PULL_SECRET, --config HELM_AIRGAP_CONFIG.
+// EnvPrefix starts the environment variable of every flag:
+// --max-document-size is HELM_AIRGAP_MAX_DOCUMENT_SIZE, --config
+// HELM_AIRGAP_CONFIG, --pull-secret HELM_AIRGAP_PULL_SECRETS (SetEnvName).
 const EnvPrefix = "HELM_AIRGAP_"
 
 // EnvName is the environment variable that sets a flag, unless the flag

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,37 @@ func TestShippedDocsLinks(t *testing.T) {
 	}
 	for _, b := range broken {
 		t.Error(b)
+	}
+}
+
+// TestOneVersionEverywhere: the docs and the Argo CD manifests name the
+// release tarballs and the sidecar image by plugin.yaml's version (the tag
+// make image pushes), never :latest, which nothing tags.
+func TestOneVersionEverywhere(t *testing.T) {
+	root := testtool.ModuleRoot(t)
+	want, err := release.PluginVersion(filepath.Join(root, "plugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	yamls, _ := filepath.Glob(filepath.Join(root, "argocd", "*.yaml"))
+	files = append(append(files, yamls...), filepath.Join(root, "README.md"))
+	versioned := regexp.MustCompile(`(?:\bairgap(?:-postrenderer)?-|argocd-cmp[:-]|newTag: +)(v?[0-9]+\.[0-9]+\.[0-9]+|latest)\b`)
+	found := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range versioned.FindAllStringSubmatch(string(data), -1) {
+			found++
+			if m[1] != want {
+				rel, _ := filepath.Rel(root, f)
+				t.Errorf("%s: %q: the version is %s (plugin.yaml)", rel, m[0], want)
+			}
+		}
+	}
+	if found < 5 {
+		t.Errorf("only %d versioned names found: the pattern no longer matches the docs", found)
 	}
 }

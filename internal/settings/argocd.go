@@ -63,7 +63,7 @@ var (
 	argoConfig      = argoSetting{env: ConfigEnv, param: "airgap-config", flag: "config"}
 	argoMirror      = argoSetting{env: "HELM_AIRGAP_MIRROR", param: "mirror", flag: "mirror"}
 	argoRules       = argoSetting{env: "HELM_AIRGAP_RULES", param: "rules", flag: "rule", list: true}
-	argoPullSecrets = argoSetting{env: "HELM_AIRGAP_PULL_SECRETS", param: "pull-secrets", flag: "pull-secret", list: true}
+	argoPullSecrets = argoSetting{env: PullSecretsEnv, param: "pull-secrets", flag: "pull-secret", list: true}
 	argoAllow       = argoSetting{env: "HELM_AIRGAP_ALLOW", param: "allow", flag: "allow", list: true}
 	argoSettingList = []argoSetting{argoConfig, argoMirror, argoRules, argoPullSecrets, argoAllow}
 

@@ -26,6 +26,9 @@ import (
 // ConfigEnv names the config file when --config is not given.
 const ConfigEnv = "HELM_AIRGAP_CONFIG"
 
+// PullSecretsEnv is the variable of every --pull-secret flag (init's too).
+const PullSecretsEnv = "HELM_AIRGAP_PULL_SECRETS"
+
 // Flags are the shared config flags.
 type Flags struct {
 	ConfigFile      string
