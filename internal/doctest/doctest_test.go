@@ -20,8 +20,8 @@ type block struct {
 	file   string
 	line   int // of the opening fence
 	script string
-	helm   int // 3 or 4
-	exit   int // the exit code it must end with
+	helm   int  // 3 or 4
+	exit   int  // the exit code it must end with
 	clone  bool // runs in a copy of the checkout (TestReadmeFromClone)
 }
 

@@ -93,6 +93,17 @@ type link struct {
 // inline code spans.
 func links(md string) []link {
 	var out []link
+	proseLines(md, func(n int, line string) {
+		for _, m := range inlineLink.FindAllStringSubmatch(withoutCode(line), -1) {
+			out = append(out, link{line: n, target: m[1]})
+		}
+	})
+	return out
+}
+
+// proseLines calls fn with each line of md outside fenced code blocks and
+// its number.
+func proseLines(md string, fn func(n int, line string)) {
 	fenced := false
 	sc := bufio.NewScanner(strings.NewReader(md))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -102,14 +113,10 @@ func links(md string) []link {
 			fenced = !fenced
 			continue
 		}
-		if fenced {
-			continue
-		}
-		for _, m := range inlineLink.FindAllStringSubmatch(withoutCode(line), -1) {
-			out = append(out, link{line: n, target: m[1]})
+		if !fenced {
+			fn(n, line)
 		}
 	}
-	return out
 }
 
 // withoutCode blanks inline code spans, whose brackets are not links.
@@ -129,24 +136,13 @@ func withoutCode(line string) string {
 func Anchors(md string) map[string]bool {
 	out := map[string]bool{}
 	seen := map[string]int{}
-	fenced := false
-	sc := bufio.NewScanner(strings.NewReader(md))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(strings.TrimSpace(line), "```") {
-			fenced = !fenced
-			continue
-		}
-		if fenced {
-			continue
-		}
+	proseLines(md, func(_ int, line string) {
 		for _, m := range htmlAnchor.FindAllStringSubmatch(line, -1) {
 			out[m[1]] = true
 		}
 		text, ok := heading(line)
 		if !ok {
-			continue
+			return
 		}
 		slug := Slug(text)
 		if n := seen[slug]; n > 0 {
@@ -155,7 +151,7 @@ func Anchors(md string) map[string]bool {
 			out[slug] = true
 		}
 		seen[slug]++
-	}
+	})
 	return out
 }
 
