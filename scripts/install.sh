@@ -41,5 +41,6 @@ for dir in $plugins; do
     "$helm" plugin uninstall "$name" >/dev/null
   fi
   "$helm" plugin install "$dir" >/dev/null
-  echo "install: Helm ${version%%.*} plugin $name <- $dir"
+  major=${version#v}
+  echo "install: Helm ${major%%.*} plugin $name <- $dir"
 done
