@@ -150,7 +150,7 @@ func (s *ArgoCD) apply(setting argoSetting, v argoValue) error {
 			s.overrides.From = map[string]string{}
 		}
 		s.overrides.From[setting.flag] = v.from
-		if strings.HasPrefix(v.from, argoEnvPrefix) {
+		if strings.HasPrefix(v.from, argoEnvPrefix) || strings.HasPrefix(v.from, argoParamPrefix) {
 			s.overrides.From[setting.flag] = "env " + v.from
 		}
 	}
