@@ -95,18 +95,19 @@ func TestDistTarballs(t *testing.T) {
 		"airgap":              everyCommand,
 		"airgap-postrenderer": {"bin/" + platform + "/helm-airgap"},
 	} {
-		files := tarFiles(t, filepath.Join(dir, name+"-"+version+".tgz"))
-		want := append([]string{"plugin.yaml", "README.md"}, binaries...)
+		tarball := name + "-" + version + "-" + platform + ".tgz"
+		files := tarFiles(t, filepath.Join(dir, tarball))
+		want := append([]string{"plugin.yaml", "README.md", "LICENSE", "docs/install.md"}, binaries...)
 		for _, w := range want {
 			if mode, ok := files[name+"/"+w]; !ok {
-				t.Errorf("%s-%s.tgz lacks %s/%s", name, version, name, w)
+				t.Errorf("%s lacks %s/%s", tarball, name, w)
 			} else if strings.HasPrefix(w, "bin/") && mode&0o111 == 0 {
 				t.Errorf("%s/%s is not executable", name, w)
 			}
 		}
 		for f := range files {
 			if strings.HasPrefix(f, name+"/bin/") && !contains(prefix(binaries, name+"/"), f) && !strings.HasSuffix(f, "/") {
-				t.Errorf("%s-%s.tgz carries an unexpected binary %s", name, version, f)
+				t.Errorf("%s carries an unexpected binary %s", tarball, f)
 			}
 		}
 	}
@@ -154,12 +155,13 @@ func tarFiles(t *testing.T, path string) map[string]int64 {
 // them with every image on the mirror.
 func TestDistInstallsOffline(t *testing.T) {
 	dir, version := dist(t)
+	platform := runtime.GOOS + "-" + runtime.GOARCH
 	f := newFixture(t)
 
 	h4 := helmtest.New(t, 4)
 	offline(h4)
 	for _, name := range []string{"airgap", "airgap-postrenderer"} {
-		h4.MustRun(f.dir, "plugin", "install", filepath.Join(dir, name+"-"+version+".tgz"), "--verify=false")
+		h4.MustRun(f.dir, "plugin", "install", filepath.Join(dir, name+"-"+version+"-"+platform+".tgz"), "--verify=false")
 	}
 	if got := strings.TrimSpace(h4.MustRun(f.dir, "airgap", "version").Stdout); got != version {
 		t.Errorf("helm4 airgap version = %q, want %q", got, version)
@@ -173,7 +175,7 @@ func TestDistInstallsOffline(t *testing.T) {
 
 	h3 := helmtest.New(t, 3)
 	offline(h3)
-	h3.MustRun(f.dir, "plugin", "install", filepath.Join(dir, "airgap"))
+	h3.MustRun(f.dir, "plugin", "install", filepath.Join(dir, platform, "airgap"))
 	assertCompletes(t, h3, f.dir)
 	if got := strings.TrimSpace(h3.MustRun(f.dir, "airgap", "version").Stdout); got != version {
 		t.Errorf("helm3 airgap version = %q, want %q", got, version)
@@ -193,7 +195,7 @@ func TestDistSigned(t *testing.T) {
 	signed := t.TempDir()
 	h := helmtest.New(t, 4)
 	offline(h)
-	h.MustRun(dir, "plugin", "package", filepath.Join(dir, "airgap"), "--sign", "--key", "helm-airgap release", "--keyring", secring, "-d", signed)
+	h.MustRun(dir, "plugin", "package", filepath.Join(dir, runtime.GOOS+"-"+runtime.GOARCH, "airgap"), "--sign", "--key", "helm-airgap release", "--keyring", secring, "-d", signed)
 	tarball := filepath.Join(signed, "airgap-"+version+".tgz")
 	if _, err := os.Stat(tarball + ".prov"); err != nil {
 		t.Fatalf("no provenance file: %v", err)

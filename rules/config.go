@@ -174,6 +174,17 @@ type Overrides struct {
 	Rules       []Rule
 	PullSecrets []string
 	Allow       []string
+	// From says how a setting was given when not by its flag, by flag name
+	// ("mirror": "env HELM_AIRGAP_MIRROR"), for Origin.
+	From map[string]string
+}
+
+// label is how the setting of a flag was given: From's, else --flag.
+func (o Overrides) label(flag string) string {
+	if l := o.From[flag]; l != "" {
+		return l
+	}
+	return "--" + flag
 }
 
 // Apply merges command-line settings into the config: a mirror replaces the
@@ -185,10 +196,10 @@ func (c *Config) Apply(o Overrides) {
 	}
 	if o.Mirror != "" {
 		c.Mirror = o.Mirror
-		c.origin["mirror"] = "--mirror"
+		c.origin["mirror"] = o.label("mirror")
 	}
 	for _, rule := range o.Rules {
-		flag := "--rule " + rule.From + "=" + rule.To
+		flag := o.label("rule") + " " + rule.From + "=" + rule.To
 		replaced := false
 		for i := range c.Rules {
 			if sameSource(c.Rules[i].From, rule.From) {
@@ -201,8 +212,8 @@ func (c *Config) Apply(o Overrides) {
 			c.Rules = append(c.Rules, rule)
 		}
 	}
-	c.PullSecrets = c.appendNew("pullSecrets", "--pull-secret", c.PullSecrets, o.PullSecrets...)
-	c.Allow = c.appendNew("allow", "--allow", c.Allow, o.Allow...)
+	c.PullSecrets = c.appendNew("pullSecrets", o.label("pull-secret"), c.PullSecrets, o.PullSecrets...)
+	c.Allow = c.appendNew("allow", o.label("allow"), c.Allow, o.Allow...)
 }
 
 // sameSource reports whether two rule sources name the same prefix, however

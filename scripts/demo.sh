@@ -2,7 +2,7 @@
 # make demo: render the bundled umbrella chart (testdata/charts/platform)
 # through real Helm with the helm-airgap plugins and print every image
 # before and after. Needs only Go and make: Helm 3 and Helm 4 are built from
-# go.mod's tool dependencies into build/tools/ (once; a few minutes), the
+# go.mod's tool dependencies into build/tools/ (make tools; once), the
 # plugins are installed from this checkout (make build fills bin/) into a
 # throwaway Helm home, and nothing touches your own Helm or the network.
 set -eu
@@ -11,18 +11,11 @@ root=$PWD
 chart=$root/testdata/charts/platform
 config=$root/testdata/charts/airgap.yaml
 airgap=$root/bin/helm-airgap
-[ -x "$airgap" ] || { echo "demo: $airgap is missing; run make demo (it builds first)" >&2; exit 2; }
-
-# Real Helm, pinned in go.mod.
-for major in 3 4; do
-  helm=$root/build/tools/helm$major
-  if [ ! -x "$helm" ]; then
-    echo "demo: building Helm $major from go.mod (once, takes a few minutes)..." >&2
-    mkdir -p "$root/build/tools"
-    GOTOOLCHAIN=local go build -trimpath -o "$helm.tmp.$$" "helm.sh/helm/v$major/cmd/helm"
-    mv "$helm.tmp.$$" "$helm"
-  fi
+for f in "$airgap" "$root/build/tools/helm3" "$root/build/tools/helm4"; do
+  [ -x "$f" ] || { echo "demo: $f is missing; run make demo (it builds first)" >&2; exit 2; }
 done
+
+# Real Helm, pinned in go.mod (make demo builds them first).
 helm3=$root/build/tools/helm3
 helm4=$root/build/tools/helm4
 
@@ -105,4 +98,7 @@ if [ "$(cat "$work/helm4.code")" = 0 ]; then
 fi
 echo "Helm 4 throws the plugin's stderr away; helm-airgap appends its report to Helm's own stderr (Linux), so the captured stderr holds it above Helm's Error line:"
 sed 's/^/  /' "$work/helm4.err"
-echo "The same report is in $work/report.txt (also shown on the terminal when there is one)."
+# $work goes at exit: keep the report where the user can read it.
+mkdir -p "$root/build"
+cp "$work/report.txt" "$root/build/demo-report.txt"
+echo "The same report is in build/demo-report.txt (also shown on the terminal when there is one)."

@@ -12,7 +12,7 @@ import (
 
 func newImagesCommand() *cobra.Command {
 	var o options
-	var output string
+	var output, releaseName string
 	var why bool
 	cmd := &cobra.Command{
 		Use:   "images [FILE|DIR|-]... | images CHART [helm template flags]",
@@ -40,7 +40,7 @@ HelmRelease (kustomize images: entries and JSON patches; docs/flux.md). --why ad
   helm-airgap images -c airgap.yaml --why rendered/
   helm airgap images ./chart -f values-prod.yaml -c airgap.yaml -o json > plan.json
   helm-airgap images -c airgap.yaml -o crane rendered.yaml > mirror.sh
-  helm airgap images ./chart -c airgap.yaml -o flux > post-renderer.yaml`,
+  helm airgap images ./chart -c airgap.yaml -o flux --release-name apps-platform -n apps > post-renderer.yaml`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rest, help, err := parseChartModeArgs(cmd, args)
@@ -51,6 +51,9 @@ HelmRelease (kustomize images: entries and JSON patches; docs/flux.md). --why ad
 			if err != nil {
 				return cli.Usage(fmt.Errorf("--output: %w", err))
 			}
+			if rest, err = fluxRelease(rest, format, releaseName); err != nil {
+				return err
+			}
 			return runImages(cmd, &o, rest, format, why)
 		},
 	}
@@ -60,6 +63,7 @@ HelmRelease (kustomize images: entries and JSON patches; docs/flux.md). --why ad
 	cli.Unoffered(cmd, "pull-secret", "lock") // a plan names sources and destinations only
 	cmd.Flags().StringVarP(&output, "output", "o", "plain", "output format: plain, json, crane, skopeo or flux (a HelmRelease spec.postRenderers block)")
 	cmd.Flags().BoolVar(&why, "why", false, "show every place each image was found (kind, namespace/name, container, field)")
+	cmd.Flags().StringVar(&releaseName, "release-name", "", "with a chart: the release name to render with; for -o flux the one Flux uses (spec.releaseName, else [spec.targetNamespace-]metadata.name)")
 	cmd.Flags().BoolP("help", "h", false, "help for images")
 	return cmd
 }

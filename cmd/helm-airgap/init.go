@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/internal/cli"
+	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 	"github.com/spf13/cobra"
@@ -44,6 +45,7 @@ Check the destinations, save it (airgap.yaml), then list the mirror plan with
 	}
 	cmd.Flags().StringVar(&registry, "registry", "registry.internal.example.com", "the internal registry (host with an optional path) the rules move images to")
 	cmd.Flags().StringVar(&pullSecret, "pull-secret", "registry-credentials", "the pull secret for the internal registry (empty for none)")
+	cli.SetEnvName(cmd.Flags(), "pull-secret", settings.PullSecretsEnv)
 	cmd.Flags().BoolP("help", "h", false, "help for init")
 	return cmd
 }

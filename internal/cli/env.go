@@ -8,13 +8,40 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// EnvPrefix starts the environment variable of every flag: --pull-secret is
-// HELM_AIRGAP_PULL_SECRET, --config HELM_AIRGAP_CONFIG.
+// EnvPrefix starts the environment variable of every flag:
+// --max-document-size is HELM_AIRGAP_MAX_DOCUMENT_SIZE, --config
+// HELM_AIRGAP_CONFIG, --pull-secret HELM_AIRGAP_PULL_SECRETS (SetEnvName).
 const EnvPrefix = "HELM_AIRGAP_"
 
-// EnvName is the environment variable that sets a flag.
+// EnvName is the environment variable that sets a flag, unless the flag
+// names its own (SetEnvName).
 func EnvName(flag string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// Flag annotations: envAnnotation names a flag's own variable, EnvSet the
+// variable a flag's value came from when it was not on the command line.
+const (
+	envAnnotation = "helm-airgap/env"
+	EnvSet        = "helm-airgap/env-set"
+)
+
+// SetEnvName gives a flag a variable of its own instead of EnvName's: the
+// shared settings, whose names are Argo CD's too (internal/settings). The
+// variable of a repeatable flag holds a list, its items separated by commas,
+// spaces or newlines, as under Argo CD.
+func SetEnvName(fs *pflag.FlagSet, flag, env string) {
+	if err := fs.SetAnnotation(flag, envAnnotation, []string{env}); err != nil {
+		panic(err) // a flag registered just before: a programming error
+	}
+}
+
+// flagEnv is the variable that sets a flag.
+func flagEnv(f *pflag.Flag) string {
+	if v := f.Annotations[envAnnotation]; len(v) == 1 {
+		return v[0]
+	}
+	return EnvName(f.Name)
 }
 
 // nameEnv names every flag's environment variable in --help; applyEnv
@@ -25,7 +52,7 @@ func nameEnv(root *cobra.Command) {
 		for _, fs := range []*pflag.FlagSet{cmd.LocalNonPersistentFlags(), cmd.PersistentFlags()} {
 			fs.VisitAll(func(f *pflag.Flag) {
 				if envBound(f) && !strings.Contains(f.Usage, EnvPrefix) {
-					f.Usage += " (env " + EnvName(f.Name) + ")"
+					f.Usage += " (env " + flagEnv(f) + ")"
 				}
 			})
 		}
@@ -55,11 +82,30 @@ func applyEnv(fs *pflag.FlagSet) error {
 		if err != nil || f.Changed || !envBound(f) {
 			return
 		}
-		if v, ok := os.LookupEnv(EnvName(f.Name)); ok {
-			if setErr := fs.Set(f.Name, v); setErr != nil {
-				err = Usagef("$%s: %v", EnvName(f.Name), setErr)
-			}
+		name := flagEnv(f)
+		if generic := EnvName(f.Name); generic != name && os.Getenv(generic) != "" {
+			// A variable nobody reads would be a setting silently lost.
+			err = Usagef("$%s is not read: the variable of --%s is %s", generic, f.Name, name)
+			return
+		}
+		if v, ok := os.LookupEnv(name); ok {
+			err = setFromEnv(fs, f, name, v)
 		}
 	})
 	return err
+}
+
+// setFromEnv sets a flag from its variable: a repeatable flag from each
+// item of the list, and marks where the value came from (EnvSet).
+func setFromEnv(fs *pflag.FlagSet, f *pflag.Flag, name, v string) error {
+	items := []string{v}
+	if _, list := f.Value.(pflag.SliceValue); list && f.Annotations[envAnnotation] != nil {
+		items = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
+	}
+	for _, item := range items {
+		if err := fs.Set(f.Name, item); err != nil {
+			return Usagef("$%s: %v", name, err)
+		}
+	}
+	return fs.SetAnnotation(f.Name, EnvSet, []string{name})
 }

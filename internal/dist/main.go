@@ -1,17 +1,21 @@
 // Command dist packages helm-airgap's two Helm plugins for offline
-// installation (`make dist`):
+// installation (`make dist`), one tarball per plugin and platform, as most
+// Helm plugins ship, so that one install carries one platform's binaries:
 //
-//	dist/airgap/                          the `airgap` CLI plugin, unpacked (Helm 3 installs this directory)
-//	dist/airgap-<version>.tgz             the same, packed (Helm 4: helm plugin install ... --verify=false)
-//	dist/airgap-postrenderer/             the Helm 4 post-renderer plugin, unpacked
-//	dist/airgap-postrenderer-<version>.tgz
+//	dist/airgap-<version>-<os>-<arch>.tgz              the `airgap` CLI plugin (Helm 4: helm plugin install ... --verify=false)
+//	dist/airgap-postrenderer-<version>-<os>-<arch>.tgz the Helm 4 post-renderer plugin
+//	dist/<os>-<arch>/airgap/, dist/<os>-<arch>/airgap-postrenderer/
+//	                                                   the same, unpacked (Helm 3 installs a directory)
 //	dist/SHA256SUMS
 //
-// Each plugin holds its binaries for every platform under
-// bin/<os>-<arch>/ and a plugin.yaml whose platformCommand lists one entry
-// per platform, so Helm itself picks the binary: no launcher script on the
-// post-render path, no install hook, nothing downloaded. The airgap plugin
-// carries every command (cmd/*); the post-renderer only the fast binary.
+// Each plugin holds its binaries under bin/<os>-<arch>/ and a plugin.yaml
+// whose platformCommand names that platform, so Helm runs the binary
+// itself (no launcher script on the post-render path, no install hook,
+// nothing downloaded) and, on another platform, says no command applies
+// instead of running a binary that cannot start. The airgap plugin carries
+// every command (cmd/*); the post-renderer only the fast binary. Both carry
+// README.md, LICENSE and docs/, with links to files not shipped made
+// absolute (shippedLinks).
 //
 // The version is the one in plugin.yaml (both plugin.yaml files must
 // agree, and it must be strict semver: Helm 4 rejects anything else); the
@@ -31,6 +35,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -46,6 +51,9 @@ const defaultPlatforms = "linux/amd64,linux/arm64,darwin/amd64,darwin/arm64"
 // pluginCommand is the command both checkout plugin.yaml files run; dist
 // replaces it with one per platform.
 const pluginCommand = "$HELM_PLUGIN_DIR/bin/helm-airgap"
+
+// sourceURL is where links to files a tarball does not ship point.
+const sourceURL = "https://github.com/plexicus/helm-airgap/blob/main/"
 
 // plugin is one plugin to package.
 type plugin struct {
@@ -65,6 +73,11 @@ func main() {
 	}
 }
 
+// tarballName is a plugin's release tarball for one platform.
+func tarballName(name, version string, pf release.Platform) string {
+	return name + "-" + version + "-" + pf.Dir() + ".tgz"
+}
+
 func run(root, out, platformList string, log io.Writer) error {
 	platforms, err := release.ParsePlatforms(platformList)
 	if err != nil {
@@ -78,77 +91,160 @@ func run(root, out, platformList string, log io.Writer) error {
 		{name: "airgap", yaml: filepath.Join(root, "plugin.yaml"), binaries: commands},
 		{name: "airgap-postrenderer", yaml: filepath.Join(root, "plugins", "airgap-postrenderer", "plugin.yaml"), binaries: []string{"helm-airgap"}},
 	}
+	version, err := pluginsVersion(plugins)
+	if err != nil {
+		return err
+	}
+	var sums strings.Builder
+	for _, pf := range platforms {
+		if err := packPlatform(root, out, version, pf, plugins, &sums, log); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(filepath.Join(out, "SHA256SUMS"), []byte(sums.String()), 0o644)
+}
+
+// pluginsVersion is the version both plugin.yaml files give.
+func pluginsVersion(plugins []plugin) (string, error) {
 	version := ""
 	for _, p := range plugins {
 		v, err := release.PluginVersion(p.yaml)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if version != "" && v != version {
-			return fmt.Errorf("%s has version %q but plugin.yaml has %q: give both plugins the same version", p.yaml, v, version)
+			return "", fmt.Errorf("%s has version %q but plugin.yaml has %q: give both plugins the same version", p.yaml, v, version)
 		}
 		version = v
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	return version, nil
+}
+
+// packPlatform builds one platform's binaries into out/<os>-<arch>/<plugin>/,
+// completes each plugin directory and packs it, adding its checksum line to
+// sums.
+func packPlatform(root, out, version string, pf release.Platform, plugins []plugin, sums io.Writer, log io.Writer) error {
+	base := filepath.Join(out, pf.Dir())
+	if err := os.RemoveAll(base); err != nil {
 		return err
 	}
-	// Build every binary once per platform, into the airgap plugin; the
-	// post-renderer gets a copy of the fast one.
-	stage := func(p plugin) string { return filepath.Join(out, p.name) }
 	for _, p := range plugins {
-		if err := os.RemoveAll(stage(p)); err != nil {
-			return err
-		}
-	}
-	for _, pf := range platforms {
-		for _, name := range commands {
-			target := filepath.Join(stage(plugins[0]), "bin", pf.Dir(), name)
-			fmt.Fprintf(log, "building %s for %s/%s\n", name, pf.OS, pf.Arch)
+		for _, name := range p.binaries {
+			target := filepath.Join(base, p.name, "bin", pf.Dir(), name)
+			if p.name != plugins[0].name {
+				// The airgap plugin built it already.
+				if err := copyFile(filepath.Join(base, plugins[0].name, "bin", pf.Dir(), name), target, 0o755); err != nil {
+					return err
+				}
+				continue
+			}
+			fmt.Fprintf(log, "building %s for %s\n", name, pf)
 			if err := release.BuildCommand(root, name, pf, version, target); err != nil {
 				return err
 			}
 		}
-		if err := copyFile(filepath.Join(stage(plugins[0]), "bin", pf.Dir(), "helm-airgap"),
-			filepath.Join(stage(plugins[1]), "bin", pf.Dir(), "helm-airgap"), 0o755); err != nil {
+		if err := completePlugin(root, filepath.Join(base, p.name), p, pf); err != nil {
 			return err
 		}
-	}
-	var sums strings.Builder
-	for _, p := range plugins {
-		data, err := os.ReadFile(p.yaml)
-		if err != nil {
-			return err
-		}
-		manifest, err := platformManifest(data, platforms)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.yaml, err)
-		}
-		if err := os.WriteFile(filepath.Join(stage(p), "plugin.yaml"), manifest, 0o644); err != nil {
-			return err
-		}
-		for _, extra := range []string{"README.md", "LICENSE"} {
-			if err := copyFile(filepath.Join(root, extra), filepath.Join(stage(p), extra), 0o644); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-		}
-		if p.name == "airgap" {
-			// helm airgap <TAB>: Helm runs the plugin's plugin.complete.
-			if err := copyFile(filepath.Join(root, "plugin.complete"), filepath.Join(stage(p), "plugin.complete"), 0o755); err != nil {
-				return err
-			}
-		}
-		tarball := filepath.Join(out, p.name+"-"+version+".tgz")
-		if err := writeTarball(tarball, out, p.name, release.SourceDate()); err != nil {
+		tarball := filepath.Join(out, tarballName(p.name, version, pf))
+		if err := writeTarball(tarball, base, p.name, release.SourceDate()); err != nil {
 			return err
 		}
 		sum, size, err := digest(tarball)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&sums, "%s  %s\n", sum, filepath.Base(tarball))
+		fmt.Fprintf(sums, "%s  %s\n", sum, filepath.Base(tarball))
 		fmt.Fprintf(log, "%s (%.1f MiB)\n", tarball, float64(size)/(1<<20))
 	}
-	return os.WriteFile(filepath.Join(out, "SHA256SUMS"), []byte(sums.String()), 0o644)
+	return nil
+}
+
+// completePlugin writes everything but the binaries into a plugin
+// directory: plugin.yaml for the platform, README.md, LICENSE, docs/ and,
+// for the airgap plugin, plugin.complete.
+func completePlugin(root, dir string, p plugin, pf release.Platform) error {
+	data, err := os.ReadFile(p.yaml)
+	if err != nil {
+		return err
+	}
+	manifest, err := platformManifest(data, []release.Platform{pf})
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.yaml, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "plugin.yaml"), manifest, 0o644); err != nil {
+		return err
+	}
+	if err := copyFile(filepath.Join(root, "LICENSE"), filepath.Join(dir, "LICENSE"), 0o644); err != nil {
+		return fmt.Errorf("a release ships the license: %w", err)
+	}
+	if p.name == "airgap" {
+		// helm airgap <TAB>: Helm runs the plugin's plugin.complete.
+		if err := copyFile(filepath.Join(root, "plugin.complete"), filepath.Join(dir, "plugin.complete"), 0o755); err != nil {
+			return err
+		}
+	}
+	return shipDocs(root, dir)
+}
+
+// shipDocs copies README.md and docs/ into a plugin directory, so that the
+// documentation crosses the gap with the binaries, and makes each link to a
+// file the plugin does not carry (the example chart, CONTRIBUTING.md)
+// absolute.
+func shipDocs(root, dir string) error {
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*"))
+	if err != nil {
+		return err
+	}
+	files := []string{"README.md"}
+	for _, d := range docs {
+		files = append(files, filepath.Join("docs", filepath.Base(d)))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(f, ".md") {
+			data = shippedLinks(data, filepath.ToSlash(filepath.Dir(f)), func(rel string) bool {
+				_, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel)))
+				return err == nil && (rel == "README.md" || rel == "LICENSE" || strings.HasPrefix(rel, "docs/"))
+			})
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mdLink is an inline Markdown link's target: ](target) or ](target#anchor).
+var mdLink = regexp.MustCompile(`\]\(([^)#\s]+)(#[^)\s]*)?\)`)
+
+// shippedLinks rewrites the relative links of a Markdown file in directory
+// dir (relative to the checkout) whose targets shipped does not hold into
+// absolute links to the source repository.
+func shippedLinks(md []byte, dir string, shipped func(rel string) bool) []byte {
+	return mdLink.ReplaceAllFunc(md, func(m []byte) []byte {
+		sub := mdLink.FindSubmatch(m)
+		target := string(sub[1])
+		if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") || strings.HasPrefix(target, "/") {
+			return m
+		}
+		rel := pathClean(dir + "/" + target)
+		if shipped(rel) {
+			return m
+		}
+		return []byte("](" + sourceURL + rel + string(sub[2]) + ")")
+	})
+}
+
+// pathClean is path.Clean of a slash path, without a trailing slash.
+func pathClean(p string) string {
+	return strings.TrimSuffix(filepath.ToSlash(filepath.Clean(filepath.FromSlash(p))), "/")
 }
 
 // platformManifest rewrites a checkout plugin.yaml for the tarball: its one

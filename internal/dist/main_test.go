@@ -5,10 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/doctest"
 	"github.com/plexicus/helm-airgap/internal/release"
 	"github.com/plexicus/helm-airgap/internal/testtool"
 	"go.yaml.in/yaml/v3"
@@ -152,5 +154,73 @@ func TestVersionsAgree(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(out)); got != want {
 		t.Fatalf("make build stamps %q, plugin.yaml says %q", got, want)
+	}
+}
+
+func TestShippedLinks(t *testing.T) {
+	shipped := func(rel string) bool { return rel == "README.md" || strings.HasPrefix(rel, "docs/") }
+	for _, tc := range []struct{ dir, in, want string }{
+		{".", "[a](docs/a.md#x)", "[a](docs/a.md#x)"},
+		{".", "[c](CONTRIBUTING.md#tests)", "[c](" + sourceURL + "CONTRIBUTING.md#tests)"},
+		{".", "[chart](testdata/charts/platform)", "[chart](" + sourceURL + "testdata/charts/platform)"},
+		{"docs", "[files](../argocd/) [b](b.md) [top](../README.md)", "[files](" + sourceURL + "argocd) [b](b.md) [top](../README.md)"},
+		{".", "[web](https://helm.sh/docs) [here](#install)", "[web](https://helm.sh/docs) [here](#install)"},
+	} {
+		if got := string(shippedLinks([]byte(tc.in), tc.dir, shipped)); got != tc.want {
+			t.Errorf("%s: %q -> %q, want %q", tc.dir, tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestShippedDocsLinks: the README and docs a tarball carries link only to
+// files it carries, and to headings they have.
+func TestShippedDocsLinks(t *testing.T) {
+	dir := t.TempDir()
+	if err := shipDocs(testtool.ModuleRoot(t), dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "docs", "*.md"))
+	files = append(files, filepath.Join(dir, "README.md"))
+	if len(files) < 5 {
+		t.Fatalf("only %v shipped", files)
+	}
+	broken, err := doctest.BrokenLinks(dir, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range broken {
+		t.Error(b)
+	}
+}
+
+// TestOneVersionEverywhere: the docs and the Argo CD manifests name the
+// release tarballs and the sidecar image by plugin.yaml's version (the tag
+// make image pushes), never :latest, which nothing tags.
+func TestOneVersionEverywhere(t *testing.T) {
+	root := testtool.ModuleRoot(t)
+	want, err := release.PluginVersion(filepath.Join(root, "plugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	yamls, _ := filepath.Glob(filepath.Join(root, "argocd", "*.yaml"))
+	files = append(append(files, yamls...), filepath.Join(root, "README.md"))
+	versioned := regexp.MustCompile(`(?:\bairgap(?:-postrenderer)?-|argocd-cmp[:-]|newTag: +)(v?[0-9]+\.[0-9]+\.[0-9]+|latest)\b`)
+	found := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range versioned.FindAllStringSubmatch(string(data), -1) {
+			found++
+			if m[1] != want {
+				rel, _ := filepath.Rel(root, f)
+				t.Errorf("%s: %q: the version is %s (plugin.yaml)", rel, m[0], want)
+			}
+		}
+	}
+	if found < 5 {
+		t.Errorf("only %d versioned names found: the pattern no longer matches the docs", found)
 	}
 }

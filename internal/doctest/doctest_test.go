@@ -20,8 +20,9 @@ type block struct {
 	file   string
 	line   int // of the opening fence
 	script string
-	helm   int // 3 or 4
-	exit   int // the exit code it must end with
+	helm   int  // 3 or 4
+	exit   int  // the exit code it must end with
+	clone  bool // runs in a copy of the checkout (TestReadmeFromClone)
 }
 
 // marker is the comment that makes the next sh block runnable.
@@ -77,6 +78,8 @@ func parseMarker(s string) (block, error) {
 		switch {
 		case word == "helm3":
 			b.helm = 3
+		case word == "clone":
+			b.clone = true
 		case strings.HasPrefix(word, "exit="):
 			code, err := strconv.Atoi(strings.TrimPrefix(word, "exit="))
 			if err != nil {
@@ -84,7 +87,7 @@ func parseMarker(s string) (block, error) {
 			}
 			b.exit = code
 		default:
-			return b, fmt.Errorf("run marker %q: unknown word %q (want helm3 or exit=N)", s, word)
+			return b, fmt.Errorf("run marker %q: unknown word %q (want helm3, clone or exit=N)", s, word)
 		}
 	}
 	return b, nil
@@ -97,6 +100,9 @@ func TestExtract(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []block{{file: "t.md", line: 3, script: "echo one\n", helm: 4}, {file: "t.md", line: 12, script: "false\n", helm: 3, exit: 1}}
+	if b, err := parseMarker("<!-- run clone -->"); err != nil || !b.clone || b.helm != 4 {
+		t.Errorf("clone marker: %+v, %v", b, err)
+	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
@@ -145,7 +151,9 @@ func TestDocs(t *testing.T) {
 		t.Run(rel, func(t *testing.T) {
 			dir := env.workdir(t)
 			for _, b := range blocks {
-				env.run(t, dir, b)
+				if !b.clone {
+					env.run(t, dir, b)
+				}
 			}
 		})
 	}

@@ -50,19 +50,21 @@ const (
 	argoAllowEmptyEV = "HELM_AIRGAP_ALLOW_EMPTY"
 )
 
-// argoSetting is one option as Argo CD spells it: the plugin env variable
-// (without ARGOCD_ENV_) and the plugin parameter name.
+// argoSetting is one shared option as each place spells it: the variable
+// (HELM_AIRGAP_..., the same outside Argo CD and, after ARGOCD_ENV_, in a
+// plugin's env), the plugin parameter name and the flag. One set of names:
+// Flags.Add gives the flags these variables.
 type argoSetting struct {
-	env, param string
-	list       bool // several values: array, map (rules), or a separated string
+	env, param, flag string
+	list             bool // several values: array, map (rules), or a separated string
 }
 
 var (
-	argoConfig      = argoSetting{env: "HELM_AIRGAP_CONFIG", param: "airgap-config"}
-	argoMirror      = argoSetting{env: "HELM_AIRGAP_MIRROR", param: "mirror"}
-	argoRules       = argoSetting{env: "HELM_AIRGAP_RULES", param: "rules", list: true}
-	argoPullSecrets = argoSetting{env: "HELM_AIRGAP_PULL_SECRETS", param: "pull-secrets", list: true}
-	argoAllow       = argoSetting{env: "HELM_AIRGAP_ALLOW", param: "allow", list: true}
+	argoConfig      = argoSetting{env: ConfigEnv, param: "airgap-config", flag: "config"}
+	argoMirror      = argoSetting{env: "HELM_AIRGAP_MIRROR", param: "mirror", flag: "mirror"}
+	argoRules       = argoSetting{env: "HELM_AIRGAP_RULES", param: "rules", flag: "rule", list: true}
+	argoPullSecrets = argoSetting{env: PullSecretsEnv, param: "pull-secrets", flag: "pull-secret", list: true}
+	argoAllow       = argoSetting{env: "HELM_AIRGAP_ALLOW", param: "allow", flag: "allow", list: true}
 	argoSettingList = []argoSetting{argoConfig, argoMirror, argoRules, argoPullSecrets, argoAllow}
 
 	// The parameters of the plugin's generate step (ReadArgoCDRender): no
@@ -143,6 +145,15 @@ func readArgoCDSettings(env map[string]string) (ArgoCD, error) {
 
 // apply merges one value into the settings.
 func (s *ArgoCD) apply(setting argoSetting, v argoValue) error {
+	if setting.flag != "" && setting != argoConfig {
+		if s.overrides.From == nil {
+			s.overrides.From = map[string]string{}
+		}
+		s.overrides.From[setting.flag] = v.from
+		if strings.HasPrefix(v.from, argoEnvPrefix) || strings.HasPrefix(v.from, argoParamPrefix) {
+			s.overrides.From[setting.flag] = "env " + v.from
+		}
+	}
 	if !setting.list {
 		if v.str == nil {
 			return errors.New("want a single string, not an array or a map")

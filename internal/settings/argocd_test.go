@@ -164,10 +164,29 @@ func TestReadArgoCDSettings(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := want{config: s.config, overrides: s.overrides, allowEmpty: s.allowEmpty, under: s.underArgoCD}
+			got.overrides.From = nil // TestArgoCDOrigins
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("settings\n got %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestArgoCDOrigins: config names the variable or parameter that set each
+// Argo CD setting, the higher source when both did.
+func TestArgoCDOrigins(t *testing.T) {
+	s, err := readArgoCDSettings(map[string]string{
+		"ARGOCD_APP_NAME":                     "app",
+		"ARGOCD_ENV_HELM_AIRGAP_MIRROR":       "e.example.com/m",
+		"ARGOCD_ENV_HELM_AIRGAP_PULL_SECRETS": "a,b",
+		"ARGOCD_APP_PARAMETERS":               `[{"name":"pull-secrets","array":["c"]}]`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"mirror": "env ARGOCD_ENV_HELM_AIRGAP_MIRROR", "pull-secret": `parameter "pull-secrets"`}
+	if !reflect.DeepEqual(s.overrides.From, want) {
+		t.Errorf("From = %v, want %v", s.overrides.From, want)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/plexicus/helm-airgap/rules"
 	"github.com/spf13/pflag"
@@ -24,6 +25,9 @@ import (
 
 // ConfigEnv names the config file when --config is not given.
 const ConfigEnv = "HELM_AIRGAP_CONFIG"
+
+// PullSecretsEnv is the variable of every --pull-secret flag (init's too).
+const PullSecretsEnv = "HELM_AIRGAP_PULL_SECRETS"
 
 // Flags are the shared config flags.
 type Flags struct {
@@ -34,6 +38,8 @@ type Flags struct {
 	Allow           []string
 	MaxDocumentSize int
 	Lock            string
+
+	fs *pflag.FlagSet // where Add registered them: which came from the environment
 }
 
 // Add registers the flags.
@@ -44,6 +50,11 @@ func (f *Flags) Add(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.PullSecrets, "pull-secret", nil, "imagePullSecrets name to add to every pod spec; repeatable")
 	fs.StringArrayVar(&f.Allow, "allow", nil, "registry domain that is already internal; repeatable")
 	fs.IntVar(&f.MaxDocumentSize, "max-document-size", rewrite.DefaultMaxDocumentSize, "largest document accepted, in bytes")
+	// The variables are Argo CD's names, outside Argo CD too.
+	for _, s := range []argoSetting{argoMirror, argoRules, argoPullSecrets, argoAllow} {
+		cli.SetEnvName(fs, s.flag, s.env)
+	}
+	f.fs = fs
 }
 
 // AddLock registers --lock for the commands that rewrite (mirror has its
@@ -63,7 +74,7 @@ func (f *Flags) Path() string {
 
 // Overrides are the flags as config overrides.
 func (f *Flags) Overrides() (rules.Overrides, error) {
-	o := rules.Overrides{Mirror: f.Mirror, PullSecrets: f.PullSecrets, Allow: f.Allow}
+	o := rules.Overrides{Mirror: f.Mirror, PullSecrets: f.PullSecrets, Allow: f.Allow, From: f.fromEnv()}
 	for _, flag := range f.Rules {
 		rule, err := rules.ParseRuleFlag(flag)
 		if err != nil {
@@ -72,6 +83,21 @@ func (f *Flags) Overrides() (rules.Overrides, error) {
 		o.Rules = append(o.Rules, rule)
 	}
 	return o, nil
+}
+
+// fromEnv labels the flags whose values came from the environment
+// (cli.EnvSet), for the config's origins: "env HELM_AIRGAP_MIRROR".
+func (f *Flags) fromEnv() map[string]string {
+	if f.fs == nil {
+		return nil
+	}
+	from := map[string]string{}
+	for _, s := range []argoSetting{argoMirror, argoRules, argoPullSecrets, argoAllow} {
+		if fl := f.fs.Lookup(s.flag); fl != nil && len(fl.Annotations[cli.EnvSet]) == 1 {
+			from[s.flag] = "env " + fl.Annotations[cli.EnvSet][0]
+		}
+	}
+	return from
 }
 
 // Load reads the config named by the flags or the environment, applies the

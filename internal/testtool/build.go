@@ -3,6 +3,7 @@ package testtool
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -70,20 +71,36 @@ var toolSources = map[string]toolSource{
 	K3sRegistries:    {"tools/runtimes/k3s", "."},
 }
 
+// Names are the pinned tools the tests run, in the order `make tools` builds
+// them: the ones most tests need first. Crane and Regctl are make
+// bench-mirror's alone.
+var Names = []string{Helm3, Helm4, Kustomize, Etcd, KubeAPIServer, Registry,
+	ContainerdHosts, PodmanRegistries, K3sRegistries, ArgoCDCMPServer, ArgoCDCMPDrive}
+
 // ModuleRoot is the directory holding go.mod.
 func ModuleRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := FindModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return root
+}
+
+// FindModuleRoot is the directory holding go.mod, from the working
+// directory up.
+func FindModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("testtool: no go.mod above the test's directory")
+			return "", errors.New("testtool: no go.mod above the working directory")
 		}
 		dir = parent
 	}
@@ -92,39 +109,69 @@ func ModuleRoot(t testing.TB) string {
 // Tool returns the path of a pinned tool (Helm3, Helm4, Kustomize, Etcd,
 // KubeAPIServer, ArgoCDCMPServer, ArgoCDCMPDrive, Registry, Crane, Regctl,
 // ContainerdHosts, PodmanRegistries, K3sRegistries), building it into
-// build/tools/ first when it is missing.
-// A tool from a module of its own is named with a hash of its pins.
+// build/tools/ first when it is missing (`make tools` builds the tests' ones
+// before the tests, so that no test's -timeout pays for a build).
 func Tool(t testing.TB, name string) string {
 	t.Helper()
-	src, ok := toolSources[name]
-	if !ok {
-		t.Fatalf("testtool: unknown tool %q", name)
-	}
-	root := ModuleRoot(t)
-	path := filepath.Join(root, "build", "tools", name)
-	if src.module != "." {
-		path += "-" + pinHash(t, filepath.Join(root, src.module))
-	}
-	if isFile(path) {
-		return path
-	}
-	if err := buildOnce(filepath.Join(root, src.module), path, src.pkg); err != nil {
-		t.Fatalf("testtool: building %s from %s in %s: %v", name, src.pkg, filepath.Join(src.module, "go.mod"), err)
+	path, _, err := Ensure(ModuleRoot(t), name)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return path
 }
 
-// pinHash names a tool module's contents (its pins and its mains), so that
-// changing either builds a new binary instead of reusing the old one.
-func pinHash(t testing.TB, moduleDir string) string {
-	t.Helper()
-	h := sha256.New()
-	// Every file of the module, names included, in WalkDir's lexical
-	// order: the pins, and the mains (a changed driver must be rebuilt).
-	err := filepath.WalkDir(moduleDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+// Ensure returns the path of a pinned tool under root/build/tools/,
+// building it when it is missing or its pins changed; built says whether it
+// did.
+//
+// A tool from a module of its own under tools/ is named with a hash of that
+// module's files; go.mod's own tool dependencies (Helm 3 and 4, kustomize)
+// keep plain names, which docs and `make demo` use (build/tools/helm4), and
+// a stamp beside them (NAME.pin) holds the hash of go.mod and go.sum.
+func Ensure(root, name string) (path string, built bool, err error) {
+	src, ok := toolSources[name]
+	if !ok {
+		return "", false, fmt.Errorf("testtool: unknown tool %q", name)
+	}
+	path = filepath.Join(root, "build", "tools", name)
+	var pin string
+	if src.module != "." {
+		hash, err := pinHash(filepath.Join(root, src.module), nil)
+		if err != nil {
+			return "", false, err
 		}
+		path += "-" + hash
+	} else if pin, err = pinHash(root, []string{"go.mod", "go.sum"}); err != nil {
+		return "", false, err
+	}
+	if isCurrent(path, pin) {
+		return path, false, nil
+	}
+	if err := buildOnce(filepath.Join(root, src.module), path, src.pkg, pin); err != nil {
+		return "", false, fmt.Errorf("testtool: building %s from %s in %s: %w", name, src.pkg, filepath.Join(src.module, "go.mod"), err)
+	}
+	return path, true, nil
+}
+
+// isCurrent says whether the tool at path exists and, when pin is set, was
+// built from those pins.
+func isCurrent(path, pin string) bool {
+	if !isFile(path) {
+		return false
+	}
+	if pin == "" {
+		return true
+	}
+	stamp, err := os.ReadFile(path + ".pin")
+	return err == nil && string(stamp) == pin
+}
+
+// pinHash names a tool module's contents (its pins and its mains), so that
+// changing either builds a new binary instead of reusing the old one; with
+// files, only those files of the module.
+func pinHash(moduleDir string, files []string) (string, error) {
+	h := sha256.New()
+	add := func(path string) error {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
@@ -133,11 +180,27 @@ func pinHash(t testing.TB, moduleDir string) string {
 		fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(rel), len(data))
 		h.Write(data)
 		return nil
+	}
+	if files != nil {
+		for _, f := range files {
+			if err := add(filepath.Join(moduleDir, f)); err != nil {
+				return "", fmt.Errorf("testtool: hashing %s: %w", f, err)
+			}
+		}
+		return hex.EncodeToString(h.Sum(nil))[:12], nil
+	}
+	// Every file of the module, names included, in WalkDir's lexical
+	// order: the pins, and the mains (a changed driver must be rebuilt).
+	err := filepath.WalkDir(moduleDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return add(path)
 	})
 	if err != nil {
-		t.Fatalf("testtool: hashing %s: %v", moduleDir, err)
+		return "", fmt.Errorf("testtool: hashing %s: %w", moduleDir, err)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:12]
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
 var (
@@ -168,7 +231,7 @@ func Command(t testing.TB, name string) string {
 // package, or another helper) finishes it first; a lock file serialises the
 // builders and the build lands under a temporary name that is renamed into
 // place, so nobody ever runs a half-written binary.
-func buildOnce(moduleDir, path, pkg string) error {
+func buildOnce(moduleDir, path, pkg, pin string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -181,10 +244,16 @@ func buildOnce(moduleDir, path, pkg string) error {
 		return err
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if isFile(path) {
+	if isCurrent(path, pin) {
 		return nil
 	}
-	return build(moduleDir, path, pkg)
+	if err := build(moduleDir, path, pkg); err != nil {
+		return err
+	}
+	if pin == "" {
+		return nil
+	}
+	return os.WriteFile(path+".pin", []byte(pin), 0o644)
 }
 
 // build runs go build in moduleDir into a temporary directory beside path

@@ -8,5 +8,6 @@
 // Nothing is downloaded except through
 // the Go module proxy, so `go test ./...` works on a clean clone.
 //
-// Only tests import this package.
+// Tests import this package, and buildtools (`make tools`), which builds
+// every pinned tool before the tests start.
 package testtool

@@ -1,0 +1,46 @@
+#!/bin/sh
+# make install: copy the binaries make build put in bin/ to $BINDIR (go env
+# GOBIN, else $(go env GOPATH)/bin, where `go install` puts binaries), then
+# install the plugins from this checkout into the Helm given ($1, default
+# helm on PATH): `airgap` into Helm 3 or 4, `airgap-postrenderer` into Helm 4
+# only (Helm 3 rejects its plugin.yaml and then loads no plugin at all). A
+# plugin already installed under the same name is replaced. The plugins run
+# this checkout's bin/: keep the checkout.
+set -eu
+cd "$(dirname "$0")/.."
+root=$PWD
+helm=${1:-helm}
+for b in bin/*; do
+  [ -x "$b" ] || { echo "install: $root/bin is empty; run make install (it builds first)" >&2; exit 2; }
+done
+
+bindir=${BINDIR:-$(go env GOBIN)}
+[ -n "$bindir" ] || bindir=$(go env GOPATH)/bin
+mkdir -p "$bindir"
+# The companions must sit beside helm-airgap, which runs them.
+cp bin/* "$bindir/"
+echo "install: $(ls bin | tr '\n' ' ')-> $bindir"
+case ":$PATH:" in
+  *":$bindir:"*) ;;
+  *) echo "install: $bindir is not on PATH: export PATH=\"$bindir:\$PATH\"" >&2 ;;
+esac
+
+if ! command -v "$helm" >/dev/null 2>&1; then
+  echo "install: no $helm on PATH, so no plugin installed. make tools TOOLS=helm4 builds Helm 4 into build/tools/helm4 (helm3: Helm 3); then make install HELM=$root/build/tools/helm4" >&2
+  exit 1
+fi
+version=$("$helm" version --template '{{.Version}}' 2>/dev/null || true)
+case $version in
+  v3.*) plugins="$root" ;;
+  v4.*) plugins="$root $root/plugins/airgap-postrenderer" ;;
+  *) echo "install: $helm version says \"$version\": want Helm 3 or 4" >&2; exit 1 ;;
+esac
+for dir in $plugins; do
+  name=$(sed -n 's/^name: *//p' "$dir/plugin.yaml")
+  if "$helm" plugin list 2>/dev/null | grep -q "^$name[[:space:]]"; then
+    "$helm" plugin uninstall "$name" >/dev/null
+  fi
+  "$helm" plugin install "$dir" >/dev/null
+  major=${version#v}
+  echo "install: Helm ${major%%.*} plugin $name <- $dir"
+done
