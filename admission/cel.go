@@ -81,7 +81,7 @@ func NewCheck(m *rules.Mapper, requireDigest bool) Check {
 		deny += ` || !i.suffix.contains('@')`
 	}
 	routes := map[string]string{}
-	for _, r := range m.Routes() {
+	for _, r := range m.CompiledRules() {
 		routes[r.From] = r.To
 	}
 	return Check{

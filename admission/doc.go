@@ -12,7 +12,7 @@
 // one-component Docker Hub path gains library/, index.docker.io is
 // docker.io) and is internal when its registry host is (rules.Mapper's
 // InternalRegistries); rules are tried longest source first at path
-// component boundaries (Routes).
+// component boundaries (CompiledRules).
 //
 // It builds Kubernetes API types (k8s.io/api) and must not be imported by
 // the fast helm-airgap binary; only the helm-airgap-cluster companion

@@ -1,33 +1,38 @@
 package rules
 
-import "sort"
+import "strings"
 
-// Route is one compiled rule: every repository under From (a normalized
-// prefix, "docker.io/bitnamilegacy") lands under To.
-type Route struct {
+// CompiledRule is a rule as the mapper applies it: the normalized source
+// prefix ("docker.io/bitnami", or a bare host "quay.io"), the normalized
+// destination prefix, and its position in the config's rules (for
+// Config.Origin("rules[N]")).
+type CompiledRule struct {
 	From, To string
+	Index    int
 }
 
-// Routes are the rules as the mapping applies them, normalized, longest
-// source first (the order Map tries them). Generators that express the
-// rules in another language (the admission policy) derive from these, so
-// they compare repositories exactly as Map does.
-func (m *Mapper) Routes() []Route {
-	out := make([]Route, len(m.rules))
+// CompiledRules lists the rules in the order the mapper tries them,
+// longest source first. Node configuration (package nodeconfig) translates
+// them into each container runtime's own mirror format.
+func (m *Mapper) CompiledRules() []CompiledRule {
+	out := make([]CompiledRule, len(m.rules))
 	for i, r := range m.rules {
-		out[i] = Route{From: r.from, To: r.to}
+		out[i] = CompiledRule{From: r.from, To: r.to, Index: r.index}
 	}
 	return out
 }
 
-// InternalRegistries are the registry hosts whose images Map leaves as they
-// are (the mirror's, every rule destination's, the allowed ones), lower
-// case and sorted.
-func (m *Mapper) InternalRegistries() []string {
-	out := make([]string, 0, len(m.internal))
-	for host := range m.internal {
-		out = append(out, host)
+// PublicRegistryHosts lists the well-known public registries by host name:
+// the ones the catch-all mirror stands in for when a node must be told
+// about each source by name. Wildcard entries ("*.pkg.dev") and Docker
+// Hub's legacy alias index.docker.io (references normalize it to docker.io)
+// are left out.
+func PublicRegistryHosts() []string {
+	var hosts []string
+	for _, public := range publicRegistries {
+		if !strings.HasPrefix(public, "*") && public != "index.docker.io" {
+			hosts = append(hosts, public)
+		}
 	}
-	sort.Strings(out)
-	return out
+	return hosts
 }
