@@ -178,3 +178,50 @@ func podSpec(image string) corev1.PodSpec {
 func controller(apiVersion, kind string, owner metav1.ObjectMeta) metav1.OwnerReference {
 	return metav1.OwnerReference{APIVersion: apiVersion, Kind: kind, Name: owner.Name, UID: owner.UID, Controller: ptr.To(true)}
 }
+
+// TestPolicyCommand runs helm-airgap policy through the fast binary: the
+// output is the admission package's golden files for the same config, and
+// bad flags are usage errors naming the flag.
+func TestPolicyCommand(t *testing.T) {
+	config := filepath.Join("..", "..", "testdata", "charts", "airgap.yaml")
+	for args, golden := range map[string]string{
+		"":                "vap.yaml",
+		"-o kyverno":      "kyverno.yaml",
+		"--action deny":   "vap.yaml",
+		"-o vap --name x": "",
+	} {
+		out, stderr, code := helmAirgap(t, append([]string{"policy", "-c", config}, strings.Fields(args)...)...)
+		if code != 0 {
+			t.Errorf("policy %s: exit %d\n%s", args, code, stderr)
+			continue
+		}
+		if golden == "" {
+			if !strings.Contains(out, "name: x\n") || !strings.Contains(out, "policyName: x\n") {
+				t.Errorf("policy %s does not name the policy and binding x:\n%s", args, out)
+			}
+			continue
+		}
+		want, err := os.ReadFile(filepath.Join("..", "..", "admission", "testdata", golden))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out != string(want) {
+			t.Errorf("policy %s differs from admission/testdata/%s:\n%s", args, golden, out)
+		}
+	}
+	for _, c := range []struct{ args, want string }{
+		{"--action enforce", "--action"},
+		{"--namespace-selector a in (b", "--namespace-selector"},
+		{"-o gatekeeper", "--output"},
+		{"--rule docker.io=docker.io/x", "public registry"},
+	} {
+		_, stderr, code := helmAirgap(t, append([]string{"policy", "-c", config}, strings.SplitN(c.args, " ", 2)...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("policy %s: exit %d, %q; want 2 naming %s", c.args, code, stderr, c.want)
+		}
+	}
+	out, _, code := helmAirgap(t, "images", "--from-cluster", "--help")
+	if code != 0 || !strings.Contains(out, "runtime") || !strings.Contains(out, "--kubeconfig") {
+		t.Errorf("images --from-cluster --help: exit %d\n%s", code, out)
+	}
+}
