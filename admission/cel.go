@@ -28,8 +28,10 @@ type Check struct {
 
 // The variables are computed in stages because CEL in the API server has no
 // local bindings (cel.bind is not in its environment): each stage maps the
-// list of the previous one to string-valued maps (literals must be
-// homogeneous), adding what the next needs.
+// list of the previous one to maps, adding what the next needs. Every value
+// is wrapped in string(): the API server refuses a map literal whose values
+// are not all of one type (ValidateHomogeneousAggregateLiterals), and a
+// field of the object, or of a variable, is dyn.
 const (
 	// spec is the pod spec of a Pod, a workload's template or a CronJob's
 	// job template, told apart by the fields they have (object.kind is not
@@ -39,33 +41,33 @@ const (
 
 	// parsed cuts the digest, then a tag (a colon after the last slash; a
 	// port's colon comes before one), leaving the repository as written.
-	parsedExpr = `variables.refs.map(r, {'field': r.field, 'name': r.name, 'image': r.image, ` +
-		`'repo': r.image.split('@')[0].lastIndexOf(':') > r.image.split('@')[0].lastIndexOf('/') ` +
-		`? r.image.split('@')[0].substring(0, r.image.split('@')[0].lastIndexOf(':')) : r.image.split('@')[0]})`
+	parsedExpr = `variables.refs.map(r, {'field': string(r.field), 'name': string(r.name), 'image': string(r.image), ` +
+		`'repo': string(r.image.split('@')[0].lastIndexOf(':') > r.image.split('@')[0].lastIndexOf('/') ` +
+		`? r.image.split('@')[0].substring(0, r.image.split('@')[0].lastIndexOf(':')) : r.image.split('@')[0])})`
 
 	// normalized splits off the registry: the first component when it
 	// holds a dot or a colon or is localhost (and a slash follows), as
 	// distribution/reference decides; docker.io otherwise.
-	normalizedExpr = `variables.parsed.map(r, {'field': r.field, 'name': r.name, 'image': r.image, 'repo': r.repo, ` +
-		`'domain': ` + explicitDomain + ` ? (r.repo.split('/')[0].lowerAscii() == 'index.docker.io' ? 'docker.io' : r.repo.split('/')[0].lowerAscii()) : 'docker.io', ` +
-		`'path': ` + explicitDomain + ` ? r.repo.substring(r.repo.split('/')[0].size() + 1) : r.repo})`
+	normalizedExpr = `variables.parsed.map(r, {'field': string(r.field), 'name': string(r.name), 'image': string(r.image), 'repo': string(r.repo), ` +
+		`'domain': string(` + explicitDomain + ` ? (r.repo.split('/')[0].lowerAscii() == 'index.docker.io' ? 'docker.io' : r.repo.split('/')[0].lowerAscii()) : 'docker.io'), ` +
+		`'path': string(` + explicitDomain + ` ? r.repo.substring(r.repo.split('/')[0].size() + 1) : r.repo)})`
 	explicitDomain = `(r.repo.contains('/') && (r.repo.split('/')[0].contains('.') || r.repo.split('/')[0].contains(':') || r.repo.split('/')[0] == 'localhost'))`
 
 	// images adds Docker Hub's library/ and the normalized repository.
-	imagesExpr = `variables.normalized.map(r, {'field': r.field, 'name': r.name, 'image': r.image, 'domain': r.domain, ` +
-		`'path': r.domain == 'docker.io' && !r.path.contains('/') ? 'library/' + r.path : r.path, ` +
-		`'repository': r.domain + '/' + (r.domain == 'docker.io' && !r.path.contains('/') ? 'library/' + r.path : r.path), ` +
-		`'suffix': r.image.substring(r.repo.size())})`
+	imagesExpr = `variables.normalized.map(r, {'field': string(r.field), 'name': string(r.name), 'image': string(r.image), 'domain': string(r.domain), ` +
+		`'path': string(r.domain == 'docker.io' && !r.path.contains('/') ? 'library/' + r.path : r.path), ` +
+		`'repository': string(r.domain + '/' + (r.domain == 'docker.io' && !r.path.contains('/') ? 'library/' + r.path : r.path)), ` +
+		`'suffix': string(r.image.substring(r.repo.size()))})`
 )
 
 // refsExpr lists every image of the pod spec with where it is.
 func refsExpr() string {
 	list := func(field, label string) string {
 		return `(has(variables.spec.` + field + `) ? variables.spec.` + field +
-			`.map(c, {'field': '` + label + `', 'name': c.name, 'image': has(c.image) ? c.image : ''}) : [])`
+			`.map(c, {'field': '` + label + `', 'name': string(c.name), 'image': has(c.image) ? string(c.image) : ''}) : [])`
 	}
 	volumes := `(has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.image)).map(v, ` +
-		`{'field': 'image volume', 'name': v.name, 'image': has(v.image.reference) ? v.image.reference : ''}) : [])`
+		`{'field': 'image volume', 'name': string(v.name), 'image': has(v.image.reference) ? string(v.image.reference) : ''}) : [])`
 	return strings.Join([]string{
 		list("containers", "container"), list("initContainers", "init container"),
 		list("ephemeralContainers", "ephemeral container"), volumes,
@@ -105,10 +107,10 @@ func NewCheck(m *rules.Mapper, requireDigest bool) Check {
 // explainedExpr adds to each offender the longest rule whose source holds
 // its repository, as Map chooses it: at most one key is that long, so
 // joining the filtered keys gives it, or "" when no rule does.
-const explainedExpr = `variables.denied.map(i, {'field': i.field, 'name': i.name, 'image': i.image, 'domain': i.domain, ` +
-	`'path': i.path, 'repository': i.repository, 'suffix': i.suffix, ` +
-	`'rule': variables.routes.filter(k, (i.repository == k || i.repository.startsWith(k + '/')) && ` +
-	`variables.routes.all(o, !(i.repository == o || i.repository.startsWith(o + '/')) || o.size() <= k.size())).join('')})`
+const explainedExpr = `variables.denied.map(i, {'field': string(i.field), 'name': string(i.name), 'image': string(i.image), 'domain': string(i.domain), ` +
+	`'path': string(i.path), 'repository': string(i.repository), 'suffix': string(i.suffix), ` +
+	`'rule': string(variables.routes.filter(k, (i.repository == k || i.repository.startsWith(k + '/')) && ` +
+	`variables.routes.all(o, !(i.repository == o || i.repository.startsWith(o + '/')) || o.size() <= k.size())).join(''))})`
 
 // messageExpr names each offender and what would fix it: its rule's
 // destination, else the catch-all mirror's.
