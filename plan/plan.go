@@ -55,7 +55,12 @@ type Image struct {
 	Rule string `json:"rule,omitempty"`
 	// Part says what a runtime entry is: "repository", "prefix" or
 	// "registry+repository".
-	Part    string   `json:"part,omitempty"`
+	Part string `json:"part,omitempty"`
+	// Cluster says how a live cluster runs the image (images
+	// --from-cluster): "rendered" (the release made it), "runtime"
+	// (something created it at run time) or "node" (static pods,
+	// kube-system).
+	Cluster string   `json:"cluster,omitempty"`
 	Origins []Origin `json:"origins,omitempty"`
 }
 

@@ -87,6 +87,9 @@ func writePlain(w *bufio.Writer, p *Plan) {
 		default:
 			fmt.Fprintf(w, "%s %s\n", img.Source, img.Destination)
 		}
+		if img.Cluster != "" {
+			fmt.Fprintf(w, "#   in the cluster: %s\n", img.Cluster)
+		}
 		writeOrigins(w, img)
 	}
 }

@@ -14,7 +14,10 @@ func newCheckCommand() *cobra.Command {
 stdout: it exits 0 when every image reference is on the mirror, a rule
 destination or an allowed registry, and 1 with one line per offender otherwise.
 Use it to verify the output of rewrite, or of charts rendered with
-global.imageRegistry, before applying it.`,
+global.imageRegistry, before applying it.
+
+With --from-cluster it checks what a live cluster runs instead (served by the
+helm-airgap-cluster companion: helm-airgap check --from-cluster --help).`,
 		Example: `  helm template app ./chart | helm-airgap rewrite -c airgap.yaml | helm-airgap check -c airgap.yaml
   helm-airgap check -c airgap.yaml rendered/`,
 		RunE: func(cmd *cobra.Command, args []string) error {

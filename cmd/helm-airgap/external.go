@@ -32,6 +32,39 @@ var externalCommands = []external{
 	{"verify", "helm-airgap-registry", "Check that every destination image exists in the internal registry"},
 	{"inventory", "helm-airgap-registry", "List what the internal registry already holds for the plan's destinations"},
 	{"fn", "helm-airgap-krm", "Run as a kustomize/kpt KRM function (ResourceList on stdin)"},
+	{"policy", clusterCompanion, "Write the admission policy (ValidatingAdmissionPolicy or Kyverno) that enforces the rules in the cluster"},
+}
+
+// clusterCompanion serves policy, and images and check with --from-cluster:
+// reading a live cluster needs client-go.
+const clusterCompanion = "helm-airgap-cluster"
+
+// fromCluster reports whether a command line is images or check reading a
+// live cluster (--from-cluster before any "--"), which the cluster
+// companion serves: the fast binary neither reads clusters nor knows the
+// kubeconfig flags.
+func fromCluster(args []string) bool {
+	if len(args) == 0 || (args[0] != "images" && args[0] != "check") {
+		return false
+	}
+	for _, arg := range args[1:] {
+		if arg == "--" {
+			return false
+		}
+		if arg == "--from-cluster" || arg == "--from-cluster=true" {
+			return true
+		}
+	}
+	return false
+}
+
+// execCompanion replaces this process with a companion running args.
+func execCompanion(binary string, args []string) error {
+	path, err := findCompanion(binary)
+	if err != nil {
+		return cli.Usage(fmt.Errorf("%s: %w", args[0], err))
+	}
+	return syscall.Exec(path, append([]string{path}, args...), os.Environ())
 }
 
 func newExternalCommand(e external) *cobra.Command {
@@ -40,12 +73,7 @@ func newExternalCommand(e external) *cobra.Command {
 		Short:              e.short,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := findCompanion(e.binary)
-			if err != nil {
-				return cli.Usage(fmt.Errorf("%s: %w", e.name, err))
-			}
-			argv := append([]string{path, e.name}, args...)
-			return syscall.Exec(path, argv, os.Environ())
+			return execCompanion(e.binary, append([]string{e.name}, args...))
 		},
 		ValidArgsFunction: func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 			return completeCompanion(e, args, toComplete)

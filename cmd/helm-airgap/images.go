@@ -35,7 +35,11 @@ and every other argument that is not one of this command's flags goes to helm.
 
 Output formats (-o): plain "SOURCE DESTINATION" lines, json, and ready-to-run
 crane or skopeo scripts, and flux: the spec.postRenderers block of a Flux
-HelmRelease (kustomize images: entries and JSON patches; docs/flux.md). --why adds every place each image was found.`,
+HelmRelease (kustomize images: entries and JSON patches; docs/flux.md). --why adds every place each image was found.
+
+With --from-cluster it lists what a live cluster runs instead, each image
+marked rendered, runtime or node (served by the helm-airgap-cluster
+companion: helm-airgap images --from-cluster --help).`,
 		Example: `  helm template app ./chart | helm-airgap images -c airgap.yaml
   helm-airgap images -c airgap.yaml --why rendered/
   helm airgap images ./chart -f values-prod.yaml -c airgap.yaml -o json > plan.json

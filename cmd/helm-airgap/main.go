@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
@@ -30,6 +31,11 @@ func tuneMemory() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if fromCluster(args) { // external.go; returns only if the exec failed
+		err := execCompanion(clusterCompanion, args)
+		fmt.Fprintf(stderr, "helm-airgap: %v\n", err)
+		return cli.ExitCode(err)
+	}
 	return cli.Run(newRootCommand(), "helm-airgap", args, stdin, stdout, stderr)
 }
 

@@ -173,7 +173,7 @@ func newEnvironment(t *testing.T) *environment {
 	e := &environment{root: testtool.ModuleRoot(t), helms: map[int]*helmtest.Helm{}, path: map[int]string{}}
 	checkout := helmtest.Checkout(t)
 	bin := filepath.Join(checkout, "bin")
-	for _, name := range []string{"helm-airgap-registry", "helm-airgap-krm"} {
+	for _, name := range []string{"helm-airgap-registry", "helm-airgap-krm", "helm-airgap-cluster"} {
 		if err := os.Symlink(testtool.Command(t, name), filepath.Join(bin, name)); err != nil {
 			t.Fatal(err)
 		}

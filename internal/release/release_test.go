@@ -90,7 +90,7 @@ func TestCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The fast binary and the companions it execs.
-	for _, want := range []string{"helm-airgap", "helm-airgap-helm", "helm-airgap-registry", "helm-airgap-krm"} {
+	for _, want := range []string{"helm-airgap", "helm-airgap-helm", "helm-airgap-registry", "helm-airgap-krm", "helm-airgap-cluster"} {
 		if !strings.Contains(" "+strings.Join(names, " ")+" ", " "+want+" ") {
 			t.Errorf("Commands = %v, lacks %s", names, want)
 		}
