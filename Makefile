@@ -19,7 +19,7 @@ export CGO_ENABLED ?= 0
 # Every cmd/<name> directory is one binary in bin/.
 BINARIES := $(notdir $(wildcard cmd/*))
 
-.PHONY: all build test vet fmt-check demo bench dist image clean print-version
+.PHONY: all build test test-race lint vet fmt-check demo bench dist image clean print-version
 
 all: build
 
@@ -32,6 +32,19 @@ build:
 vet:
 	$(GO) vet ./...
 
+# staticcheck, pinned in go.mod as a Go tool (go tool staticcheck), so CI and
+# a developer run the same version; its first build costs about 150
+# CPU-seconds (golang.org/x/tools and honnef.co/go/tools), cached after.
+lint:
+	$(GO) tool staticcheck ./...
+
+# The engine runs a worker pool and the CLI shares state across goroutines:
+# their tests also run under the race detector, which needs cgo. RACE_PKGS
+# are the engine and CLI packages.
+RACE_PKGS ?= ./rewrite/... ./rules/... ./plan/... ./cmd/helm-airgap/ ./internal/settings/ ./mirror/...
+test-race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
+
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -42,7 +55,7 @@ fmt-check:
 # build counts it against its package's timeout, so the default 10 minutes is
 # not enough.
 TEST_TIMEOUT ?= 45m
-test: build vet fmt-check
+test: build vet fmt-check lint test-race
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 demo: build
