@@ -38,8 +38,9 @@ rollback with nothing changed.`,
 		Args:    cli.Args(cobra.RangeArgs(1, 2)),
 	}
 	newReleaseRunner(cmd, releaseAction{
-		name:   "rollback",
-		groups: hookFlags | waitFlags | historyFlags,
+		name:    "rollback",
+		groups:  hookFlags | waitFlags | historyFlags,
+		signals: signalsDefault,
 		usage: map[string]string{
 			"no-hooks": "prevent hooks from running during rollback",
 			"force":    "force resource update through delete/recreate if needed",
