@@ -19,7 +19,7 @@ export CGO_ENABLED ?= 0
 # Every cmd/<name> directory is one binary in bin/.
 BINARIES := $(notdir $(wildcard cmd/*))
 
-.PHONY: all build install tools test test-quick vet fmt-check demo bench bench-mirror dist image clean print-version
+.PHONY: all build install tools test test-quick test-race lint vet fmt-check demo bench bench-mirror dist image clean print-version
 
 all: build
 
@@ -35,6 +35,19 @@ build:
 vet:
 	@echo "vet: go vet ./... (a first run compiles every test dependency: minutes)"
 	@start=$$(date +%s); $(GO) vet ./... && echo "vet: done in $$(( $$(date +%s) - start ))s"
+
+# staticcheck, pinned in go.mod as a Go tool (go tool staticcheck), so CI and
+# a developer run the same version; its first build costs about 150
+# CPU-seconds (golang.org/x/tools and honnef.co/go/tools), cached after.
+lint:
+	$(GO) tool staticcheck ./...
+
+# The engine runs a worker pool and the CLI shares state across goroutines:
+# their tests also run under the race detector, which needs cgo. RACE_PKGS
+# are the engine and CLI packages.
+RACE_PKGS ?= ./rewrite/... ./rules/... ./plan/... ./cmd/helm-airgap/ ./internal/settings/ ./mirror/...
+test-race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -52,7 +65,7 @@ tools:
 # With the tools prebuilt no package's -timeout pays for a build, so a hang
 # fails fast.
 TEST_TIMEOUT ?= 20m
-test: build tools vet fmt-check
+test: build tools vet fmt-check lint test-race
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # The tests without the slow ones: not e2e/ (the control plane, Argo CD, the

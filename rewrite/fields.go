@@ -9,10 +9,6 @@ package rewrite
 // KEDA ScaledJobs, OpenKruise workloads...) are found.
 var containerLists = []string{"containers", "initContainers", "ephemeralContainers"}
 
-// containerArgLists are the container fields whose items may carry an image
-// reference as "--flag=REF", "--flag REF" or a whole value.
-var containerArgLists = []string{"command", "args"}
-
 // templateKeys name the parent of a pod template's "spec": a pod spec found
 // under one of them gets imagePullSecrets. Other pod-spec shaped mappings
 // (such as a Prometheus CR's spec.containers patches) have their images

@@ -20,10 +20,10 @@ import (
 	"helm.sh/helm/v3/pkg/registry"
 )
 
-// helmOptions are what template, install and upgrade share: Helm's global
+// helmOptions are what every release command shares: Helm's global
 // settings (from HELM_* variables, which `helm airgap ...` exports, and
-// from the same global flags helm takes), the values flags and
-// helm-airgap's own flags.
+// from the same global flags helm takes), the values flags (not rollback's)
+// and helm-airgap's own flags.
 type helmOptions struct {
 	settings *helmcli.EnvSettings
 	values   values.Options
@@ -34,16 +34,18 @@ func newHelmOptions() *helmOptions {
 	return &helmOptions{settings: helmcli.New()}
 }
 
-func (h *helmOptions) addFlags(cmd *cobra.Command) {
-	f := cmd.Flags()
+func (h *helmOptions) addFlags(f *pflag.FlagSet, values bool) {
 	h.settings.AddFlags(f)
+	h.airgap.addFlags(f)
+	if !values {
+		return
+	}
 	f.StringSliceVarP(&h.values.ValueFiles, "values", "f", nil, "specify values in a YAML file or a URL (can specify multiple)")
 	f.StringArrayVar(&h.values.Values, "set", nil, "set values on the command line (can specify multiple or separate values with commas: key1=val1,key2=val2)")
 	f.StringArrayVar(&h.values.StringValues, "set-string", nil, "set STRING values on the command line (can specify multiple or separate values with commas: key1=val1,key2=val2)")
 	f.StringArrayVar(&h.values.FileValues, "set-file", nil, "set values from respective files specified via the command line (can specify multiple or separate values with commas: key1=path1,key2=path2)")
 	f.StringArrayVar(&h.values.JSONValues, "set-json", nil, "set JSON values on the command line (can specify multiple or separate values with commas: key1=jsonval1,key2=jsonval2)")
 	f.StringArrayVar(&h.values.LiteralValues, "set-literal", nil, "set a literal STRING value on the command line")
-	h.airgap.addFlags(f)
 }
 
 // addChartPathFlags are the flags that locate a chart, as helm has them.
@@ -147,38 +149,6 @@ func (h *helmOptions) mergeValues() (map[string]any, error) {
 		return nil, cli.Usage(fmt.Errorf("reading values: %w", err))
 	}
 	return vals, nil
-}
-
-// interruptedChange is what an install or upgrade stopped by a signal
-// leaves: Helm stops between steps, so the release is whatever it reached.
-const interruptedChange = "Helm stopped where it was: check the release with helm status and helm history"
-
-// prepareChange is what install and upgrade do first: load the config,
-// default and check --dry-run, and set up the action with the rewriter.
-func (h *helmOptions) prepareChange(cmd *cobra.Command, cfg *action.Configuration, dryRun *string) (*rewriter, error) {
-	rw, err := h.airgap.rewriter(cmd)
-	if err != nil {
-		return nil, err
-	}
-	if *dryRun == "" {
-		*dryRun = "none"
-	}
-	if err := checkDryRun(*dryRun); err != nil {
-		return nil, err
-	}
-	if err := h.initAction(cfg, rw, cmd.ErrOrStderr()); err != nil {
-		return nil, err
-	}
-	return rw, nil
-}
-
-// checkDryRun validates --dry-run's value as helm does.
-func checkDryRun(v string) error {
-	switch v {
-	case "false", "true", "none", "client", "server":
-		return nil
-	}
-	return cli.Usage(fmt.Errorf(`invalid --dry-run value %q: use "client", "server" or "none"`, v))
 }
 
 // failure prints a failed action's report and returns the error to exit

@@ -9,9 +9,6 @@ import (
 	"helm.sh/helm/v3/pkg/kube"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
-
 func main() {
 	// The field manager Helm itself uses, so that resources installed here
 	// and by `helm` are owned by the same manager.

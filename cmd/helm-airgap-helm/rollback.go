@@ -2,9 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"strconv"
-	"time"
 
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
@@ -13,10 +14,16 @@ import (
 	"helm.sh/helm/v3/pkg/storage/driver"
 )
 
+// rollbackFlags are the flags only rollback has.
+type rollbackFlags struct {
+	dryRun, recreate bool
+}
+
 func newRollbackCommand() *cobra.Command {
-	h := newHelmOptions()
-	cfg := new(action.Configuration)
-	client := action.NewRollback(cfg)
+	var (
+		own      rollbackFlags
+		revision int
+	)
 	cmd := &cobra.Command{
 		Use:   "rollback RELEASE [REVISION] --config airgap.yaml [flags]",
 		Short: "Roll a release back with Helm 3, rewriting the revision's manifests, hooks included",
@@ -29,50 +36,70 @@ rewrite before anything is applied, and a reference no rule maps fails the
 rollback with nothing changed.`,
 		Example: `  helm airgap rollback platform 3 -n platform --config airgap.yaml --wait`,
 		Args:    cli.Args(cobra.RangeArgs(1, 2)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 2 {
-				revision, err := strconv.Atoi(args[1])
-				if err != nil {
-					return cli.Usage(fmt.Errorf("reading the revision %q: %w", args[1], err))
-				}
-				client.Version = revision
+	}
+	newReleaseRunner(cmd, releaseAction{
+		name:    "rollback",
+		groups:  hookFlags | waitFlags | historyFlags,
+		signals: signalsDefault,
+		usage: map[string]string{
+			"no-hooks": "prevent hooks from running during rollback",
+			"force":    "force resource update through delete/recreate if needed",
+		},
+		check: func(args []string) error {
+			if len(args) < 2 {
+				return nil
 			}
-			rw, err := h.airgap.rewriter(cmd)
+			v, err := strconv.Atoi(args[1])
 			if err != nil {
-				return err
+				return cli.Usage(fmt.Errorf("reading the revision %q: %w", args[1], err))
 			}
-			if err := h.initAction(cfg, rw, cmd.ErrOrStderr()); err != nil {
-				return err
-			}
-			cfg.Releases.Driver = manifestRewritingDriver{Driver: cfg.Releases.Driver, rewriter: rw}
+			revision = v
+			return nil
+		},
+		prepare: func(r *releaseRunner, _ *cobra.Command, rw *rewriter, args []string) (helmStep, error) {
+			return r.prepareRollback(rw, own, args[0], revision), nil
+		},
+	})
+	f := cmd.Flags()
+	f.BoolVar(&own.dryRun, "dry-run", false, "simulate a rollback")
+	f.BoolVar(&own.recreate, "recreate-pods", false, "performs pods restart for the resource if applicable")
+	return cmd
+}
+
+// prepareRollback sets up the rollback of release name to revision (the
+// previous one when 0): the revision is rewritten when it is stored again,
+// or here for a dry run, which stores nothing.
+func (r *releaseRunner) prepareRollback(rw *rewriter, own rollbackFlags, name string, revision int) helmStep {
+	fl := &r.flags
+	client := action.NewRollback(r.cfg)
+	client.Version = revision
+	client.DryRun = own.dryRun
+	client.Recreate = own.recreate
+	client.DisableHooks = fl.noHooks
+	client.Wait = fl.wait
+	client.WaitForJobs = fl.waitForJobs
+	client.Timeout = fl.timeout
+	client.Force = fl.force
+	client.MaxHistory = fl.historyMax
+	client.CleanupOnFail = fl.cleanupOnFail
+	r.cfg.Releases.Driver = manifestRewritingDriver{Driver: r.cfg.Releases.Driver, rewriter: rw}
+	return helmStep{
+		what: "rollback",
+		run: func(context.Context) (*release.Release, error) {
 			if client.DryRun {
 				// A dry run stores nothing, so the driver never sees the
 				// revision: rewrite it here to fail as the rollback would.
-				if err := rewriteRevision(cfg, rw, args[0], client.Version); err != nil {
-					return failure(cmd, rw, "rollback", err)
+				if err := rewriteRevision(r.cfg, rw, name, client.Version); err != nil {
+					return nil, err
 				}
 			}
-			if err := client.Run(args[0]); err != nil {
-				return failure(cmd, rw, "rollback", err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "Rollback was a success! Happy Helming!")
-			summary(cmd, rw)
-			return nil
+			return nil, client.Run(name)
+		},
+		report: func(out io.Writer, _ *release.Release) error {
+			_, err := fmt.Fprintln(out, "Rollback was a success! Happy Helming!")
+			return err
 		},
 	}
-	f := cmd.Flags()
-	f.BoolVar(&client.DryRun, "dry-run", false, "simulate a rollback")
-	f.BoolVar(&client.Recreate, "recreate-pods", false, "performs pods restart for the resource if applicable")
-	f.BoolVar(&client.Force, "force", false, "force resource update through delete/recreate if needed")
-	f.BoolVar(&client.DisableHooks, "no-hooks", false, "prevent hooks from running during rollback")
-	f.DurationVar(&client.Timeout, "timeout", 300*time.Second, "time to wait for any individual Kubernetes operation (like Jobs for hooks)")
-	f.BoolVar(&client.Wait, "wait", false, "wait until all resources are ready before marking the release successful, for as long as --timeout")
-	f.BoolVar(&client.WaitForJobs, "wait-for-jobs", false, "with --wait, also wait until all Jobs have completed")
-	f.BoolVar(&client.CleanupOnFail, "cleanup-on-fail", false, "allow deletion of new resources created in this rollback when rollback fails")
-	f.IntVar(&client.MaxHistory, "history-max", 10, "limit the maximum number of revisions saved per release; 0 for no limit")
-	h.settings.AddFlags(f)
-	h.airgap.addFlags(f)
-	return cmd
 }
 
 // manifestRewritingDriver rewrites a release's manifest when it is stored.

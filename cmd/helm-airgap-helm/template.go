@@ -1,25 +1,28 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/spf13/cobra"
-	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
 )
 
+// templateFlags are the flags only template has.
+type templateFlags struct {
+	validate, includeCRDs, skipTests, isUpgrade bool
+	kubeVersion                                 string
+	apiVersions                                 []string
+}
+
 func newTemplateCommand() *cobra.Command {
-	h := newHelmOptions()
-	cfg := new(action.Configuration)
-	client := action.NewInstall(cfg)
 	var (
-		devel, validate, includeCRDs, skipTests bool
-		kubeVersion                             string
-		apiVersions                             []string
+		own         templateFlags
+		kubeVersion *chartutil.KubeVersion
 	)
 	cmd := &cobra.Command{
 		Use:   "template [RELEASE] CHART --config airgap.yaml [flags]",
@@ -31,75 +34,66 @@ come from a public registry, nothing is printed and every offender is listed.`,
 		Example: `  helm airgap template platform ./platform --config airgap.yaml -f values-prod.yaml > platform.yaml
   helm-airgap template platform ./platform -c airgap.yaml --kube-version 1.31 --include-crds`,
 		Args: cli.Args(cobra.RangeArgs(1, 2)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			stop := cli.ExitOnSignal("helm-airgap", cmd.ErrOrStderr(), func() string { return "nothing was written to stdout" })
-			defer stop()
-			rw, err := h.airgap.rewriter(cmd)
+	}
+	newReleaseRunner(cmd, releaseAction{
+		name:    "template",
+		groups:  chartFlags | hookFlags | renderFlags,
+		signals: signalsExit,
+		check: func([]string) error {
+			if own.kubeVersion == "" {
+				return nil
+			}
+			v, err := chartutil.ParseKubeVersion(own.kubeVersion)
 			if err != nil {
-				return err
+				return cli.Usage(fmt.Errorf("invalid --kube-version %q: %w", own.kubeVersion, err))
 			}
-			if kubeVersion != "" {
-				v, err := chartutil.ParseKubeVersion(kubeVersion)
-				if err != nil {
-					return cli.Usage(fmt.Errorf("invalid --kube-version %q: %w", kubeVersion, err))
-				}
-				client.KubeVersion = v
-			}
-			if err := h.initAction(cfg, rw, cmd.ErrOrStderr()); err != nil {
-				return err
-			}
-			rc, err := h.registryClient(&client.ChartPathOptions, cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			client.SetRegistryClient(rc)
-			cfg.RegistryClient = rc
-			// As helm template sets them.
-			client.DryRun = true
-			client.DryRunOption = "true"
-			client.Replace = true
-			client.ClientOnly = !validate
-			client.APIVersions = chartutil.VersionSet(apiVersions)
-			client.IncludeCRDs = includeCRDs
-			client.ReleaseName = "release-name"
-			ref := args[0]
-			if len(args) == 2 {
-				client.ReleaseName, ref = args[0], args[1]
-			}
-			client.Namespace = h.settings.Namespace()
-			client.PostRenderer = rw
-			ch, err := h.loadChart(&client.ChartPathOptions, devel, ref)
-			if err != nil {
-				return err
-			}
-			vals, err := h.mergeValues()
-			if err != nil {
-				return err
-			}
-			rel, err := client.Run(ch, vals)
-			if err == nil {
-				err = rw.finish(rel) // template never persists; see hooks.go
-			}
-			if err != nil {
-				return failure(cmd, rw, "template", err)
-			}
-			if err := writeTemplate(cmd.OutOrStdout(), rel, !client.DisableHooks, skipTests); err != nil {
-				return err
-			}
-			summary(cmd, rw)
+			kubeVersion = v
 			return nil
 		},
-	}
+		prepare: func(r *releaseRunner, cmd *cobra.Command, rw *rewriter, args []string) (helmStep, error) {
+			return r.prepareTemplate(cmd, rw, own, kubeVersion, args)
+		},
+	})
 	f := cmd.Flags()
-	addInstallFlags(f, client, &devel)
-	f.StringVar(&kubeVersion, "kube-version", "", "Kubernetes version used for Capabilities.KubeVersion")
-	f.StringSliceVarP(&apiVersions, "api-versions", "a", nil, "Kubernetes api versions used for Capabilities.APIVersions")
-	f.BoolVar(&includeCRDs, "include-crds", false, "include CRDs in the templated output")
-	f.BoolVar(&skipTests, "skip-tests", false, "skip tests from templated output")
-	f.BoolVar(&client.IsUpgrade, "is-upgrade", false, "set .Release.IsUpgrade instead of .Release.IsInstall")
-	f.BoolVar(&validate, "validate", false, "validate the manifests against the cluster you are pointing at, as an install does")
-	h.addFlags(cmd)
+	f.StringVar(&own.kubeVersion, "kube-version", "", "Kubernetes version used for Capabilities.KubeVersion")
+	f.StringSliceVarP(&own.apiVersions, "api-versions", "a", nil, "Kubernetes api versions used for Capabilities.APIVersions")
+	f.BoolVar(&own.includeCRDs, "include-crds", false, "include CRDs in the templated output")
+	f.BoolVar(&own.skipTests, "skip-tests", false, "skip tests from templated output")
+	f.BoolVar(&own.isUpgrade, "is-upgrade", false, "set .Release.IsUpgrade instead of .Release.IsInstall")
+	f.BoolVar(&own.validate, "validate", false, "validate the manifests against the cluster you are pointing at, as an install does")
 	return cmd
+}
+
+// prepareTemplate loads the chart and values for rendering them as helm
+// template does: [RELEASE] CHART, a client-only dry run unless --validate.
+func (r *releaseRunner) prepareTemplate(cmd *cobra.Command, rw *rewriter, own templateFlags, kubeVersion *chartutil.KubeVersion, args []string) (helmStep, error) {
+	name, ref := "release-name", args[0]
+	if len(args) == 2 {
+		name, ref = args[0], args[1]
+	}
+	client := r.newInstall(rw, name)
+	// As helm template sets them.
+	client.DryRun = true
+	client.DryRunOption = "true"
+	client.Replace = true
+	client.ClientOnly = !own.validate
+	client.KubeVersion = kubeVersion
+	client.APIVersions = chartutil.VersionSet(own.apiVersions)
+	client.IncludeCRDs = own.includeCRDs
+	client.IsUpgrade = own.isUpgrade
+	ch, vals, err := r.load(cmd, &client.ChartPathOptions, client.SetRegistryClient, ref)
+	if err != nil {
+		return helmStep{}, err
+	}
+	return helmStep{
+		what: "template",
+		run: func(context.Context) (*release.Release, error) {
+			return client.Run(ch, vals)
+		},
+		report: func(out io.Writer, rel *release.Release) error {
+			return writeTemplate(out, rel, !client.DisableHooks, own.skipTests)
+		},
+	}, nil
 }
 
 // writeTemplate prints a rendered release as helm template does: the

@@ -191,7 +191,9 @@ func fileOf(item *yaml.RNode) *framework.File {
 		}
 		return ""
 	}
+	//lint:ignore SA1019 older kustomize and kpt still write only the legacy annotations
 	path := annotation(kioutil.PathAnnotation, kioutil.LegacyPathAnnotation)
+	//lint:ignore SA1019 as above
 	index := annotation(kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation)
 	if path == "" {
 		return nil

@@ -3,9 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/plexicus/helm-airgap/internal/cli"
+	"io"
 	"os"
 
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/spf13/cobra"
@@ -65,43 +66,17 @@ digest or could not be checked, 2 usage, config or input error.`,
 }
 
 func runVerify(cmd *cobra.Command, o *options, args []string, strict bool, keyFile string) error {
-	var verifier signature.Verifier
-	if keyFile != "" {
-		pemBytes, err := os.ReadFile(keyFile)
-		if err != nil {
-			return cli.Usage(fmt.Errorf("reading the public key: %w", err))
-		}
-		if verifier, err = mirror.LoadPublicKey(pemBytes); err != nil {
-			return cli.Usage(fmt.Errorf("%s: %w", keyFile, err))
-		}
+	verifier, err := loadVerifier(keyFile)
+	if err != nil {
+		return err
 	}
-	var items []mirror.Item
-	if o.fromArchive != "" {
-		if len(args) > 0 || o.planFile != "" {
-			return cli.Usage(errors.New("--from-archive takes no manifests or plan: the archive records its images"))
-		}
-		a, err := openArchive(cmd, o)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		entries, _, err := archiveEntries(o, a)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			items = append(items, e.Item)
-		}
-	} else {
-		p, err := o.readPlan(cmd, args)
-		if err != nil {
-			return err
-		}
-		items = mirror.Items(p, true)
+	items, closeArchive, err := verifyItems(cmd, o, args)
+	if err != nil {
+		return err
 	}
+	defer closeArchive()
 	var unlocked []mirror.Item
 	if o.lockFile != "" {
-		var err error
 		if items, unlocked, err = applyLock(o.lockFile, items); err != nil {
 			return err
 		}
@@ -112,8 +87,58 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool, keyFi
 		return err
 	}
 	r := client.Verify(cmd.Context(), items, strict)
-	w := cmd.ErrOrStderr()
 	unsigned := checkSignatures(cmd, client, verifier, r)
+	return reportVerify(cmd.ErrOrStderr(), o, r, unsigned, unlocked, keyFile)
+}
+
+// loadVerifier reads --key's public key; nil without one.
+func loadVerifier(keyFile string) (signature.Verifier, error) {
+	if keyFile == "" {
+		return nil, nil
+	}
+	pemBytes, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("reading the public key: %w", err))
+	}
+	verifier, err := mirror.LoadPublicKey(pemBytes)
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("%s: %w", keyFile, err))
+	}
+	return verifier, nil
+}
+
+// verifyItems are the images to verify: an archive's (kept open until
+// closeArchive), or the plan's that the manifests or --plan give.
+func verifyItems(cmd *cobra.Command, o *options, args []string) (items []mirror.Item, closeArchive func(), err error) {
+	if o.fromArchive == "" {
+		p, err := o.readPlan(cmd, args)
+		if err != nil {
+			return nil, nil, err
+		}
+		return mirror.Items(p, true), func() {}, nil
+	}
+	if len(args) > 0 || o.planFile != "" {
+		return nil, nil, cli.Usage(errors.New("--from-archive takes no manifests or plan: the archive records its images"))
+	}
+	a, err := openArchive(cmd, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, _, err := archiveEntries(o, a)
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		items = append(items, e.Item)
+	}
+	return items, func() { a.Close() }, nil
+}
+
+// reportVerify says what verify found, and fails naming every image not
+// ready: missing, another digest, unchecked, without its referrers, not
+// signed by keyFile, or not in the lock.
+func reportVerify(w io.Writer, o *options, r *mirror.Report, unsigned []mirror.Result, unlocked []mirror.Item, keyFile string) error {
 	bad := r.Count(mirror.Missing) + r.Count(mirror.Mismatch) + r.Count(mirror.Failed) + r.Count(mirror.Unattached) + len(unlocked) + len(unsigned)
 	fmt.Fprintf(w, "helm-airgap: verified %d image(s): %d present, %d missing, %d with another digest, %d could not be checked\n",
 		len(r.Results), r.Count(mirror.Present), r.Count(mirror.Missing), r.Count(mirror.Mismatch), r.Count(mirror.Failed))

@@ -17,9 +17,9 @@ func newImagesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "images [FILE|DIR|-]... | images CHART [helm template flags]",
 		Short: "List every image the manifests use and where it must be mirrored (the mirror plan)",
-		Long: `Lists every image reference the rewrite finds (pod-spec containers, init and
-ephemeral containers, image volumes, container args/command/env, custom-resource
-image fields), deduplicated and sorted, each with its destination under the
+		Long: `Lists every image reference the rewrite finds (pod specs, catalogued
+custom-resource fields, args, command and env, ConfigMap and Secret data,
+embedded text, composites: see rewrite --help), deduplicated and sorted, each with its destination under the
 rules: the plan for mirroring before an air-gapped install. It is computed by
 the same engine and config as rewrite, so the list and the rewrite agree.
 

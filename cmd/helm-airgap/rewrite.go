@@ -20,10 +20,13 @@ func newRewriteCommand() *cobra.Command {
 		Long: `Reads manifests (stdin when no path or "-" is given; files, and directories of
 *.yaml, *.yml and *.json otherwise) and writes the rewritten stream to stdout.
 
-Every image reference in pod specs (containers, initContainers,
-ephemeralContainers, image volumes), container args/command/env, and known
-custom-resource fields is mapped by the rules; imagePullSecrets are merged into
-every pod template. If any reference is left on a registry that is not the
+Every image reference is mapped by the rules, wherever it is: pod specs of any
+resource (containers, initContainers, ephemeralContainers, image volumes),
+catalogued custom-resource fields, image-named flags and variables in args,
+command and env, image-named keys and values anywhere (ConfigMap and Secret
+data, base64 included, annotations, mapping keys), embedded YAML, JSON, shell
+scripts and properties, and composites such as registry + repository + tag
+(docs/images.md). imagePullSecrets are merged into every pod template. If any reference is left on a registry that is not the
 mirror, a rule destination or allowed, nothing is written and the exit code is 1.
 
 Exit codes: 0 success, 1 a public reference or a collision, 2 usage, config or

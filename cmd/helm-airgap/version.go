@@ -2,23 +2,15 @@ package main
 
 import (
 	"fmt"
-	"runtime/debug"
 
+	"github.com/plexicus/helm-airgap/internal/buildinfo"
 	"github.com/spf13/cobra"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = ""
 
-func currentVersion() string {
-	if version != "" {
-		return version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
-}
+func currentVersion() string { return buildinfo.Version(version) }
 
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{

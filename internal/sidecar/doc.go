@@ -24,6 +24,7 @@
 // ($SOURCE_DATE_EPOCH, else 0), so the same checkout gives the same digest.
 //
 // Nothing imports this command. It imports mirror only for the archive
-// format and internal/release for what it shares with make dist; the
+// format (with rules and plan for the reference and the plan entry mirror
+// takes) and internal/release for what it shares with make dist; the
 // shipped binaries are built from cmd/*, never linked with it.
 package main
