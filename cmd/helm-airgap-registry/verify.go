@@ -121,7 +121,7 @@ func runVerify(cmd *cobra.Command, o *options, args []string, strict bool, keyFi
 	}
 	for _, res := range r.Results {
 		if res.Note != "" {
-			fmt.Fprintf(w, "helm-airgap: note: %s\n", res.Note)
+			cli.Messages(w).Infof("note: %s", res.Note)
 		}
 	}
 	if bad == 0 {

@@ -18,7 +18,7 @@ global.imageRegistry, before applying it.`,
 		Example: `  helm template app ./chart | helm-airgap rewrite -c airgap.yaml | helm-airgap check -c airgap.yaml
   helm-airgap check -c airgap.yaml rendered/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runEngine(cmd, &o, args, true, false)
+			return runEngine(cmd, &o, args, true)
 		},
 	}
 	o.addFlags(cmd)

@@ -82,19 +82,19 @@ func runImages(cmd *cobra.Command, o *options, args []string, format plan.Format
 	}
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
-		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, session.Policy().Mapper)
+		reportImages(cmd, session.Policy(), policy.Report)
 		return cli.Reported(err)
 	}
 	if err != nil {
 		return err
 	}
+	messages := cli.Messages(cmd.ErrOrStderr())
 	if report.InputBytes == 0 {
-		fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: warning: the input is empty; there are no images to list")
+		messages.Warnf("the input is empty; there are no images to list")
 	}
 	if err := plan.Write(cmd.OutOrStdout(), p, format); err != nil {
 		return fmt.Errorf("writing the plan: %w", err)
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d image(s): %d to copy, %d already internal\n",
-		len(p.Images), len(p.Copies()), len(p.InternalImages()))
+	messages.Infof("%d image(s): %d to copy, %d already internal", len(p.Images), len(p.Copies()), len(p.InternalImages()))
 	return nil
 }

@@ -98,7 +98,7 @@ func runInit(cmd *cobra.Command, args []string, registry, pullSecret string) err
 	for _, r := range sources {
 		total += len(r.images)
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d image(s), %d source registry rule(s); review the destinations before use\n", total, len(sources))
+	cli.Messages(cmd.ErrOrStderr()).Infof("%d image(s), %d source registry rule(s); review the destinations before use", total, len(sources))
 	return nil
 }
 

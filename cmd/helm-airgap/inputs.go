@@ -30,7 +30,7 @@ func newStreamReader(cmd *cobra.Command, files []string) *inputs.Reader {
 	stdin := cmd.InOrStdin()
 	if readsStdin(files) {
 		if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: reading manifests from standard input (end with Ctrl-D; pipe them in, or name files)")
+			cli.Messages(cmd.ErrOrStderr()).Infof("reading manifests from standard input (end with Ctrl-D; pipe them in, or name files)")
 		}
 	}
 	return inputs.NewReader(stdin, files)
