@@ -70,16 +70,17 @@ func runImages(cmd *cobra.Command, o *options, args []string, format plan.Format
 		return err
 	}
 	opts := o.tune(session.Options())
-	in, closeInput, err := manifestInput(cmd, args)
+	in, err := manifestInput(cmd, args)
 	if err != nil {
 		return err
 	}
 	p, report, err := plan.BuildFor(format, in, opts, why)
 	// helm's failure explains a short or broken stream better than
 	// whatever the engine made of it.
-	if cerr := closeInput(); cerr != nil {
+	if cerr := in.close(); cerr != nil {
 		return cli.Usage(cerr)
 	}
+	err = in.Explain(err) // errors name the input file and its line
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
 		reportImages(cmd, session.Policy(), policy.Report)

@@ -76,7 +76,8 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly bool) (e
 	if err != nil {
 		return err
 	}
-	in := newStreamReader(cmd, files)
+	stream := newStreamReader(cmd, files)
+	in := &manifests{templates: templates{r: stream}, stream: stream}
 	report, err := rewrite.Run(in, stdout, o.tune(session.StreamOptions()))
 	err = in.Explain(err) // errors name the input file and its line, not the joined stream's
 	var policy *rewrite.PolicyError

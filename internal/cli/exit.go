@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -155,7 +156,7 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 	}
 	best, bestDistance := "", 3 // suggest only close misspellings
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if d := distance(name, f.Name); d < bestDistance {
+		if d := levenshtein.ComputeDistance(name, f.Name); d < bestDistance {
 			best, bestDistance = f.Name, d
 		}
 	})
@@ -163,27 +164,6 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 		return err
 	}
 	return fmt.Errorf("%w (did you mean --%s?)", err, best)
-}
-
-// distance is the Levenshtein distance between two short strings.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func finish(err error, prefix string, stderr io.Writer) int {
