@@ -35,6 +35,8 @@ with plain --post-renderer hook Jobs and test Pods keep their public images.
 Run them as "helm-airgap template|install|upgrade|rollback" or, with the Helm plugin
 installed, "helm airgap template|install|upgrade|rollback".`,
 	}
+	root.Version = cli.Version(version)
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newTemplateCommand(), newInstallCommand(), newUpgradeCommand(), newRollbackCommand(), newArgoCDCommand())
 	return root
 }

@@ -1,16 +1,8 @@
 package main
 
-import "runtime/debug"
+import "github.com/plexicus/helm-airgap/internal/cli"
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = ""
 
-func currentVersion() string {
-	if version != "" {
-		return version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
-}
+func currentVersion() string { return cli.Version(version) }

@@ -30,6 +30,7 @@ var externalCommands = []external{
 	{"argocd", "helm-airgap-helm", "The Argo CD config management plugin's steps (argocd generate)"},
 	{"mirror", "helm-airgap-registry", "Copy every image the manifests use to its mirror destination"},
 	{"verify", "helm-airgap-registry", "Check that every destination image exists in the internal registry"},
+	{"resolve", "helm-airgap-registry", "Write a lock file from the source registries, copying nothing"},
 	{"fn", "helm-airgap-krm", "Run as a kustomize/kpt KRM function (ResourceList on stdin)"},
 }
 

@@ -70,7 +70,7 @@ func parseChartModeArgs(cmd *cobra.Command, args []string) (rest []string, help 
 // manifests are the manifests a command reads: a rendered chart, or files,
 // directories and stdin joined into one stream.
 type manifests struct {
-	templates             // the stream, watched for template syntax
+	templates              // the stream, watched for template syntax
 	close     func() error // helm's exit status, for a rendered chart
 	stream    *inputs.Reader
 }

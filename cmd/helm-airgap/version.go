@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"runtime/debug"
+
+	"github.com/plexicus/helm-airgap/internal/cli"
 
 	"github.com/spf13/cobra"
 )
@@ -10,15 +11,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = ""
 
-func currentVersion() string {
-	if version != "" {
-		return version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
-}
+func currentVersion() string { return cli.Version(version) }
 
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
