@@ -119,7 +119,7 @@ func TestReportFileNamedOnlyWhereNeeded(t *testing.T) {
 		last string
 	}{
 		{[]string{"rewrite", "-c", "rules.yml", "--report-file", report}, 2, "rules.yml"},
-		{[]string{"check", "-c", "rules.yaml", "--report-file", report}, 1, "helm-airgap: failed: 1 image reference(s) not on the mirror or an allowed registry"},
+		{[]string{"check", "-c", "rules.yaml", "--report-file", report}, 1, "helm-airgap: failed: 3 image reference(s) not on the mirror or an allowed registry"},
 	} {
 		os.Remove(report)
 		r := runCLI(t, dir, nil, cliPublic, tc.args...)
