@@ -85,8 +85,8 @@ func TestCLICheckJSONCarriesTheImageVerdict(t *testing.T) {
 		offenders[o.Resource+" "+o.Container+" "+o.Field+" "+o.Image] = rule
 	}
 	for key, rule := range map[string]string{
-		"Deployment prod/api api spec.template.spec.containers[0].image ghcr.io/org/api:1":       "",
-		"Deployment prod/api cache spec.template.spec.containers[1].image quay.io/org/cache:3":    "quay.io=registry.internal.example.com/quay.io",
+		"Deployment prod/api api spec.template.spec.containers[0].image ghcr.io/org/api:1":      "",
+		"Deployment prod/api cache spec.template.spec.containers[1].image quay.io/org/cache:3":  "quay.io=registry.internal.example.com/quay.io",
 		"Deployment prod/api api spec.template.spec.containers[0].args[0] ghcr.io/org/helper:2": "",
 	} {
 		got, ok := offenders[key]
