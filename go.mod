@@ -6,6 +6,7 @@ require (
 	al.essio.dev/pkg/shellescape v1.6.1
 	github.com/BurntSushi/toml v1.6.0
 	github.com/ProtonMail/go-crypto v1.4.1
+	github.com/agnivade/levenshtein v1.2.1
 	github.com/distribution/reference v0.6.0
 	github.com/gofrs/flock v0.13.0
 	github.com/google/cel-go v0.29.2

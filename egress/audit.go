@@ -249,6 +249,9 @@ func dedupeFindings(list []Finding) []Finding {
 // 1 on it.
 type PolicyError struct{ Report *Report }
 
+// ExitCode is 1, the CLI's code for a policy failure.
+func (e *PolicyError) ExitCode() int { return 1 }
+
 func (e *PolicyError) Error() string {
 	s := e.Report.Summary
 	var parts []string

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -392,28 +393,102 @@ func (s *docScan) endpoint(e Endpoint, ctx walkCtx, line int, hostList bool) {
 	s.found = append(s.found, f)
 }
 
-// mask hides credentials in what is reported: a URL's password always, and
-// for values read from a Secret its query and fragment too.
+// mask hides credentials in what is reported (the report goes to CI logs
+// and report files): the user information (a password as net/url's
+// Redacted writes it, a user name alone too, as it is often a token: a
+// Sentry DSN's key), the values of query parameters named like secrets or
+// looking like tokens, and path segments that look like tokens (a Slack,
+// Teams or Discord webhook carries its secret in the path). For values
+// read from a Secret the query and fragment go entirely.
 func mask(e Endpoint, secret bool) string {
-	text := e.Text
 	if e.Form != FormURL {
-		return text
+		return e.Text
 	}
-	scheme, rest, _ := strings.Cut(text, "://")
-	auth, path := rest, ""
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		auth, path = rest[:i], rest[i:]
+	u, err := url.Parse(e.Text)
+	if err != nil || u.Host == "" {
+		// Not a URL net/url can take apart: the host the finding is
+		// about, and nothing that could hold a credential.
+		return e.Scheme + "://" + e.Host + "/" + redacted
 	}
-	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
-		user, _, hasPassword := strings.Cut(auth[:at], ":")
-		if hasPassword || secret {
-			auth = user + ":***" + auth[at:]
+	if u.User != nil {
+		if _, hasPassword := u.User.Password(); !hasPassword {
+			u.User = url.User(redacted)
 		}
 	}
+	segments := strings.Split(u.EscapedPath(), "/")
+	for i, seg := range segments {
+		if tokenLike(seg) {
+			segments[i] = redacted
+		}
+	}
+	query, fragment := maskPairs(u.RawQuery), maskPairs(u.EscapedFragment())
 	if secret {
-		if i := strings.IndexAny(path, "?#"); i >= 0 {
-			path = path[:i]
+		query, fragment = "", ""
+	}
+	// Scheme, user information and host as Redacted writes them; the rest
+	// as masked here.
+	base := url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host}
+	out := base.Redacted() + strings.Join(segments, "/")
+	if query != "" {
+		out += "?" + query
+	}
+	if fragment != "" {
+		out += "#" + fragment
+	}
+	return out
+}
+
+// redacted stands for a hidden credential, as net/url's Redacted writes it.
+const redacted = "xxxxx"
+
+// maskPairs masks the values of "key=value&..." pairs (a query, or a
+// fragment such as OAuth's "#access_token=...") whose key names a secret or
+// whose value looks like a token.
+func maskPairs(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	pairs := strings.Split(raw, "&")
+	for i, p := range pairs {
+		key, value, ok := strings.Cut(p, "=")
+		if ok && value != "" && (secretKey(key) || tokenLike(value)) {
+			pairs[i] = key + "=" + redacted
 		}
 	}
-	return scheme + "://" + auth + path
+	return strings.Join(pairs, "&")
+}
+
+// secretKeyWords are parts of the names of parameters that carry secrets.
+var secretKeyWords = []string{"token", "key", "secret", "pass", "pwd", "sig", "auth", "credential", "session", "code"}
+
+func secretKey(key string) bool {
+	key = strings.ToLower(key)
+	for _, w := range secretKeyWords {
+		if strings.Contains(key, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenLike reports whether a path segment or value looks like a generated
+// secret: 16 or more letters, digits, "_" and "-", with both letters and
+// digits (not a word, a version or a file name).
+func tokenLike(s string) bool {
+	if len(s) < 16 {
+		return false
+	}
+	letters, digits := false, false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = true
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			letters = true
+		case r == '_' || r == '-':
+		default:
+			return false
+		}
+	}
+	return letters && digits
 }

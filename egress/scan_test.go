@@ -77,7 +77,7 @@ spec:
 			"Deployment api: spec.template.spec.containers[api].env[BROKERS].value: b1.confluent.cloud:9092",
 			"Deployment api: spec.template.spec.containers[api].env[LLM_PROVIDER_HOST].value: api.anthropic.com",
 			"Deployment api: spec.template.spec.containers[api].env[GREETING].value: grafana.com",
-			"Deployment api: spec.template.spec.containers[api].env[DB].value: postgres://app:***@db.rds.amazonaws.com:5432/app",
+			"Deployment api: spec.template.spec.containers[api].env[DB].value: postgres://app:xxxxx@db.rds.amazonaws.com:5432/app",
 		}},
 		{"args and command", `
 apiVersion: v1
@@ -202,8 +202,8 @@ data:
   url: aHR0cHM6Ly91c2VyOnB3QGFwaS5vcGVuYWkuY29tL3YxP2tleT1zZWNyZXQ=
   binary: /w==
 `, []string{
-			"Secret s: stringData.DSN: https://key@o1.ingest.sentry.io/2",
-			"Secret s: data.url: https://user:***@api.openai.com/v1",
+			"Secret s: stringData.DSN: https://xxxxx@o1.ingest.sentry.io/2",
+			"Secret s: data.url: https://user:xxxxx@api.openai.com/v1",
 		}},
 		{"crd schemas and descriptions are documentation", `
 apiVersion: apiextensions.k8s.io/v1
@@ -523,5 +523,37 @@ spec:
 	want := []string{"Deployment api: spec.template.metadata.annotations[vault.hashicorp.com/service]: https://vault.plexicus-secrets.com:8200"}
 	if got := found(runAudit(t, Options{}, in)); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("endpoints:\n got: %v\nwant: %v", got, want)
+	}
+}
+
+// TestMask: credentials never reach a report: user information, secret
+// query values, token-like path segments (webhooks); the rest of the URL
+// stays readable.
+func TestMask(t *testing.T) {
+	for _, tc := range []struct {
+		url    string
+		secret bool
+		want   string
+	}{
+		{"https://api.openai.com/v1", false, "https://api.openai.com/v1"},
+		{"postgres://app:s3cret@db.example.com:5432/app", false, "postgres://app:xxxxx@db.example.com:5432/app"},
+		{"https://ghp_0123456789abcdefABCDEF@github.com/org/repo.git", false, "https://xxxxx@github.com/org/repo.git"},
+		{"https://hooks.slack.com/services/T0123ABCD/B0456EFGH/Xy12AbCdEfGh34IjKlMn56Op", false, "https://hooks.slack.com/services/T0123ABCD/B0456EFGH/xxxxx"},
+		{"https://discord.com/api/webhooks/123456789012345678/abcDEF123ghiJKL456mnoPQR789", false, "https://discord.com/api/webhooks/123456789012345678/xxxxx"},
+		{"https://outlook.office.com/webhook/123e4567-e89b-12d3-a456-426614174000@tenant/IncomingWebhook/0a1b2c3d4e5f60718293a4b5c6d7e8f9/abc", false,
+			"https://outlook.office.com/webhook/123e4567-e89b-12d3-a456-426614174000@tenant/IncomingWebhook/xxxxx/abc"},
+		{"https://api.example.com/v2/send?api_key=abc&format=json", false, "https://api.example.com/v2/send?api_key=xxxxx&format=json"},
+		{"https://api.example.com/x?id=42&t=Zm9vYmFyYmF6cXV4MTIzNDU2", false, "https://api.example.com/x?id=42&t=xxxxx"},
+		{"https://app.example.com/cb#access_token=abc&state=1", false, "https://app.example.com/cb#access_token=xxxxx&state=1"},
+		{"https://api.example.com/v1?region=eu#top", true, "https://api.example.com/v1"},
+		{"https://github.com/cert-manager/cert-manager/releases/download/v1.21.1/cert-manager.yaml", false,
+			"https://github.com/cert-manager/cert-manager/releases/download/v1.21.1/cert-manager.yaml"},
+	} {
+		if got := mask(Endpoint{Text: tc.url, Form: FormURL}, tc.secret); got != tc.want {
+			t.Errorf("mask(%q, secret %v) = %q, want %q", tc.url, tc.secret, got, tc.want)
+		}
+	}
+	if got := mask(Endpoint{Text: "db.example.com:5432", Form: FormHostPort}, false); got != "db.example.com:5432" {
+		t.Errorf("a host:port was changed: %q", got)
 	}
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/atomicfile"
 	"github.com/plexicus/helm-airgap/rules"
 	"go.yaml.in/yaml/v3"
 )
@@ -286,30 +286,14 @@ func (f *File) Marshal() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Write writes the file atomically: a temporary file beside path renamed
-// into place, so path is always the old lock or the complete new one.
-func (f *File) Write(path string) (err error) {
+// Write writes the file atomically (atomicfile): path is always the old
+// lock or the complete new one.
+func (f *File) Write(path string) error {
 	data, err := f.Marshal()
+	if err == nil {
+		err = atomicfile.Write(path, data, atomicfile.Options{})
+	}
 	if err != nil {
-		return fmt.Errorf("writing lock file %s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing lock file: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("writing lock file %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("writing lock file %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("writing lock file %s: %w", path, err)
 	}
 	return nil

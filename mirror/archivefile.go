@@ -17,6 +17,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/plexicus/helm-airgap/internal/atomicfile"
 )
 
 // The archive's own files. manifestFile lists every blob with its digest
@@ -401,24 +402,8 @@ func writeFileAtomic(p string, data []byte) error {
 // writeAtomic writes a file through write under a temporary name beside it
 // (removed by the next run if left behind: staleTempSuffix) and renames it
 // into place once write succeeded, so the name never holds a partial file.
-func writeAtomic(p string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*"+staleTempSuffix)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+func writeAtomic(p string, write func(io.Writer) error) error {
+	return atomicfile.WriteFunc(p, atomicfile.Options{Pattern: "." + filepath.Base(p) + ".*" + staleTempSuffix}, write)
 }
 
 // extractArchive reads a tar archive (one file or numbered volumes read in

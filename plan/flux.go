@@ -559,7 +559,14 @@ func writeFlux(w *bufio.Writer, p *Plan) error {
 	if p.flux == nil {
 		return fmt.Errorf("the flux format needs the rewritten manifests: build the plan with BuildFor")
 	}
-	fmt.Fprintf(w, "# Flux HelmRelease post-renderer written by helm-airgap (%d images: entries, %d patches).\n", len(p.flux.Images), len(p.flux.Patches))
+	entries, patches := "images: entries", "patches"
+	if len(p.flux.Images) == 1 {
+		entries = "images: entry"
+	}
+	if len(p.flux.Patches) == 1 {
+		patches = "patch"
+	}
+	fmt.Fprintf(w, "# Flux HelmRelease post-renderer written by helm-airgap (%d %s, %d %s).\n", len(p.flux.Images), entries, len(p.flux.Patches), patches)
 	fmt.Fprintf(w, "# Mirror the %d image(s) of the plan first; merge this under the HelmRelease's spec\n", len(p.Copies()))
 	fmt.Fprintf(w, "# (helm.toolkit.fluxcd.io/v2). Regenerate it whenever the chart or its values change.\n")
 	if p.flux.NoImages != "" {

@@ -21,6 +21,9 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
+// ExitCode is 2, the CLI's code for usage, config and input errors.
+func (e *InputError) ExitCode() int { return 2 }
+
 func inputErrorf(format string, args ...any) error {
 	return &InputError{Err: fmt.Errorf(format, args...)}
 }

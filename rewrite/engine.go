@@ -146,6 +146,9 @@ type Report struct {
 // or map two sources onto one destination. The CLI exits 1 on it.
 type PolicyError struct{ Report *Report }
 
+// ExitCode is 1, the CLI's code for a policy failure.
+func (e *PolicyError) ExitCode() int { return 1 }
+
 func (e *PolicyError) Error() string {
 	var parts []string
 	if n := len(e.Report.Offenders); n > 0 {
@@ -484,7 +487,7 @@ func pin(l *lock.File, s site, m rules.Mapping) (rules.Mapping, string) {
 	}
 	pinned, err := l.Pin(m.Source.Written, m.Dest)
 	if errors.Is(err, lock.ErrNotLocked) {
-		return m, "it is not in the lock file: mirror it (helm-airgap mirror --lock) before pinning"
+		return m, notLocked
 	}
 	if err != nil {
 		return m, err.Error()

@@ -41,22 +41,61 @@ func WriteReport(w io.Writer, r *Report, m *rules.Mapper) {
 	}
 }
 
-// groupHint says what would fix a group of offenders from one registry: a
-// rule when some match none, or running rewrite when the config already maps
-// them all (check on manifests that were never rewritten).
+// notLocked is the refusal of a reference the lock file does not hold.
+const notLocked = "it is not in the lock file: mirror it (helm-airgap mirror --lock) before pinning"
+
+// groupHint says what would fix a group of offenders from one registry:
+// the hint (Hint) of the cause to fix first.
 func groupHint(list []Occurrence, m *rules.Mapper) string {
+	first := list[0]
 	for _, o := range list {
-		if o.Refused != "" {
-			return "references that cannot be rewritten exactly: change the chart's values so they are spelt plainly, or acknowledge them with an ignore: entry and a reason"
+		if causeOf(o) > causeOf(first) {
+			first = o
 		}
 	}
-	for _, o := range list {
-		if o.Mapping.Status != rules.Rewritten {
-			return m.Hint(o.Mapping.Source)
-		}
+	if causeOf(first) == notRewritten {
+		return fmt.Sprintf("the config already maps these (%s -> %s); run the manifests through helm-airgap rewrite first", first.Mapping.Source.Written, first.Mapping.Dest)
 	}
-	first := list[0].Mapping
-	return fmt.Sprintf("the config already maps these (%s -> %s); run the manifests through helm-airgap rewrite first", first.Source.Written, first.Dest)
+	return Hint(first, m)
+}
+
+// cause is why a reference is an offender, in the order to fix them.
+type cause int
+
+const (
+	notRewritten cause = iota // mapped, but the input was never rewritten (check)
+	unlocked                  // rewritten, but the lock file does not hold it
+	unmapped                  // no rule matches and there is no mirror
+	refused                   // it cannot be rewritten exactly
+)
+
+func causeOf(o Occurrence) cause {
+	switch {
+	case o.Refused == notLocked:
+		return unlocked
+	case o.Refused != "":
+		return refused
+	case o.Mapping.Status != rules.Rewritten:
+		return unmapped
+	}
+	return notRewritten
+}
+
+// Hint says what would fix one offender: plainer values for a reference
+// that cannot be rewritten exactly, a rule for one no rule matches,
+// mirroring into the lock for one the lock does not hold, or running
+// rewrite for one the config already maps (check on manifests never
+// rewritten).
+func Hint(o Occurrence, m *rules.Mapper) string {
+	switch causeOf(o) {
+	case refused:
+		return "references that cannot be rewritten exactly: change the chart's values so they are spelt plainly, or acknowledge them with an ignore: entry and a reason"
+	case unmapped:
+		return m.Hint(o.Mapping.Source)
+	case unlocked:
+		return "not in the lock file: run helm-airgap resolve --lock (or mirror --lock) over these manifests to record it, or leave lock: out of the config to rewrite without pinning"
+	}
+	return fmt.Sprintf("the config already maps it (%s -> %s); run the manifests through helm-airgap rewrite first", o.Mapping.Source.Written, o.Mapping.Dest)
 }
 
 // describe is the offender line: "Kind namespace/name: container NAME

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -75,21 +77,21 @@ func Parse(data []byte, source string) (*Config, error) {
 	cfg := &Config{source: source}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("reading config %s: %w", source, err)
+		return nil, syntaxError(data, source, err)
 	}
 	if len(root.Content) > 0 {
 		cfg.lines = map[string]int{}
 		recordLines(root.Content[0], "", cfg.lines)
-		if err := cfg.commonMistakes(root.Content[0]); err != nil { // hints.go
-			return nil, err
-		}
-		if err := cfg.checkKeys(root.Content[0], reflect.TypeOf(*cfg), ""); err != nil {
-			return nil, err
-		}
+		// Every problem at once: the hints, the unknown keys, the values of
+		// the wrong type (on lines no hint has named already).
+		hints := cfg.commonMistakes(root.Content[0]) // hints.go
+		errs := []error{hints, cfg.checkKeys(root.Content[0], reflect.TypeOf(*cfg), "")}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
 		if err := dec.Decode(cfg); err != nil {
-			return nil, fmt.Errorf("reading config %s: %w", source, err)
+			errs = append(errs, typeErrors(err, source, hints))
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
 		}
 		var extra yaml.Node
 		if err := dec.Decode(&extra); err == nil {
@@ -109,7 +111,10 @@ func Parse(data []byte, source string) (*Config, error) {
 // yaml's KnownFields stops at the first one and names no path.
 func (c *Config) checkKeys(node *yaml.Node, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
-		if t.Kind() == reflect.Slice && node.Kind == yaml.SequenceNode {
+		if t.Kind() == reflect.Slice && node.Kind != yaml.SequenceNode {
+			return nil // a type mismatch is the decoder's (or a hint's) to report
+		}
+		if t.Kind() == reflect.Slice {
 			var errs []error
 			for i, item := range node.Content {
 				errs = append(errs, c.checkKeys(item, t.Elem(), path+"["+strconv.Itoa(i)+"]"))
@@ -139,10 +144,83 @@ func (c *Config) checkKeys(node *yaml.Node, t reflect.Type, path string) error {
 		}
 		ft, ok := fields[key]
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s:%d: %s: unknown key (known: %s)", c.source, node.Content[i].Line, keyPath, strings.Join(known, ", ")))
+			errs = append(errs, fmt.Errorf("%s:%d: %s: unknown key (%s)", c.source, node.Content[i].Line, keyPath, suggestKey(key, known)))
 			continue
 		}
 		errs = append(errs, c.checkKeys(node.Content[i+1], ft, keyPath))
+	}
+	return errors.Join(errs...)
+}
+
+// suggestKey names the known key nearest a misspelt one ("did you mean
+// mirror?"), or lists the known keys when none is near.
+func suggestKey(key string, known []string) string {
+	best, bestDistance := "", 3 // only close misspellings
+	for _, k := range known {
+		if d := levenshtein.ComputeDistance(strings.ToLower(key), strings.ToLower(k)); d < bestDistance {
+			best, bestDistance = k, d
+		}
+	}
+	if best != "" {
+		return "did you mean " + best + "?"
+	}
+	return "known: " + strings.Join(known, ", ")
+}
+
+// yamlLine is the line yaml puts in its messages ("yaml: line 3: ..." or
+// "line 3: ..." in a list of unmarshal errors).
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line ([0-9]+): `)
+
+// syntaxError names the line of a YAML syntax error. yaml reports the line
+// where the enclosing block starts, not the one that breaks it ("line 2"
+// for a bad indent on line 5); the first line at which the text stops
+// parsing is the one to fix, so it is found by parsing ever longer
+// beginnings of the file (a config is short).
+func syntaxError(data []byte, source string, err error) error {
+	msg, line := err.Error(), 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	var v yaml.Node
+	for n := max(line, 1); n <= len(lines) && n <= maxSyntaxScan; n++ {
+		if yaml.Unmarshal(bytes.Join(lines[:n], nil), &v) != nil {
+			line = n
+			break
+		}
+	}
+	if line == 0 {
+		return fmt.Errorf("reading config %s: %w", source, err)
+	}
+	return fmt.Errorf("%s:%d: invalid YAML: %s", source, line, msg)
+}
+
+// maxSyntaxScan bounds the lines syntaxError parses beginnings of.
+const maxSyntaxScan = 2000
+
+// typeErrors turns yaml's list of values of the wrong type into one error
+// per value, "file:line: ...", leaving out lines a hint already named.
+func typeErrors(err error, source string, hints error) error {
+	var typeErr *yaml.TypeError
+	if !errors.As(err, &typeErr) {
+		return fmt.Errorf("reading config %s: %w", source, err)
+	}
+	hinted := ""
+	if hints != nil {
+		hinted = "\n" + hints.Error() + "\n"
+	}
+	var errs []error
+	for _, e := range typeErr.Errors {
+		m := yamlLine.FindStringSubmatch(e)
+		if m == nil {
+			errs = append(errs, fmt.Errorf("%s: %s", source, e))
+			continue
+		}
+		if strings.Contains(hinted, "\n"+source+":"+m[1]+": ") {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s:%s: %s", source, m[1], e[len(m[0]):]))
 	}
 	return errors.Join(errs...)
 }

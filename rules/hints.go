@@ -96,26 +96,38 @@ func (c *Config) prefixHint(key string, value *yaml.Node) error {
 	if value.Kind != yaml.ScalarNode || value.Tag != "!!str" {
 		return nil
 	}
-	var why []string
-	if strings.Contains(value.Value, "://") {
-		why = append(why, "image references have no scheme")
-	}
-	// A host name may be written in any case; a repository path may not.
-	if _, path, _ := strings.Cut(withoutScheme(value.Value), "/"); strings.ToLower(path) != path {
-		why = append(why, "repository names are lower case")
-	}
-	if strings.HasSuffix(strings.TrimSpace(value.Value), "/") {
-		why = append(why, "a prefix has no trailing slash")
-	}
-	fixed := fixPrefix(value.Value)
-	if _, err := parsePrefix(fixed); len(why) == 0 || err != nil {
-		return nil // nothing to fix, or more wrong than a hint can mend
+	advice := PrefixAdvice(value.Value)
+	if advice == "" {
+		return nil
 	}
 	what := "invalid destination"
 	if strings.HasSuffix(key, ".from") {
 		what = "invalid source"
 	}
-	return c.hintf(key, value.Line, "%s %q: %s; write %s", what, value.Value, strings.Join(why, ", "), fixed)
+	return c.hintf(key, value.Line, "%s %q: %s", what, value.Value, advice)
+}
+
+// PrefixAdvice says how to write a registry prefix that has a scheme, a
+// trailing slash or upper case ("image references have no scheme; write
+// registry.example.com/m"), or "" when there is nothing a hint can mend.
+// init gives the same advice for --registry as the config parser does.
+func PrefixAdvice(s string) string {
+	var why []string
+	if strings.Contains(s, "://") {
+		why = append(why, "image references have no scheme")
+	}
+	// A host name may be written in any case; a repository path may not.
+	if _, path, _ := strings.Cut(withoutScheme(s), "/"); strings.ToLower(path) != path {
+		why = append(why, "repository names are lower case")
+	}
+	if strings.HasSuffix(strings.TrimSpace(s), "/") {
+		why = append(why, "a prefix has no trailing slash")
+	}
+	fixed := fixPrefix(s)
+	if _, err := parsePrefix(fixed); len(why) == 0 || err != nil {
+		return "" // nothing to fix, or more wrong than a hint can mend
+	}
+	return strings.Join(why, ", ") + "; write " + fixed
 }
 
 // fixPrefix is a registry prefix without scheme, trailing slash or upper

@@ -126,11 +126,19 @@ func (m *Mapper) match(repo string) (compiledRule, bool) {
 
 // Hint suggests the rule that would move a public reference to the mirror.
 func (m *Mapper) Hint(ref Ref) string {
+	r := m.SuggestRule(ref)
+	return fmt.Sprintf("add a rule {from: %s, to: %s}, or set mirror: to send every unmatched image to one prefix", r.From, r.To)
+}
+
+// SuggestRule is the rule that would move a public reference's registry
+// under the first rule's destination registry ("<your-registry>" when
+// there is none).
+func (m *Mapper) SuggestRule(ref Ref) Rule {
 	dest := "<your-registry>"
 	if len(m.rules) > 0 {
 		dest = domainOf(m.rules[0].to)
 	}
-	return fmt.Sprintf("add a rule {from: %s, to: %s/%s}, or set mirror: to send every unmatched image to one prefix", ref.Domain, dest, ref.Domain)
+	return Rule{From: ref.Domain, To: dest + "/" + ref.Domain}
 }
 
 // Collisions detects two different source repositories that would land on

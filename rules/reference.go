@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	// go-digest validates sha256/sha512 digests only when their hash
 	// implementations are linked in; nothing else in this binary imports them.
 	_ "crypto/sha256"
@@ -104,7 +105,7 @@ func parsePrefix(s string) (string, error) {
 			domain = "docker.io"
 		}
 		if _, err := reference.ParseNamed(domain + "/x/y"); err != nil {
-			return "", err
+			return "", prefixError(err)
 		}
 		return domain, nil
 	}
@@ -117,7 +118,7 @@ func parsePrefix(s string) (string, error) {
 			domain = "docker.io"
 		}
 		if _, err := reference.ParseNamed(domain + "/" + path + "/x"); err != nil {
-			return "", err
+			return "", prefixError(err)
 		}
 		return domain + "/" + path, nil
 	}
@@ -129,6 +130,16 @@ func parsePrefix(s string) (string, error) {
 		return "", fmt.Errorf("a prefix has no tag or digest")
 	}
 	return strings.ToLower(reference.Domain(named)) + "/" + reference.Path(named), nil
+}
+
+// prefixError is the parser's error about a prefix checked with a
+// placeholder repository appended: without the name it quotes, which
+// holds the placeholder the user never wrote.
+func prefixError(err error) error {
+	if errors.Is(err, reference.ErrNameContainsUppercase) {
+		return errors.New("repository names are lower case")
+	}
+	return err
 }
 
 // isDomain reports whether a slash-free string is a registry host.

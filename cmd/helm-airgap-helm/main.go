@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/plexicus/helm-airgap/internal/buildinfo"
 	"io"
 	"os"
 
@@ -32,6 +33,11 @@ with plain --post-renderer hook Jobs and test Pods keep their public images.
 Run them as "helm-airgap template|install|upgrade|rollback" or, with the Helm plugin
 installed, "helm airgap template|install|upgrade|rollback".`,
 	}
+	root.Version = buildinfo.Version(version)
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newTemplateCommand(), newInstallCommand(), newUpgradeCommand(), newRollbackCommand(), newArgoCDCommand())
 	return root
 }
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"github.com/plexicus/helm-airgap/internal/buildinfo"
 	"io"
 	"os"
 
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
 )
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -20,6 +24,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmd := command.Build(&function{errOut: stderr}, command.StandaloneEnabled, true)
 	cmd.Use = "helm-airgap fn [FUNCTION_CONFIG [RESOURCES...|-]]"
+	cmd.Version = buildinfo.Version(version)
+	cmd.SetVersionTemplate("{{.Version}}\n")
 	cmd.Short = "Rewrite every image in a KRM ResourceList to the mirror (a kustomize/kpt function)"
 	cmd.Long = `Reads a ResourceList on stdin, rewrites every image reference in its items to
 the mirror by the rules of its functionConfig, adds imagePullSecrets, and writes

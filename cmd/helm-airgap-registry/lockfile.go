@@ -34,6 +34,10 @@ func writeLock(cmd *cobra.Command, o *options, r *mirror.Report) error {
 		f.Put(lockEntry(res, now))
 		n++
 	}
+	if n == 0 { // a failed run must not leave an empty lock behind
+		fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: no image was locked; %s was not written\n", o.lockFile)
+		return nil
+	}
 	if err := f.Write(o.lockFile); err != nil {
 		return err
 	}

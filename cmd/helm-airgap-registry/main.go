@@ -30,7 +30,9 @@ every destination exists before anyone runs helm install. Run it as
 "helm-airgap mirror" and "helm-airgap verify".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       currentVersion(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newMirrorCommand(), newVerifyCommand(), newResolveCommand(), newInventoryCommand())
 	return root
 }

@@ -24,7 +24,7 @@ same inputs and config as "helm-airgap images", or from --plan.
 
 Exit codes: 0 every image resolved, 1 an image could not be resolved (the
 lock is written for the others), 2 usage, config or input error.`,
-		Example:            `  helm-airgap-registry resolve -c airgap.yaml --lock airgap.lock --platform linux/amd64 rendered/`,
+		Example:            `  helm-airgap resolve -c airgap.yaml --lock airgap.lock --platform linux/amd64 rendered/`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
 			return runResolve(cmd, &o, rest)

@@ -147,7 +147,7 @@ func reportVerify(w io.Writer, o *options, r *mirror.Report, unsigned []mirror.R
 	}
 	for _, res := range r.Results {
 		if res.Note != "" {
-			fmt.Fprintf(w, "helm-airgap: note: %s\n", res.Note)
+			cli.Messages(w).Infof("note: %s", res.Note)
 		}
 	}
 	if bad == 0 {

@@ -21,7 +21,7 @@ helm-airgap-cluster companion: helm-airgap check --from-cluster --help).`,
 		Example: `  helm template app ./chart | helm-airgap rewrite -c airgap.yaml | helm-airgap check -c airgap.yaml
   helm-airgap check -c airgap.yaml rendered/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runEngine(cmd, &o, args, true, false)
+			return runEngine(cmd, &o, args, true)
 		},
 	}
 	o.addFlags(cmd)

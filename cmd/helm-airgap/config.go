@@ -26,12 +26,27 @@ each top-level value says where it came from: a flag, or the file and line.`,
 			if err != nil {
 				return err
 			}
-			return writeEffectiveConfig(cmd, session.Policy().Config)
+			cfg := session.Policy().Config
+			if noConfig(cfg) {
+				_, err := fmt.Fprintln(cmd.OutOrStdout(), "# "+noConfigHint+" (no --config, $"+cli.EnvName("config")+", --mirror or --rule)")
+				return err
+			}
+			return writeEffectiveConfig(cmd, cfg)
 		},
 	}
 	o.addFlags(cmd)
 	cli.Unoffered(cmd, "skip-imageless", "report-file") // nothing is rewritten
 	return cmd
+}
+
+// noConfigHint is what a run with no config at all says.
+const noConfigHint = "no config given; `helm-airgap init` writes one"
+
+// noConfig reports whether a run has no config at all: nothing from a
+// file, the flags or Argo CD (the config prints as "{}").
+func noConfig(cfg *rules.Config) bool {
+	out, err := yaml.Marshal(cfg)
+	return err == nil && string(out) == "{}\n"
 }
 
 // writeEffectiveConfig prints cfg as YAML with an origin comment per value.

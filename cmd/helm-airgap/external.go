@@ -31,6 +31,7 @@ var externalCommands = []external{
 	{"mirror", "helm-airgap-registry", "Copy every image the manifests use to its mirror destination"},
 	{"verify", "helm-airgap-registry", "Check that every destination image exists in the internal registry"},
 	{"inventory", "helm-airgap-registry", "List what the internal registry already holds for the plan's destinations"},
+	{"resolve", "helm-airgap-registry", "Write a lock file from the source registries, copying nothing"},
 	{"fn", "helm-airgap-krm", "Run as a kustomize/kpt KRM function (ResourceList on stdin)"},
 	{"policy", clusterCompanion, "Write the admission policy (ValidatingAdmissionPolicy or Kyverno) that enforces the rules in the cluster"},
 }

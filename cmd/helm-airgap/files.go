@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/internal/atomicfile"
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
@@ -46,17 +47,17 @@ func (f *fileOutput) enabled() bool { return f.outDir != "" || f.inPlace }
 
 // fileJob is one input file and where its output goes.
 type fileJob struct {
-	src    string      // the input as named on the command line or found in a directory
-	rel    string      // path under the output directory (-o)
-	dest   string      // final output path
-	mode   fs.FileMode // the input's permissions, given to the output
-	owner  fileOwner   // --in-place: the input's owner, kept
-	tmp    string      // the staged output
-	backup string      // during commit: the file dest held before, kept until every rename succeeded
+	src    string           // the input as named on the command line or found in a directory
+	rel    string           // path under the output directory (-o)
+	dest   string           // final output path
+	mode   fs.FileMode      // the input's permissions, given to the output
+	owner  fileOwner        // --in-place: the input's owner, kept
+	out    *atomicfile.File // the staged output, until committed
+	backup string           // during commit: the file dest held before, kept until every rename succeeded
 }
 
 // runFiles rewrites every input file into its own output file.
-func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verbose bool) error {
+func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string) error {
 	if err := f.checkArgs(args); err != nil {
 		return err
 	}
@@ -66,11 +67,12 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 	}
 	mapper := session.Policy().Mapper
 	stderr := cmd.ErrOrStderr()
-	jobs, err := f.plan(args, stderr)
+	messages := cli.Messages(stderr)
+	jobs, err := f.plan(args, messages)
 	if err != nil {
 		return cli.Usage(err)
 	}
-	stage, unlock, err := f.prepare(jobs, stderr)
+	stage, unlock, err := f.prepare(jobs, messages)
 	if err != nil {
 		return err
 	}
@@ -135,6 +137,9 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 	}
 	if inputErr != nil || policyErr != nil {
 		fmt.Fprintf(stderr, "helm-airgap: no file was written or changed (%d of %d failed)\n", failed, len(jobs))
+		if policyErr != nil && noConfig(session.Policy().Config) {
+			messages.Errorf("%s", noConfigHint)
+		}
 		if inputErr != nil { // an input error is the more basic failure: exit 2
 			return cli.Reported(inputErr)
 		}
@@ -144,10 +149,8 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string, verb
 		return err
 	}
 	committed = true
-	if verbose {
-		fmt.Fprintf(stderr, "helm-airgap: %d file(s), %d document(s), %d image reference(s), %d rewritten, %d pod spec(s) given pull secrets; no public references\n",
-			len(jobs), total.Documents, total.References, total.Rewritten, total.PodSpecs)
-	}
+	messages.Debugf("%d file(s), %d document(s), %d image reference(s), %d rewritten, %d pod spec(s) given pull secrets; no public references",
+		len(jobs), total.Documents, total.References, total.Rewritten, total.PodSpecs)
 	return nil
 }
 
@@ -171,7 +174,7 @@ func (f *fileOutput) checkArgs(args []string) error {
 // prepare creates the stage and locks the directories the run writes to,
 // then removes what killed runs left there; it returns the stage and the
 // locks' release.
-func (f *fileOutput) prepare(jobs []fileJob, notes io.Writer) (*stage, func(), error) {
+func (f *fileOutput) prepare(jobs []fileJob, notes *cli.Reporter) (*stage, func(), error) {
 	stage, err := f.newStage()
 	if err != nil {
 		return nil, nil, err
@@ -239,7 +242,7 @@ func lockDirs(dirs []string, notes io.Writer) (func(), error) {
 // symlinked manifest in a directory is read like the file it points to
 // (stdin mode reads it too), and notes says so; one that cannot be followed
 // to a regular file is refused, never skipped.
-func (f *fileOutput) plan(args []string, notes io.Writer) ([]fileJob, error) {
+func (f *fileOutput) plan(args []string, notes *cli.Reporter) ([]fileJob, error) {
 	var outReal string
 	if f.outDir != "" {
 		var err error
@@ -322,7 +325,7 @@ func (f *fileOutput) plan(args []string, notes io.Writer) ([]fileJob, error) {
 
 // manifestsIn lists a directory's manifest files in lexical order, with the
 // symlinks among them that lead to a regular file.
-func manifestsIn(dir string, inPlace bool, notes io.Writer) ([]string, error) {
+func manifestsIn(dir string, inPlace bool, notes *cli.Reporter) ([]string, error) {
 	var found []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -359,9 +362,9 @@ func manifestsIn(dir string, inPlace bool, notes io.Writer) ([]string, error) {
 				return fmt.Errorf("input %q is a symlink to %q, which is not a regular file", path, target)
 			}
 			if inPlace {
-				fmt.Fprintf(notes, "helm-airgap: %q is a symlink: rewriting the file it points to, %q\n", path, target)
+				notes.Infof("%q is a symlink: rewriting the file it points to, %q", path, target)
 			} else {
-				fmt.Fprintf(notes, "helm-airgap: %q is a symlink to %q: its output is a regular file\n", path, target)
+				notes.Infof("%q is a symlink to %q: its output is a regular file", path, target)
 			}
 		} else if !d.Type().IsRegular() {
 			return fmt.Errorf("input %q is not a regular file", path)
@@ -434,7 +437,7 @@ var leftover = regexp.MustCompile(`^\.helm-airgap-([0-9]+)-(?:[0-9]+|.+\.tmp|.+\
 
 // removeLeftovers removes, from every directory this run writes to, the
 // staging files of runs that were killed before they finished.
-func removeLeftovers(jobs []fileJob, outDir string, notes io.Writer) {
+func removeLeftovers(jobs []fileJob, outDir string, notes *cli.Reporter) {
 	dirs := map[string]bool{}
 	if outDir != "" {
 		dirs[outDir] = true
@@ -455,7 +458,7 @@ func removeLeftovers(jobs []fileJob, outDir string, notes io.Writer) {
 			}
 			path := filepath.Join(dir, e.Name())
 			if err := os.RemoveAll(path); err == nil {
-				fmt.Fprintf(notes, "helm-airgap: removed %q, left by an interrupted run\n", path)
+				notes.Infof("removed %q, left by an interrupted run", path)
 			}
 		}
 	}
@@ -500,31 +503,28 @@ func (s *stage) rewrite(job *fileJob, index int, opts rewrite.Options) (*rewrite
 		return nil, fmt.Errorf("reading input: %w", err)
 	}
 	defer in.Close()
-	var out *os.File
-	if s.dir != "" {
-		out, err = os.OpenFile(filepath.Join(s.dir, fmt.Sprint(index)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	} else {
-		// Beside the file, so the rename stays on one file system.
-		out, err = os.CreateTemp(filepath.Dir(job.dest), stageName(filepath.Base(job.dest)+".*.tmp"))
+	// In the staging directory (-o), or beside the file, so the rename
+	// stays on one file system.
+	staging := atomicfile.Options{Dir: s.dir, Pattern: fmt.Sprint(index) + ".*.tmp"}
+	if s.dir == "" {
+		staging = atomicfile.Options{Pattern: stageName(filepath.Base(job.dest) + ".*.tmp")}
 	}
+	out, err := atomicfile.Stage(job.dest, staging)
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary output file: %w", err)
 	}
-	job.tmp = out.Name()
-	s.track(job.tmp, true)
+	job.out = out
+	s.track(out.Name(), true)
 	report, err := rewrite.Run(in, out, opts)
 	if err == nil {
-		if err = job.owner.giveTo(out); err != nil { // before chmod: a chown clears set-id bits
+		if err = job.owner.giveTo(out.File); err != nil { // before chmod: a chown clears set-id bits
 			err = fmt.Errorf("keeping the owner of %q: %w", job.dest, err)
 		}
 	}
 	if err == nil {
 		err = out.Chmod(job.mode)
 	}
-	if err == nil {
-		err = out.Sync() // the data must be on disk before the rename makes it the file
-	}
-	if cerr := out.Close(); err == nil {
+	if cerr := out.Close(); err == nil { // flushed to disk: commit only renames
 		err = cerr
 	}
 	return report, err
@@ -545,11 +545,12 @@ func (s *stage) commit(jobs []fileJob) error {
 	}
 	for i := range jobs {
 		job := &jobs[i]
-		if err := os.Rename(job.tmp, job.dest); err != nil {
+		tmp := job.out.Name()
+		if err := job.out.Commit(); err != nil {
 			return s.undo(jobs[:i], fmt.Errorf("writing %q: %w", job.dest, err))
 		}
-		s.track(job.tmp, false)
-		job.tmp = ""
+		s.track(tmp, false)
+		job.out = nil
 	}
 	for i := range jobs {
 		if jobs[i].backup != "" {
@@ -667,8 +668,8 @@ func (s *stage) removeTemporaries() {
 // directory when this run created it and left it empty.
 func (s *stage) abort(jobs []fileJob) {
 	for _, job := range jobs {
-		if job.tmp != "" {
-			os.Remove(job.tmp)
+		if job.out != nil {
+			job.out.Abort()
 		}
 		if job.backup != "" && !s.keepBackups {
 			os.Remove(job.backup)

@@ -78,31 +78,32 @@ func runImages(cmd *cobra.Command, o *options, args []string, format plan.Format
 		return err
 	}
 	opts := o.tune(session.Options())
-	in, closeInput, err := manifestInput(cmd, args)
+	in, err := manifestInput(cmd, args)
 	if err != nil {
 		return err
 	}
 	p, report, err := plan.BuildFor(format, in, opts, why)
 	// helm's failure explains a short or broken stream better than
 	// whatever the engine made of it.
-	if cerr := closeInput(); cerr != nil {
+	if cerr := in.close(); cerr != nil {
 		return cli.Usage(cerr)
 	}
+	err = in.Explain(err) // errors name the input file and its line
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
-		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, session.Policy().Mapper)
+		reportImages(cmd, session.Policy(), policy.Report)
 		return cli.Reported(err)
 	}
 	if err != nil {
 		return err
 	}
+	messages := cli.Messages(cmd.ErrOrStderr())
 	if report.InputBytes == 0 {
-		fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: warning: the input is empty; there are no images to list")
+		messages.Warnf("the input is empty; there are no images to list")
 	}
 	if err := plan.Write(cmd.OutOrStdout(), p, format); err != nil {
 		return fmt.Errorf("writing the plan: %w", err)
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d image(s): %d to copy, %d already internal\n",
-		len(p.Images), len(p.Copies()), len(p.InternalImages()))
+	messages.Infof("%d image(s): %d to copy, %d already internal", len(p.Images), len(p.Copies()), len(p.InternalImages()))
 	return nil
 }

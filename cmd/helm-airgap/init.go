@@ -64,15 +64,19 @@ func ruleDestination(registry, domain string) string {
 }
 
 func runInit(cmd *cobra.Command, args []string, registry, pullSecret string) error {
+	if err := checkRegistry(registry); err != nil {
+		return err
+	}
 	registry = strings.TrimRight(registry, "/")
-	in, closeInput, err := manifestInput(cmd, args)
+	in, err := manifestInput(cmd, args)
 	if err != nil {
 		return err
 	}
 	found, err := findImages(in)
-	if cerr := closeInput(); cerr != nil {
+	if cerr := in.close(); cerr != nil {
 		return cli.Usage(cerr)
 	}
+	err = in.Explain(err) // errors name the input file and its line
 	if err != nil {
 		return err
 	}
@@ -100,7 +104,25 @@ func runInit(cmd *cobra.Command, args []string, registry, pullSecret string) err
 	for _, r := range sources {
 		total += len(r.images)
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d image(s), %d source registry rule(s); review the destinations before use\n", total, len(sources))
+	cli.Messages(cmd.ErrOrStderr()).Infof("%d image(s), %d source registry rule(s); review the destinations before use", total, len(sources))
+	return nil
+}
+
+// checkRegistry refuses a --registry the rules could not move images
+// under, before any input is read, with the config parser's advice for a
+// scheme, upper case or a trailing slash, and the error about the value as
+// given (not about a rule made from it).
+func checkRegistry(registry string) error {
+	if advice := rules.PrefixAdvice(registry); advice != "" {
+		return cli.Usagef("--registry %q: %s", registry, advice)
+	}
+	if _, err := (&rules.Config{Mirror: strings.TrimRight(registry, "/")}).Compile(); err != nil {
+		why := err.Error()
+		if _, after, ok := strings.Cut(why, "mirror: "); ok {
+			why = after // the message names the config's key, not the flag
+		}
+		return cli.Usagef("--registry %q: %s", registry, why)
+	}
 	return nil
 }
 

@@ -80,7 +80,7 @@ func TestInitErrors(t *testing.T) {
 		args              []string
 	}{
 		{"public registry", initManifests, `--registry "docker.io/mirror"`, []string{"--registry", "docker.io/mirror"}},
-		{"upper case registry path", initManifests, "must be lowercase", []string{"--registry", "registry.corp.example.com/Team"}},
+		{"upper case registry path", initManifests, "repository names are lower case; write registry.corp.example.com/team", []string{"--registry", "registry.corp.example.com/Team"}},
 		{"broken input", "kind: [\n", "document 1", nil},
 		{"helm flag without a chart", initManifests, "unknown flag: -f", []string{"-f", "values.yaml"}},
 	} {

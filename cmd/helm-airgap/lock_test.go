@@ -78,4 +78,8 @@ func TestRewriteLock(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "quay.io/strimzi/operator:9.9.9") || !strings.Contains(r.stderr, "not in the lock file") {
 		t.Fatalf("an unlocked image: exit %d\n%s", r.code, r.stderr)
 	}
+	// The hint is about the lock, not about the chart's values.
+	if !strings.Contains(r.stderr, "hint: not in the lock file: run helm-airgap resolve --lock") || strings.Contains(r.stderr, "change the chart's values") {
+		t.Errorf("an unlocked image got the wrong hint:\n%s", r.stderr)
+	}
 }

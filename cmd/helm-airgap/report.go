@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexicus/helm-airgap/internal/atomicfile"
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
@@ -93,9 +94,19 @@ type failureReport struct {
 // error when it returns.
 func captureFailures(cmd *cobra.Command, checkOnly bool) *failureReport {
 	r := &failureReport{cmd: cmd, stderr: cmd.ErrOrStderr(), checkOnly: checkOnly}
-	cmd.SetErr(io.MultiWriter(r.stderr, limitedWriter{&r.captured, maxCaptured}))
+	cmd.SetErr(capturing{io.MultiWriter(r.stderr, limitedWriter{&r.captured, maxCaptured}), r.stderr})
 	return r
 }
+
+// capturing is stderr while a run's failures are captured: it writes to
+// stderr and the capture, and unwraps to stderr, so that the messages'
+// reporter (cli.Messages) and the terminal check (cli.File) find it.
+type capturing struct {
+	io.Writer
+	stderr io.Writer
+}
+
+func (c capturing) Unwrap() io.Writer { return c.stderr }
 
 // finish writes the report of a failed run and returns the error to exit
 // with, naming the report file. After a successful run it removes the
@@ -109,7 +120,7 @@ func (r *failureReport) finish(err error) error {
 		if path != "" {
 			removeReportFile(path)
 		}
-		if helm3 && !r.checkOnly && os.Getenv(noHookWarningEnv) == "" {
+		if helm3 && !r.checkOnly && os.Getenv(noHookWarningEnv) == "" && cli.Messages(r.stderr).Enabled(cli.LevelWarn) {
 			r.toTerminal(helm3HooksWarning)
 		}
 		return nil
@@ -125,26 +136,38 @@ func (r *failureReport) finish(err error) error {
 			path = ""
 		}
 	}
+	// The file is named only where it is needed: run as a Helm plugin
+	// (Helm 4 keeps a plugin's stderr from the user) with stderr not on a
+	// terminal. A shell user reads stderr and needs no file.
+	announce := path != "" && !helm3 && os.Getenv("HELM_PLUGIN_NAME") != "" && !r.stderrIsTerminal()
 	// Helm 3 prints a failing post-renderer's stderr itself. Helm 4 throws
 	// a plugin's stderr away: the report goes to Helm's own stderr (the CI
 	// log), else to the terminal.
 	if !helm3 {
 		shown := text
-		if path != "" {
+		if announce {
 			shown += fmt.Sprintf("helm-airgap: report written to %q\n", path)
 		}
 		if !r.toHelm(shown) {
 			r.toTerminal(shown)
 		}
 	}
-	if path == "" {
-		return err
-	}
-	if alreadyPrinted {
+	switch {
+	case alreadyPrinted && announce:
 		fmt.Fprintf(r.stderr, "helm-airgap: %s (report: %q)\n", summary(err), path)
-		return err
+	case alreadyPrinted:
+		fmt.Fprintf(r.stderr, "helm-airgap: %s\n", summary(err))
+	case announce:
+		return reportPathError{err: err, path: path}
 	}
-	return reportPathError{err: err, path: path}
+	return err
+}
+
+// stderrIsTerminal reports whether stderr is a terminal, where the user
+// reads the report as it is written.
+func (r *failureReport) stderrIsTerminal() bool {
+	f := cli.File(r.stderr)
+	return f != nil && term.IsTerminal(int(f.Fd()))
 }
 
 // toHelm appends text to Helm's own stderr when Helm runs this process as a
@@ -226,26 +249,14 @@ func writeReportFile(path string, cmd *cobra.Command, text string) error {
 		fmt.Fprintf(&b, "# run by Helm as plugin %q\n", name)
 	}
 	b.WriteString(text)
-	// Write beside the file and rename, so a reader never sees half a report.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(b.String()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	// Staged and renamed, so a reader never sees half a report.
+	return atomicfile.Write(path, []byte(b.String()), atomicfile.Options{Pattern: ".report-*"})
 }
 
 // toTerminal writes text to the controlling terminal, unless there is none
 // or stderr already goes to a terminal (the user has read it there).
 func (r *failureReport) toTerminal(text string) {
-	if f := cli.File(r.stderr); f != nil && term.IsTerminal(int(f.Fd())) {
+	if r.stderrIsTerminal() {
 		return
 	}
 	tty, err := os.OpenFile(ttyPath, os.O_WRONLY|os.O_APPEND, 0)

@@ -16,6 +16,11 @@ import (
 
 const publicOffender = "Deployment prod/api: container api (spec.template.spec.containers[0].image): ghcr.io/org/api:1"
 
+// asPlugin is the environment of a run by Helm as a plugin (Helm 4 runs
+// post-renderers only as plugins), where stderr may never reach the user
+// and the report file is named.
+const asPlugin = "HELM_PLUGIN_NAME=airgap-postrenderer"
+
 func TestReportFile(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
@@ -31,22 +36,22 @@ func TestReportFile(t *testing.T) {
 		report   string // where the report must be; "" for none
 		contains []string
 	}{
-		{"policy failure, --report-file", nil,
+		{"policy failure, --report-file", []string{asPlugin},
 			[]string{"rewrite", "-c", "rules.yaml", "--report-file", flagPath, "public.yaml"}, 1, flagPath,
 			[]string{publicOffender, "hint: add a rule"}},
-		{"policy failure, $HELM_AIRGAP_REPORT", []string{"HELM_AIRGAP_REPORT=" + envPath},
+		{"policy failure, $HELM_AIRGAP_REPORT", []string{asPlugin, "HELM_AIRGAP_REPORT=" + envPath},
 			[]string{"check", "-c", "rules.yaml", "public.yaml"}, 1, envPath,
 			[]string{publicOffender}},
-		{"the flag wins over the environment", []string{"HELM_AIRGAP_REPORT=" + envPath},
+		{"the flag wins over the environment", []string{asPlugin, "HELM_AIRGAP_REPORT=" + envPath},
 			[]string{"rewrite", "-c", "rules.yaml", "--report-file", flagPath, "public.yaml"}, 1, flagPath,
 			[]string{publicOffender}},
-		{"input error", nil,
+		{"input error", []string{asPlugin},
 			[]string{"rewrite", "--mirror", "r.internal/m", "--report-file", flagPath, "broken.yaml"}, 2, flagPath,
 			[]string{"helm-airgap: ", "line"}},
-		{"config error", nil,
+		{"config error", []string{asPlugin},
 			[]string{"rewrite", "-c", "missing.yaml", "--report-file", flagPath, "public.yaml"}, 2, flagPath,
 			[]string{"missing.yaml"}},
-		{"off", []string{"HELM_AIRGAP_REPORT=off"},
+		{"off", []string{asPlugin, "HELM_AIRGAP_REPORT=off"},
 			[]string{"rewrite", "-c", "rules.yaml", "public.yaml"}, 1, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,7 +95,7 @@ func TestReportFileDefaultPath(t *testing.T) {
 	dir := t.TempDir()
 	cache := t.TempDir()
 	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
-	r := runCLI(t, dir, []string{"XDG_CACHE_HOME=" + cache}, cliPublic, "rewrite", "-c", "rules.yaml")
+	r := runCLI(t, dir, []string{asPlugin, "XDG_CACHE_HOME=" + cache}, cliPublic, "rewrite", "-c", "rules.yaml")
 	r.want(t, 1)
 	want := filepath.Join(cache, "helm-airgap", "report.txt")
 	if !strings.Contains(readFile(t, want), publicOffender) {
@@ -98,6 +103,36 @@ func TestReportFileDefaultPath(t *testing.T) {
 	}
 	if !strings.HasSuffix(lastLine(r.stderr), fmt.Sprintf("(report: %q)", want)) {
 		t.Errorf("stderr does not name %s:\n%s", want, r.stderr)
+	}
+}
+
+// TestReportFileNamedOnlyWhereNeeded: run from a shell, whose user reads
+// stderr, a failure (a typo in the config's name, offenders) still writes
+// the report but does not name it after the error.
+func TestReportFileNamedOnlyWhereNeeded(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.txt")
+	writeFile(t, filepath.Join(dir, "rules.yaml"), rulesOnly)
+	for _, tc := range []struct {
+		args []string
+		code int
+		last string
+	}{
+		{[]string{"rewrite", "-c", "rules.yml", "--report-file", report}, 2, "rules.yml"},
+		{[]string{"check", "-c", "rules.yaml", "--report-file", report}, 1, "helm-airgap: failed: 3 image reference(s) not on the mirror or an allowed registry"},
+	} {
+		os.Remove(report)
+		r := runCLI(t, dir, nil, cliPublic, tc.args...)
+		r.want(t, tc.code)
+		if strings.Contains(r.stderr, "(report: ") || strings.Contains(r.stderr, "report written to") {
+			t.Errorf("%v: the report file was named to a shell user:\n%s", tc.args, r.stderr)
+		}
+		if last := lastLine(r.stderr); !strings.Contains(last, tc.last) {
+			t.Errorf("%v: last line %q, want it to hold %q", tc.args, last, tc.last)
+		}
+		if !strings.HasPrefix(readFile(t, report), reportHeader) {
+			t.Errorf("%v: no report file written", tc.args)
+		}
 	}
 }
 

@@ -2,11 +2,11 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"sync/atomic"
 
 	"github.com/plexicus/helm-airgap/internal/cli"
+	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
 )
@@ -52,9 +52,9 @@ input error. stdout is empty on every non-zero exit.`,
 					return "no input or output file was changed unless renaming the rewritten files into place had begun (then the originals are kept beside them as " + stagePrefix + "* files); the temporary outputs were removed"
 				})
 				defer stop()
-				return runFiles(cmd, &o, &files, args, cli.Verbose(cmd))
+				return runFiles(cmd, &o, &files, args)
 			}
-			return runEngine(cmd, &o, args, false, cli.Verbose(cmd))
+			return runEngine(cmd, &o, args, false)
 		},
 	}
 	o.addFlags(cmd)
@@ -65,7 +65,7 @@ input error. stdout is empty on every non-zero exit.`,
 
 // runEngine runs the rewrite engine over the inputs; checkOnly writes no
 // stream, only the report.
-func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose bool) (err error) {
+func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly bool) (err error) {
 	failures := captureFailures(cmd, checkOnly) // report.go: failures Helm would hide
 	defer func() { err = failures.finish(err) }()
 	stdout := &countingWriter{w: cmd.OutOrStdout()}
@@ -79,29 +79,48 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly, verbose
 	if err != nil {
 		return err
 	}
-	in := newStreamReader(cmd, files)
+	stream := newStreamReader(cmd, files)
+	in := &manifests{templates: templates{r: stream}, stream: stream}
 	report, err := rewrite.Run(in, stdout, o.tune(session.StreamOptions()))
 	err = in.Explain(err) // errors name the input file and its line, not the joined stream's
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
-		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, session.Policy().Mapper)
+		reportImages(cmd, session.Policy(), policy.Report)
+		session.Images(policy.Report)
 		session.Egress() // the egress report too, for the record; the run has failed already
 		return cli.Reported(err)
 	}
 	if err != nil {
 		return err
 	}
-	rewrite.WriteNotes(cmd.ErrOrStderr(), report)
+	messages := cli.Messages(cmd.ErrOrStderr())
+	rewrite.WriteNotes(messages.Writer(cli.LevelWarn), report)
 	if report.InputBytes == 0 {
-		fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: warning: the input is empty; there was nothing to rewrite")
+		verb := "rewrite"
+		if checkOnly {
+			verb = "check"
+		}
+		messages.Warnf("the input is empty; there was nothing to %s", verb)
 	} else if report.Documents == 0 {
-		fmt.Fprintln(cmd.ErrOrStderr(), "helm-airgap: warning: the input holds no documents")
+		messages.Warnf("the input holds no documents")
 	}
-	if verbose || (checkOnly && !cli.Quiet(cmd)) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: %d document(s), %d image reference(s), %d rewritten, %d pod spec(s) given pull secrets; no public references\n",
-			report.Documents, report.References, report.Rewritten, report.PodSpecs)
+	if checkOnly { // check says what it found by default; it rewrites nothing
+		messages.Infof("%d document(s), %d image reference(s), all on the mirror, a rule destination or an allowed registry; no public references",
+			report.Documents, report.References)
+		return nil
 	}
+	messages.Debugf("%d document(s), %d image reference(s), %d rewritten, %d pod spec(s) given pull secrets; no public references",
+		report.Documents, report.References, report.Rewritten, report.PodSpecs)
 	return nil
+}
+
+// reportImages prints the offenders of a failed run, and with no config at
+// all, where one comes from.
+func reportImages(cmd *cobra.Command, policy *settings.Policy, report *rewrite.Report) {
+	rewrite.WriteReport(cmd.ErrOrStderr(), report, policy.Mapper)
+	if noConfig(policy.Config) {
+		cli.Messages(cmd.ErrOrStderr()).Errorf("%s", noConfigHint)
+	}
 }
 
 // countingWriter counts what reached stdout, so that an interrupted run

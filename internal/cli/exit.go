@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/plexicus/helm-airgap/egress"
-	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/agnivade/levenshtein"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -24,12 +23,21 @@ const (
 	ExitSignal = 128
 )
 
+// exitCoder is an error that says its exit code: the marks below, and
+// the domain errors of the engine and the egress audit (a policy failure
+// exits ExitPolicy, bad input ExitUsage), so that this package needs to
+// know none of them.
+type exitCoder interface{ ExitCode() int }
+
 // UsageError marks a problem with flags, config, environment or input
 // (exit 2).
 type UsageError struct{ Err error }
 
 func (e UsageError) Error() string { return e.Err.Error() }
 func (e UsageError) Unwrap() error { return e.Err }
+
+// ExitCode is ExitUsage.
+func (e UsageError) ExitCode() int { return ExitUsage }
 
 // Usage marks err as a usage, config or input error. Nil stays nil.
 func Usage(err error) error {
@@ -42,12 +50,13 @@ func Usage(err error) error {
 // Usagef is Usage(fmt.Errorf(...)).
 func Usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
 
-// policyError marks a policy failure that is neither a rewrite nor an
-// egress PolicyError (the KRM function's results, say).
+// policyError marks a policy failure that carries no exit code of its own
+// (the KRM function's results, say).
 type policyError struct{ err error }
 
 func (e policyError) Error() string { return e.err.Error() }
 func (e policyError) Unwrap() error { return e.err }
+func (e policyError) ExitCode() int { return ExitPolicy }
 
 // Policy marks err as a policy failure (exit 1).
 func Policy(err error) error { return policyError{err} }
@@ -58,12 +67,13 @@ type failedError struct{ err error }
 
 func (e failedError) Error() string { return e.err.Error() }
 func (e failedError) Unwrap() error { return e.err }
+func (e failedError) ExitCode() int { return ExitPolicy }
 
 // Failed marks err as a failure of the tool helm-airgap drives (exit 1).
 func Failed(err error) error { return failedError{err} }
 
 // ReportedError is a failure whose report was already printed: Run prints
-// nothing more.
+// nothing more. It keeps the exit code of the error it wraps.
 type ReportedError struct{ Err error }
 
 func (e ReportedError) Error() string { return e.Err.Error() }
@@ -78,34 +88,19 @@ func IsReported(err error) bool {
 	return errors.As(err, &r)
 }
 
-// IsPolicy reports whether err is a policy failure of any kind.
-func IsPolicy(err error) bool {
-	var rp *rewrite.PolicyError
-	var ep *egress.PolicyError
-	var p policyError
-	return errors.As(err, &rp) || errors.As(err, &ep) || errors.As(err, &p)
-}
-
-// ExitCode is the exit code for an error: 0 for nil, 128+N for a run
-// interrupted by signal N, 1 for a policy failure or a failure of the tool
-// driven, 2 for everything else (usage, config, input, I/O): an error that
-// says nothing of the policy must not pass for a policy verdict.
+// ExitCode is the exit code for an error: 0 for nil, else the code of the
+// outermost error in its chain that says one (a usage mark around a policy
+// error is a usage error; 128+N for a run interrupted by signal N; 1 for a
+// policy failure or a failure of the tool driven), and 2 when none does
+// (usage, config, input, I/O): an error that says nothing of the policy
+// must not pass for a policy verdict.
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	var interrupted *InterruptedError
-	if errors.As(err, &interrupted) {
-		return interrupted.ExitCode()
-	}
-	var usage UsageError
-	var input *rewrite.InputError
-	if errors.As(err, &usage) || errors.As(err, &input) {
-		return ExitUsage
-	}
-	var failed failedError
-	if IsPolicy(err) || errors.As(err, &failed) {
-		return ExitPolicy
+	var coder exitCoder
+	if errors.As(err, &coder) {
+		return coder.ExitCode()
 	}
 	return ExitUsage
 }
@@ -128,12 +123,11 @@ func RunInterruptible(root *cobra.Command, prefix, left string, args []string, s
 }
 
 func execute(root *cobra.Command, prefix string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	quiet := &quietWriter{w: stderr, prefix: prefix}
-	defer quiet.flush()
+	messages := NewReporter(stderr, prefix, LevelInfo)
 	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
 	root.SetIn(stdin)
 	root.SetOut(stdout)
-	root.SetErr(quiet)
+	root.SetErr(messages)
 	root.SilenceUsage, root.SilenceErrors = true, true
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return Usage(suggestFlag(cmd, err)) })
 	addOutputFlags(root)
@@ -144,7 +138,7 @@ func execute(root *cobra.Command, prefix string, args []string, stdin io.Reader,
 		if err := applyEnv(cmd.Flags()); err != nil {
 			return err
 		}
-		quiet.quiet = Quiet(cmd)
+		messages.cmd = cmd
 		if next != nil {
 			return next(cmd, args)
 		}
@@ -162,7 +156,7 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 	}
 	best, bestDistance := "", 3 // suggest only close misspellings
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if d := distance(name, f.Name); d < bestDistance {
+		if d := levenshtein.ComputeDistance(name, f.Name); d < bestDistance {
 			best, bestDistance = f.Name, d
 		}
 	})
@@ -170,27 +164,6 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 		return err
 	}
 	return fmt.Errorf("%w (did you mean --%s?)", err, best)
-}
-
-// distance is the Levenshtein distance between two short strings.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func finish(err error, prefix string, stderr io.Writer) int {

@@ -10,27 +10,35 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/egress"
-	"github.com/plexicus/helm-airgap/rewrite"
 	"github.com/spf13/cobra"
 )
 
+// domainError stands for an error of another package that says its own
+// exit code, as rewrite's and egress's policy and input errors do.
+type domainError struct{ code int }
+
+func (e *domainError) Error() string { return fmt.Sprintf("domain error %d", e.code) }
+func (e *domainError) ExitCode() int { return e.code }
+
 func TestExitCode(t *testing.T) {
 	plain := errors.New("x")
+	policy := &domainError{ExitPolicy}
 	for _, tc := range []struct {
 		name string
 		err  error
 		want int
 	}{
 		{"success", nil, ExitOK},
-		{"a rewrite policy failure", &rewrite.PolicyError{Report: &rewrite.Report{}}, ExitPolicy},
-		{"an egress policy failure, reported", Reported(&egress.PolicyError{}), ExitPolicy},
+		{"a domain policy failure", policy, ExitPolicy},
+		{"a domain policy failure, reported and wrapped", fmt.Errorf("check: %w", Reported(policy)), ExitPolicy},
+		{"a domain input error, wrapped", fmt.Errorf("reading: %w", &domainError{ExitUsage}), ExitUsage},
 		{"a policy mark", Policy(plain), ExitPolicy},
 		{"a failure of Helm", Failed(plain), ExitPolicy},
 		{"usage", Usage(plain), ExitUsage},
-		{"input", fmt.Errorf("reading: %w", &rewrite.InputError{Err: plain}), ExitUsage},
-		{"usage wins over a policy error inside it", Usage(&rewrite.PolicyError{Report: &rewrite.Report{}}), ExitUsage},
+		{"usage wins over a policy error inside it", Usage(policy), ExitUsage},
+		{"the outermost code wins", Failed(fmt.Errorf("x: %w", &domainError{ExitUsage})), ExitPolicy},
 		{"anything else is not a policy verdict", plain, ExitUsage},
+		{"a joined error takes its first code", errors.Join(plain, policy), ExitPolicy},
 		{"SIGINT", &InterruptedError{Signal: os.Interrupt}, 130},
 		{"SIGTERM, wrapped", fmt.Errorf("install: %w", &InterruptedError{Signal: syscall.SIGTERM}), 143},
 	} {
@@ -115,7 +123,7 @@ func TestFlagsFromEnvironment(t *testing.T) {
 func TestQuietFromEnvironment(t *testing.T) {
 	newRoot := func() *cobra.Command {
 		return &cobra.Command{Use: "x", RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.ErrOrStderr(), "x: warning: something")
+			Messages(cmd.ErrOrStderr()).Warnf("something")
 			return nil
 		}}
 	}

@@ -98,7 +98,7 @@ func readArgoCD(env map[string]string) (ArgoCD, []string, error) {
 	var warnings []string
 	for k, v := range env {
 		if strings.TrimSpace(v) != "" && (k == argoAppParams || strings.HasPrefix(k, argoEnvPrefix+"HELM_AIRGAP_")) {
-			warnings = append(warnings, fmt.Sprintf("warning: ignoring %s: not running under Argo CD (%s is not set)", k, argoAppName))
+			warnings = append(warnings, fmt.Sprintf("ignoring %s: not running under Argo CD (%s is not set)", k, argoAppName))
 		}
 	}
 	sort.Strings(warnings)

@@ -28,12 +28,14 @@ type Session struct {
 	collisions rules.Collisions
 	egressDone bool
 	egressErr  error
+	images     *rewrite.Report // the image check's report, for check --output json
 }
 
 // Start begins a run: it prints the policy's warnings on stderr.
 func (p *Policy) Start(stdout, stderr io.Writer) *Session {
+	messages := cli.Messages(stderr)
 	for _, w := range p.Warnings {
-		fmt.Fprintf(stderr, "helm-airgap: %s\n", w)
+		messages.Warnf("%s", w)
 	}
 	s := &Session{policy: p, stdout: stdout, stderr: stderr}
 	if p.egress != nil {
@@ -86,10 +88,22 @@ func (s *Session) Collisions() []rules.Collision {
 // findings failing), then, under Argo CD, refusing an output with no
 // object. report is the stream's engine report (nil for several streams).
 func (s *Session) Verdict(report *rewrite.Report) error {
+	s.Images(report)
 	if err := s.Egress(); err != nil {
 		return err
 	}
 	return s.argoEmpty(report)
+}
+
+// Images records the image check's report (offenders, collisions) for
+// the JSON report of check --output json, which Egress writes: a caller
+// that saw the images fail records their report before calling Egress.
+func (s *Session) Images(report *rewrite.Report) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if report != nil {
+		s.images = report
+	}
 }
 
 // Egress prints the audit's report, once (text on stderr, or JSON on
@@ -108,7 +122,7 @@ func (s *Session) Egress() error {
 	s.egressDone = true
 	report := s.auditor.Report()
 	if s.policy.egressJSON {
-		if err := report.WriteJSON(s.stdout); err != nil {
+		if err := writeCheckJSON(s.stdout, report, s.images, s.policy.Mapper); err != nil {
 			s.egressErr = fmt.Errorf("writing the egress report: %w", err)
 			return s.egressErr
 		}
