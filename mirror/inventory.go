@@ -157,19 +157,6 @@ type repoSet struct {
 	manifests, blobs map[string]bool
 }
 
-func (s *repoSet) merge(o *repoSet) *repoSet {
-	if s == nil {
-		return o
-	}
-	for d := range o.manifests {
-		s.manifests[d] = true
-	}
-	for d := range o.blobs {
-		s.blobs[d] = true
-	}
-	return s
-}
-
 func (s *repoSet) sorted() RepoInventory {
 	keys := func(m map[string]bool) []string {
 		out := make([]string, 0, len(m))

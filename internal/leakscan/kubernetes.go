@@ -35,7 +35,7 @@ func asKubernetesReadsIt(doc *yaml.Node) (*yaml.Node, error) {
 	}
 	j, err := sigsyaml.YAMLToJSON(text)
 	if err != nil {
-		return nil, fmt.Errorf("Kubernetes cannot read it: %w", err)
+		return nil, fmt.Errorf("sigs.k8s.io/yaml, as the API server, cannot read it: %w", err)
 	}
 	var k8s yaml.Node
 	if err := yaml.Unmarshal(j, &k8s); err != nil {
