@@ -45,11 +45,7 @@ func runInventory(cmd *cobra.Command, o *options, args []string) error {
 	if o.fromArchive != "" {
 		return cli.Usage(fmt.Errorf("inventory reads the registry, not an archive"))
 	}
-	p, err := o.readPlan(cmd, args)
-	if err != nil {
-		return err
-	}
-	client, err := o.client(cmd)
+	p, client, err := o.planClient(cmd, args)
 	if err != nil {
 		return err
 	}

@@ -44,11 +44,7 @@ func runResolve(cmd *cobra.Command, o *options, args []string) error {
 	if o.fromArchive != "" {
 		return cli.Usage(errors.New("resolve asks the source registries; --from-archive does not apply"))
 	}
-	p, err := o.readPlan(cmd, args)
-	if err != nil {
-		return err
-	}
-	client, err := o.client(cmd)
+	p, client, err := o.planClient(cmd, args)
 	if err != nil {
 		return err
 	}
