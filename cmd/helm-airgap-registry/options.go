@@ -169,8 +169,6 @@ func (o *options) readPlan(cmd *cobra.Command, args []string) (*plan.Plan, error
 	return p, nil
 }
 
-// client makes the registry client the flags describe; progress bars only
-// go to a terminal unless asked for.
 // planClient reads the plan and opens the client: how resolve and
 // inventory, which ask registries about a plan, start.
 func (o *options) planClient(cmd *cobra.Command, args []string) (*plan.Plan, *mirror.Client, error) {
@@ -182,6 +180,8 @@ func (o *options) planClient(cmd *cobra.Command, args []string) (*plan.Plan, *mi
 	return p, client, err
 }
 
+// client makes the registry client the flags describe; progress bars only
+// go to a terminal unless asked for.
 func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 	if o.jobs < 1 {
 		return nil, cli.Usage(fmt.Errorf("--jobs must be at least 1, got %d", o.jobs))
