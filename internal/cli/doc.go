@@ -8,5 +8,6 @@
 //
 // It is a leaf: it must import nothing of this project (domain errors say
 // their exit code through an ExitCode() int method instead) and nothing
-// heavier than cobra, because the fast binary imports it.
+// heavier than cobra (and levenshtein, for "did you mean"), because the fast
+// binary imports it.
 package cli

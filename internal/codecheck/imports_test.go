@@ -32,7 +32,8 @@ var testHelpers = []string{"internal/argocdtest", "internal/controlplane", "inte
 
 var importClaims = []importClaim{
 	{pkg: "inputs", only: []string{"github.com/spf13/pflag"}, mustNot: []string{"helm.sh/", "github.com/google/go-containerregistry"}},
-	{pkg: "internal/cli", only: []string{"rewrite", "egress", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli", only: []string{"github.com/spf13/cobra", "github.com/spf13/pflag", "github.com/agnivade/levenshtein"}},
+	{pkg: "internal/k8syaml", only: []string{"go.yaml.in/yaml/v3", "sigs.k8s.io/yaml"}},
 	{pkg: "internal/yamlnode", only: []string{"go.yaml.in/yaml/v3"}},
 	{pkg: "lock", mustNot: []string{"github.com/google/go-containerregistry", "helm.sh/", "k8s.io/", "sigs.k8s.io/"}},
 	{pkg: "plan", mustNot: []string{"github.com/google/go-containerregistry", module + "mirror"}},
