@@ -94,9 +94,11 @@ func ValidatingAdmissionPolicy(m *rules.Mapper, o Options) *admissionv1.Validati
 				MessageExpression: check.MessageExpression,
 				Reason:            &reason,
 			}},
+			// An empty string omits the annotation, as null would; the API
+			// server's type check refuses "cond ? null : string".
 			AuditAnnotations: []admissionv1.AuditAnnotation{{
 				Key:             "images",
-				ValueExpression: `variables.denied.size() == 0 ? null : variables.denied.map(i, i.field + ' ' + i.name + '=' + i.image).join(', ')`,
+				ValueExpression: `variables.denied.map(i, i.field + ' ' + i.name + '=' + i.image).join(', ')`,
 			}},
 		},
 	}
