@@ -77,8 +77,9 @@ func runNodes(cmd *cobra.Command, o *options, opts nodeconfig.Options, outDir st
 	if err != nil {
 		return err
 	}
+	notes := cli.Messages(cmd.ErrOrStderr()).Writer(cli.LevelInfo) // -q hides them
 	for _, note := range out.Notes {
-		fmt.Fprintf(cmd.ErrOrStderr(), "helm-airgap: note: %s\n", note)
+		fmt.Fprintf(notes, "helm-airgap: note: %s\n", note)
 	}
 	return nil
 }

@@ -94,7 +94,10 @@ func runEngine(cmd *cobra.Command, o *options, args []string, checkOnly bool) (e
 		return err
 	}
 	messages := cli.Messages(cmd.ErrOrStderr())
-	rewrite.WriteNotes(messages.Writer(cli.LevelWarn), report)
+	rewrite.WriteNotes(messages.Writer(cli.LevelWarn), &rewrite.Report{Warnings: report.Warnings})
+	// Listed even under -q: an ignore entry that silences more than meant
+	// must be seen.
+	rewrite.WriteNotes(messages.Writer(cli.LevelError), &rewrite.Report{Ignored: report.Ignored})
 	if report.InputBytes == 0 {
 		verb := "rewrite"
 		if checkOnly {
