@@ -32,7 +32,8 @@ type Inventory struct {
 	Version      int             `json:"version"`
 	Repositories []RepoInventory `json:"repositories"`
 
-	index map[string]map[string]bool // repository -> digest (manifest or blob) -> true
+	index     map[string]map[string]bool // repository -> digest (manifest or blob) -> true
+	indexOnce sync.Once                  // Has runs on every copy's goroutine
 }
 
 // RepoInventory is what one repository holds.
@@ -47,7 +48,7 @@ func (inv *Inventory) Has(repo, digest string) bool {
 	if inv == nil {
 		return false
 	}
-	if inv.index == nil {
+	inv.indexOnce.Do(func() {
 		inv.index = map[string]map[string]bool{}
 		for _, r := range inv.Repositories {
 			m := map[string]bool{}
@@ -56,7 +57,7 @@ func (inv *Inventory) Has(repo, digest string) bool {
 			}
 			inv.index[r.Repository] = m
 		}
-	}
+	})
 	return inv.index[repo][digest]
 }
 
@@ -95,7 +96,7 @@ func (inv *Inventory) Marshal() ([]byte, error) {
 		out.Repositories = []RepoInventory{}
 	}
 	sort.Slice(out.Repositories, func(i, j int) bool { return out.Repositories[i].Repository < out.Repositories[j].Repository })
-	data, err := json.MarshalIndent(out, "", "  ")
+	data, err := json.MarshalIndent(&out, "", "  ")
 	if err != nil {
 		return nil, err
 	}
