@@ -660,6 +660,13 @@ func (s *stage) removeTemporaries() {
 		os.Remove(path)
 	}
 	if s.dir != "" {
+		// The staging directory is this run's alone: every temporary output
+		// there goes, also one created an instant before it was tracked
+		// (kept originals, "*.orig", stay).
+		leftover, _ := filepath.Glob(filepath.Join(s.dir, "*.tmp"))
+		for _, path := range leftover {
+			os.Remove(path)
+		}
 		os.Remove(s.dir) // the staging directory, once empty
 	}
 }
