@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 )
 
 // Variable is a named CEL expression; later ones may use earlier ones as
@@ -76,7 +76,7 @@ func refsExpr() string {
 
 // NewCheck builds the CEL for a mapper: internal registries as a list, the
 // rules as a map from source prefix to destination prefix.
-func NewCheck(m *rules.Mapper, requireDigest bool) Check {
+func NewCheck(m *mapper.Mapper, requireDigest bool) Check {
 	internal := celList(m.InternalRegistries())
 	deny := `!(i.domain in variables.internal)`
 	if requireDigest {

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/cel-go/cel"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/apiserver/pkg/cel/environment"
 )
@@ -65,7 +65,7 @@ func evaluate(t *testing.T, env *cel.Env, check Check, object map[string]any) (b
 }
 
 // TestCELAgreesWithMapper: the policy's CEL, in the API server's CEL
-// environment, admits exactly the references rules.Mapper calls internal,
+// environment, admits exactly the references mapper.Mapper calls internal,
 // and names the destination Map gives the others, for references spelt
 // every way the runtime accepts.
 func TestCELAgreesWithMapper(t *testing.T) {
@@ -91,14 +91,14 @@ func TestCELAgreesWithMapper(t *testing.T) {
 			}
 			pod := map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "c", "image": ref}}}}
 			admitted, msg := evaluate(t, env, check, pod)
-			want := mapping.Status == rules.Internal && (!lock || strings.Contains(ref, "@"))
+			want := mapping.Status == mapper.Internal && (!lock || strings.Contains(ref, "@"))
 			if admitted != want {
 				t.Errorf("lock %v, %s: admitted %v, want %v (Map: %s %q)", lock, ref, admitted, want, mapping.Dest, mapping.Rule)
 				continue
 			}
 			switch {
 			case admitted:
-			case mapping.Status == rules.Internal:
+			case mapping.Status == mapper.Internal:
 				if !strings.Contains(msg, "is not pinned to a digest") {
 					t.Errorf("%s: message %q does not ask for a digest", ref, msg)
 				}

@@ -7,10 +7,10 @@
 // internal registry is refused, with a message naming the container, the
 // image and the rule that would have mapped it.
 //
-// The CEL compares registries exactly as the rules package does: an image
+// The CEL compares registries exactly as package mapper does: an image
 // is normalized as the runtime pulls it (no registry means docker.io, a
 // one-component Docker Hub path gains library/, index.docker.io is
-// docker.io) and is internal when its registry host is (rules.Mapper's
+// docker.io) and is internal when its registry host is (mapper.Mapper's
 // InternalRegistries); rules are tried longest source first at path
 // component boundaries (CompiledRules).
 //

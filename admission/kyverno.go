@@ -1,7 +1,7 @@
 package admission
 
 import (
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -77,7 +77,7 @@ var kyvernoKinds = []string{
 // ValidatingAdmissionPolicy: the same CEL (Kyverno's validate.cel evaluates
 // it as the API server does), deny as Enforce, warn as Audit with
 // emitWarning, audit as Audit (a policy report entry).
-func KyvernoPolicy(m *rules.Mapper, o Options) any {
+func KyvernoPolicy(m *mapper.Mapper, o Options) any {
 	check := NewCheck(m, o.RequireDigest)
 	md := meta(o.Name)
 	md.Annotations = map[string]string{
@@ -118,6 +118,6 @@ func KyvernoPolicy(m *rules.Mapper, o Options) any {
 }
 
 // WriteKyverno writes the ClusterPolicy as one YAML document.
-func WriteKyverno(m *rules.Mapper, o Options) ([]byte, error) {
+func WriteKyverno(m *mapper.Mapper, o Options) ([]byte, error) {
 	return documents(KyvernoPolicy(m, o))
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
@@ -73,7 +73,7 @@ func namedRule(group string, resources ...string) admissionv1.NamedRuleWithOpera
 }
 
 // ValidatingAdmissionPolicy is the policy for a mapper.
-func ValidatingAdmissionPolicy(m *rules.Mapper, o Options) *admissionv1.ValidatingAdmissionPolicy {
+func ValidatingAdmissionPolicy(m *mapper.Mapper, o Options) *admissionv1.ValidatingAdmissionPolicy {
 	check := NewCheck(m, o.RequireDigest)
 	fail := admissionv1.Fail
 	vars := make([]admissionv1.Variable, len(check.Variables))
@@ -126,7 +126,7 @@ func meta(name string) metav1.ObjectMeta {
 }
 
 // WriteVAP writes the policy and its binding as two YAML documents.
-func WriteVAP(m *rules.Mapper, o Options) ([]byte, error) {
+func WriteVAP(m *mapper.Mapper, o Options) ([]byte, error) {
 	return documents(ValidatingAdmissionPolicy(m, o), Binding(o))
 }
 

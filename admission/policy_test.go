@@ -9,17 +9,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-type mapperT = *rules.Mapper
+type mapperT = *mapper.Mapper
 
 // sampleMapper is the bundled chart's config (testdata/charts/airgap.yaml).
-func sampleMapper(t *testing.T) *rules.Mapper {
+func sampleMapper(t *testing.T) *mapper.Mapper {
 	t.Helper()
-	cfg, err := rules.LoadFile(filepath.Join("..", "testdata", "charts", "airgap.yaml"))
+	cfg, err := config.LoadFile(filepath.Join("..", "testdata", "charts", "airgap.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestGolden(t *testing.T) {
 	plain := Options{Name: "helm-airgap-images", Action: Deny}
 	cases := []struct {
 		file  string
-		write func(*rules.Mapper, Options) ([]byte, error)
+		write func(*mapper.Mapper, Options) ([]byte, error)
 		o     Options
 	}{
 		{"vap.yaml", WriteVAP, plain},

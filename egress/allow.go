@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/detect"
 )
 
 // AllowRule exempts endpoints from the report. Every attribute that is set
@@ -57,9 +57,9 @@ func ValidateAllow(r AllowRule) error {
 
 func (m allowMatcher) matchResource(res yamlnode.Resource) bool {
 	r := m.rule
-	return (r.Kind == "" || rules.Glob(r.Kind, res.Kind)) &&
-		(r.Namespace == "" || rules.Glob(r.Namespace, res.Namespace)) &&
-		(r.Name == "" || rules.Glob(r.Name, res.Name))
+	return (r.Kind == "" || detect.Glob(r.Kind, res.Kind)) &&
+		(r.Namespace == "" || detect.Glob(r.Namespace, res.Namespace)) &&
+		(r.Name == "" || detect.Glob(r.Name, res.Name))
 }
 
 // allowed reports whether an endpoint at res/field on host is exempt.
@@ -69,10 +69,10 @@ func (a *Auditor) allowed(host string, res yamlnode.Resource, field string) bool
 		if !m.matchResource(res) {
 			continue
 		}
-		if r.Host != "" && !rules.Glob(r.Host, host) {
+		if r.Host != "" && !detect.Glob(r.Host, host) {
 			continue
 		}
-		if r.Field != "" && !rules.MatchField(r.Field, field) {
+		if r.Field != "" && !detect.MatchField(r.Field, field) {
 			continue
 		}
 		return true

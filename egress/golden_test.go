@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/egress/")
@@ -23,7 +23,7 @@ const caseDir = "../testdata/egress"
 // registries, internal domains and allow rules.
 func auditWithConfig(t *testing.T, configPath, input string, strict bool) *Report {
 	t.Helper()
-	cfg, err := rules.LoadFile(configPath)
+	cfg, err := config.LoadFile(configPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,14 +7,15 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/detect"
 )
 
 // runAudit runs the real rewrite engine over input with an Auditor's pass,
 // on several workers so that documents are scanned concurrently.
 func runAudit(t testing.TB, opts Options, input string) *Report {
 	t.Helper()
-	cfg := &rules.Config{Mirror: "registry.internal.example.com/mirror", Allow: []string{"harbor.plexicus.io"}}
+	cfg := &config.Config{Mirror: "registry.internal.example.com/mirror", Allow: []string{"harbor.plexicus.io"}}
 	m, err := cfg.Compile()
 	if err != nil {
 		t.Fatal(err)
@@ -469,11 +470,11 @@ func TestGlob(t *testing.T) {
 		{"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false}, {"**", "x", true}, {"*a*a*a*a*b", strings.Repeat("a", 200), false},
 	}
 	for _, tt := range tests {
-		if got := rules.Glob(tt.pattern, tt.s); got != tt.want {
+		if got := detect.Glob(tt.pattern, tt.s); got != tt.want {
 			t.Errorf("glob(%q, %q) = %v", tt.pattern, tt.s, got)
 		}
 	}
-	if !rules.MatchField("spec.template", "spec.template.spec.containers[a].env[B].value") || rules.MatchField("spec.temp", "spec.template.x") {
+	if !detect.MatchField("spec.template", "spec.template.spec.containers[a].env[B].value") || detect.MatchField("spec.temp", "spec.template.x") {
 		t.Error("fieldMatch must match parents at path boundaries only")
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/plexicus/helm-airgap/internal/atomicfile"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -83,7 +83,7 @@ func (e Entry) Pinned() string { return withoutDigest(e.Destination) + "@" + e.P
 // reference as the mirror plan writes it (lower-case registry host,
 // "docker.io/library/" for Docker Hub, tag and digest as written).
 func Normalize(ref string) (string, error) {
-	r, err := rules.ParseRef(ref)
+	r, err := reference.Parse(ref)
 	if err != nil {
 		return "", err
 	}
@@ -220,10 +220,10 @@ func (f *File) check() error {
 			return fmt.Errorf("%s: source listed twice", where)
 		}
 		seen[e.Source] = true
-		if _, err := rules.ParseRef(e.Source); err != nil {
+		if _, err := reference.Parse(e.Source); err != nil {
 			return fmt.Errorf("%s: source: %w", where, err)
 		}
-		if _, err := rules.ParseRef(e.Destination); err != nil {
+		if _, err := reference.Parse(e.Destination); err != nil {
 			return fmt.Errorf("%s: destination: %w", where, err)
 		}
 		if !validDigest(e.Digest) {

@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/plan"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/reference"
 )
 
 // Annotations on the archive's index.json entries. The source and
@@ -517,7 +517,7 @@ func CheckDestinations(entries []Entry, prefixes []string) error {
 		return errors.New("the archive records no mirror prefixes and no config was given: there is no telling whether its destinations are where they belong; give the config (-c) or --mirror")
 	}
 	for _, e := range entries {
-		ref, err := rules.ParseRef(e.Destination)
+		ref, err := reference.Parse(e.Destination)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", e.Source, err))
 			continue

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/BurntSushi/toml"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -57,7 +59,7 @@ func FuzzFormats(f *testing.F) {
 	})
 }
 
-func fuzzConfig(picks []byte) (*rules.Config, *rules.Mapper) {
+func fuzzConfig(picks []byte) (*config.Config, *mapper.Mapper) {
 	var b strings.Builder
 	if len(picks)%2 == 1 && picks[len(picks)-1] >= 0x80 {
 		b.WriteString("mirror: registry.internal.example.com/m\n")
@@ -66,7 +68,7 @@ func fuzzConfig(picks []byte) (*rules.Config, *rules.Mapper) {
 	for i := 0; i+1 < len(picks) && i < 12; i += 2 {
 		fmt.Fprintf(&b, "  - {from: %q, to: %q}\n", fuzzSources[int(picks[i])%len(fuzzSources)], fuzzDests[int(picks[i+1])%len(fuzzDests)])
 	}
-	cfg, err := rules.Parse([]byte(b.String()), "airgap.yaml")
+	cfg, err := config.Parse([]byte(b.String()), "airgap.yaml")
 	if err != nil {
 		return nil, nil
 	}
@@ -90,9 +92,9 @@ var documentedReaders = map[string]func(*testing.T, *Output) reading{
 
 // namedHosts are the sources a node configuration names: the public
 // registries and the rules' hosts (others need --registry).
-func namedHosts(m *rules.Mapper) map[string]bool {
+func namedHosts(m *mapper.Mapper) map[string]bool {
 	hosts := map[string]bool{}
-	for _, h := range rules.PublicRegistryHosts() {
+	for _, h := range reference.PublicRegistryHosts() {
 		hosts[h] = true
 	}
 	for _, r := range m.CompiledRules() {
@@ -102,10 +104,10 @@ func namedHosts(m *rules.Mapper) map[string]bool {
 	return hosts
 }
 
-func checkReading(t *testing.T, m *rules.Mapper, runtime, ref string, read reading, named map[string]bool) {
+func checkReading(t *testing.T, m *mapper.Mapper, runtime, ref string, read reading, named map[string]bool) {
 	t.Helper()
 	mapping, err := m.Map(ref)
-	if err != nil || mapping.Status != rules.Rewritten || !named[mapping.Source.Domain] {
+	if err != nil || mapping.Status != mapper.Rewritten || !named[mapping.Source.Domain] {
 		return
 	}
 	if got := read(mapping.Source.Repository()); got != mapping.DestRepo {

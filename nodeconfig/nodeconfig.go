@@ -6,7 +6,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 )
 
 // Runtimes are the formats Generate writes, by their --runtime name.
@@ -43,7 +45,7 @@ type Output struct {
 
 // Generate writes the runtime's mirror configuration for every source the
 // rules cover. Rules the format cannot express are errors, all reported.
-func Generate(cfg *rules.Config, m *rules.Mapper, opts Options) (*Output, error) {
+func Generate(cfg *config.Config, m *mapper.Mapper, opts Options) (*Output, error) {
 	hosts, err := collectRoutes(cfg, m, opts.Registries)
 	if err != nil {
 		return nil, err
@@ -116,7 +118,7 @@ func (h hostRoutes) widest() route { return h.routes[len(h.routes)-1] }
 
 // collectRoutes groups the rules by source host and adds the catch-all
 // mirror for every known source host that no rule covers whole.
-func collectRoutes(cfg *rules.Config, m *rules.Mapper, extra []string) ([]hostRoutes, error) {
+func collectRoutes(cfg *config.Config, m *mapper.Mapper, extra []string) ([]hostRoutes, error) {
 	byHost := map[string][]route{}
 	for _, r := range m.CompiledRules() {
 		key := fmt.Sprintf("rules[%d]", r.Index)
@@ -124,11 +126,11 @@ func collectRoutes(cfg *rules.Config, m *rules.Mapper, extra []string) ([]hostRo
 		byHost[host] = append(byHost[host], route{key: key, origin: cfg.Origin(key), host: host, path: path, dest: r.To})
 	}
 	var errs []error
-	candidates := append([]string(nil), rules.PublicRegistryHosts()...)
+	candidates := append([]string(nil), reference.PublicRegistryHosts()...)
 	for _, host := range extra {
 		h := strings.ToLower(host)
 		// A host is what a reference under it names as its registry.
-		ref, err := rules.ParseRef(h + "/image")
+		ref, err := reference.Parse(h + "/image")
 		switch {
 		case strings.Contains(h, "/") || err != nil || ref.Domain != h:
 			errs = append(errs, fmt.Errorf("--registry %q: want a registry host name (with a dot or a port, or localhost; Docker Hub is docker.io)", host))

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -158,7 +158,7 @@ func TestOpenShiftSets(t *testing.T) {
 	}
 }
 
-func checkDocumentedMirror(t *testing.T, m *rules.Mapper, entries []documentedMirrors, ref string) {
+func checkDocumentedMirror(t *testing.T, m *mapper.Mapper, entries []documentedMirrors, ref string) {
 	t.Helper()
 	mapping, err := m.Map(ref)
 	if err != nil {

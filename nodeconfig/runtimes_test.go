@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/internal/testtool"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 )
 
 // roundTripCases are the rule kinds: each either round-trips through a
@@ -136,14 +138,14 @@ func TestRuntimesResolveToTheMapping(t *testing.T) {
 	}
 }
 
-func compileCase(t *testing.T, config string) (*rules.Config, *rules.Mapper) {
+func compileCase(t *testing.T, cfgText string) (*config.Config, *mapper.Mapper) {
 	t.Helper()
-	var cfg *rules.Config
+	var cfg *config.Config
 	var err error
-	if path, ok := strings.CutPrefix(config, "@"); ok {
-		cfg, err = rules.LoadFile(path)
+	if path, ok := strings.CutPrefix(cfgText, "@"); ok {
+		cfg, err = config.LoadFile(path)
 	} else {
-		cfg, err = rules.Parse([]byte(config), "airgap.yaml")
+		cfg, err = config.Parse([]byte(cfgText), "airgap.yaml")
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +179,7 @@ func checkRefusal(t *testing.T, runtime string, err error, want []string) {
 }
 
 // sourceRefs is a reference under every source the configuration covers.
-func sourceRefs(t *testing.T, cfg *rules.Config, m *rules.Mapper, opts Options) []string {
+func sourceRefs(t *testing.T, cfg *config.Config, m *mapper.Mapper, opts Options) []string {
 	t.Helper()
 	hosts, err := collectRoutes(cfg, m, opts.Registries)
 	if err != nil {
@@ -205,16 +207,16 @@ func writeOutput(t *testing.T, out *Output) string {
 
 // checkResolved: the first pull source is the rewrite's destination, the
 // only other one the source itself (blocked when asked).
-func checkResolved(t *testing.T, m *rules.Mapper, opts Options, ref string, got []resolved) {
+func checkResolved(t *testing.T, m *mapper.Mapper, opts Options, ref string, got []resolved) {
 	t.Helper()
 	mapping, err := m.Map(ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mapping.Status != rules.Rewritten {
+	if mapping.Status != mapper.Rewritten {
 		t.Fatalf("%s: the mapper does not rewrite it (%v); the case is wrong", ref, mapping.Status)
 	}
-	dest, err := rules.ParseRef(mapping.Dest)
+	dest, err := reference.Parse(mapping.Dest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +318,7 @@ func resolvePodman(t *testing.T, dir string, refs []string) map[string][]resolve
 	out := map[string][]resolved{}
 	for _, r := range results {
 		for _, s := range r.Sources {
-			parsed, err := rules.ParseRef(s.Reference)
+			parsed, err := reference.Parse(s.Reference)
 			if err != nil {
 				t.Fatal(err)
 			}

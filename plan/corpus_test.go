@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/reference"
 )
 
 // TestCorpus builds the plan of every real render in testdata/corpus with
@@ -33,11 +33,11 @@ func TestCorpus(t *testing.T) {
 	if err := json.Unmarshal(data, &listed); err != nil {
 		t.Fatal(err)
 	}
-	config, err := os.ReadFile("../testdata/charts/airgap.yaml")
+	cfgText, err := os.ReadFile("../testdata/charts/airgap.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := engineOptions(t, string(config))
+	opts := engineOptions(t, string(cfgText))
 	for _, file := range files {
 		base := filepath.Base(file)
 		if base == "airgap.yaml" {
@@ -50,7 +50,7 @@ func TestCorpus(t *testing.T) {
 			}
 			want := map[string]bool{}
 			for _, hit := range entry.Hits {
-				ref, err := rules.ParseRef(hit.Ref)
+				ref, err := reference.Parse(hit.Ref)
 				if err != nil {
 					t.Fatalf("images.json: %v", err)
 				}
@@ -78,7 +78,7 @@ func TestCorpus(t *testing.T) {
 					continue
 				}
 				got[img.Source] = true
-				dst, err := rules.ParseRef(img.Destination)
+				dst, err := reference.Parse(img.Destination)
 				if err != nil {
 					t.Errorf("%s: destination %v", img.Source, err)
 				} else if !opts.Mapper.IsInternal(dst.Domain) {

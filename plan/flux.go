@@ -13,7 +13,8 @@ import (
 
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -336,7 +337,7 @@ func isHook(obj *yaml.Node) bool {
 
 // imageName is a reference as written without its tag or digest: the name
 // kustomize matches an images: entry against.
-func imageName(r rules.Ref) string { return strings.TrimSuffix(r.Written, r.Suffix) }
+func imageName(r reference.Ref) string { return strings.TrimSuffix(r.Written, r.Suffix) }
 
 // kustomizeImages makes one images: entry per name as written whose every
 // container occurrence lands on one destination repository with its tag and
@@ -351,7 +352,7 @@ func kustomizeImages(found []rewrite.Occurrence) ([]KustomizeImage, map[string]b
 	groups := map[string]*group{}
 	var names []string
 	for _, o := range found {
-		if o.Mapping.Status != rules.Rewritten || !kustomizeContainerImage.MatchString(o.Field) {
+		if o.Mapping.Status != mapper.Rewritten || !kustomizeContainerImage.MatchString(o.Field) {
 			continue
 		}
 		name := imageName(o.Mapping.Source)

@@ -9,7 +9,8 @@ import (
 	"sync"
 
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 )
 
 // APIVersion and Kind identify the JSON form, so it can evolve.
@@ -140,7 +141,7 @@ func (i Image) PullDestination() string {
 type refParts struct{ repo, tag, digest string }
 
 func parts(s string) refParts {
-	ref, err := rules.ParseRef(s)
+	ref, err := reference.Parse(s)
 	if err != nil {
 		return refParts{repo: s}
 	}
@@ -169,7 +170,7 @@ func (b *Builder) Add(o rewrite.Occurrence) {
 	source := m.Source.Repository() + m.Source.Suffix
 	img := Image{Source: source, Destination: m.Dest, Status: Copy, Rule: m.Rule}
 	switch {
-	case m.Status == rules.Internal:
+	case m.Status == mapper.Internal:
 		img.Destination, img.Status, img.Rule = source, Internal, ""
 	case o.Part != "":
 		img.Status, img.Part = Runtime, o.Part
@@ -236,7 +237,7 @@ func Build(in io.Reader, opts rewrite.Options, origins bool) (*Plan, *rewrite.Re
 		report = policy.Report
 		var unmapped []rewrite.Occurrence
 		for _, o := range report.Offenders {
-			if o.Mapping.Status == rules.Unmapped {
+			if o.Mapping.Status == mapper.Unmapped {
 				unmapped = append(unmapped, o)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -22,9 +22,9 @@ rules:
 allow: [registry.internal.example.com]
 `
 
-func engineOptions(t testing.TB, config string) rewrite.Options {
+func engineOptions(t testing.TB, cfgText string) rewrite.Options {
 	t.Helper()
-	cfg, err := rules.Parse([]byte(config), "test.yaml")
+	cfg, err := config.Parse([]byte(cfgText), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,9 +35,9 @@ func engineOptions(t testing.TB, config string) rewrite.Options {
 	return rewrite.Options{Mapper: m, Catalogue: cfg.Catalogue()}
 }
 
-func build(t *testing.T, config, manifests string, origins bool) (*Plan, error) {
+func build(t *testing.T, cfgText, manifests string, origins bool) (*Plan, error) {
 	t.Helper()
-	p, _, err := Build(strings.NewReader(manifests), engineOptions(t, config), origins)
+	p, _, err := Build(strings.NewReader(manifests), engineOptions(t, cfgText), origins)
 	return p, err
 }
 

@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/reference"
 )
 
 // maxPlanSize bounds a plan read from a file: a plan lists images, not
@@ -104,17 +104,17 @@ type merger struct {
 func newMerger() *merger { return &merger{bySource: map[string]int{}} }
 
 func (m *merger) add(img Image) error {
-	src, err := rules.ParseRef(img.Source)
+	src, err := reference.Parse(img.Source)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
-	dst, err := rules.ParseRef(img.Destination)
+	dst, err := reference.Parse(img.Destination)
 	if err != nil {
 		return fmt.Errorf("destination of %s: %w", img.Source, err)
 	}
 	// distribution/reference reads "a.b_c/d" as a path with no domain;
 	// such a reference cannot be pulled from anywhere.
-	for _, ref := range []rules.Ref{src, dst} {
+	for _, ref := range []reference.Ref{src, dst} {
 		if ref.Domain == "" {
 			return fmt.Errorf("invalid image reference %q: no registry domain", ref.Written)
 		}

@@ -7,7 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 )
 
 // benchStream builds a stream of about size bytes from the real chart renders
@@ -47,11 +48,11 @@ func benchStream(b *testing.B, size int) []byte {
 	return stream
 }
 
-func benchMapper(b *testing.B) *rules.Mapper {
+func benchMapper(b *testing.B) *mapper.Mapper {
 	b.Helper()
-	cfg := &rules.Config{
+	cfg := &config.Config{
 		Mirror:      "registry.internal.example.com/mirror",
-		Rules:       []rules.Rule{{From: "docker.io/bitnami", To: "registry.internal.example.com/bitnami"}},
+		Rules:       []mapper.Rule{{From: "docker.io/bitnami", To: "registry.internal.example.com/bitnami"}},
 		PullSecrets: []string{"my-registry-secret"},
 	}
 	m, err := cfg.Compile()

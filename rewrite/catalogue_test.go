@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 // TestCatalogueCloudNativePG runs the catalogue's cloudnative-pg entry on
@@ -17,8 +17,8 @@ func TestCatalogueCloudNativePG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	config := "mirror: registry.internal.example.com/mirror\npullSecrets: [regcred]\n"
-	out, _ := rewriteOK(t, config, string(input))
+	cfgText := "mirror: registry.internal.example.com/mirror\npullSecrets: [regcred]\n"
+	out, _ := rewriteOK(t, cfgText, string(input))
 	objects := objects(t, out)
 	catalogs, clusters := 0, 0
 	for _, obj := range objects {
@@ -75,7 +75,7 @@ func TestCataloguePrometheusOperator(t *testing.T) {
 // shape: an image field whose name says nothing, a pull-secret field, a
 // placeholder; and ignore acknowledges a public reference with a reason.
 func TestCatalogueFromConfig(t *testing.T) {
-	config := `rules:
+	cfgText := `rules:
   - {from: docker.io, to: registry.internal.example.com/mirror}
 pullSecrets: [regcred]
 catalogue:
@@ -107,7 +107,7 @@ metadata: {name: docs}
 data:
   upstream: quay.io/vendor/engine:1
 `
-	opts := engineOptions(t, config)
+	opts := engineOptions(t, cfgText)
 	out, report, err := runOpts(t, opts, input)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ data:
 }
 
 func TestIgnoreNeedsAReason(t *testing.T) {
-	cfg, err := rules.Parse([]byte("mirror: r.example.com/m\nignore:\n  - kind: ConfigMap\n"), "airgap.yaml")
+	cfg, err := config.Parse([]byte("mirror: r.example.com/m\nignore:\n  - kind: ConfigMap\n"), "airgap.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,23 +12,26 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/lock"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/detect"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 )
 
 // Options configure a run.
 type Options struct {
 	// Mapper decides where each reference goes and what is internal.
-	Mapper *rules.Mapper
+	Mapper *mapper.Mapper
 	// Catalogue is the operator catalogue: custom-resource image fields,
-	// pull-secret fields and placeholders (rules.Config.Catalogue). When nil,
+	// pull-secret fields and placeholders (config.Config.Catalogue). When nil,
 	// the built-in catalogue with ImageFields is used.
-	Catalogue *rules.Catalogue
+	Catalogue *detect.Catalogue
 	// ImageFields are extra custom-resource image fields, used when Catalogue
 	// is nil.
-	ImageFields []rules.ImageField
+	ImageFields []detect.ImageField
 	// Ignore acknowledges public references left on purpose: they are
 	// reported in Report.Ignored instead of failing the run.
-	Ignore []rules.Ignore
+	Ignore []config.Ignore
 	// Lock, when set, pins every rewritten reference to the digest that was
 	// mirrored ("DEST:tag@sha256:..."); a reference the lock does not hold
 	// is a policy failure. It is only read: the rewrite stays offline.
@@ -111,7 +114,7 @@ type Occurrence struct {
 	// (its tag is elsewhere), "prefix" (joined with image names at run time)
 	// or "registry+repository".
 	Part    string
-	Mapping rules.Mapping
+	Mapping mapper.Mapping
 	// Refused says why a reference cannot be rewritten exactly; it fails the
 	// run like an unmapped one.
 	Refused string
@@ -137,7 +140,7 @@ type Report struct {
 	Offenders   []Occurrence
 	Ignored     []Occurrence // public references acknowledged by the config's ignore list
 	Warnings    []string     // accepted oddities of the input (a key repeated with the same value)
-	Collisions  []rules.Collision
+	Collisions  []mapper.Collision
 	InputBytes  int64
 	OutputBytes int64
 }
@@ -233,7 +236,7 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 	}
 	catalogue := opts.Catalogue
 	if catalogue == nil {
-		catalogue = rules.NewCatalogue(rules.BuiltinOperators(), opts.ImageFields)
+		catalogue = detect.NewCatalogue(detect.BuiltinOperators(), opts.ImageFields)
 	}
 	p := &processor{opts: opts, catalogue: catalogue, triggers: triggers(catalogue.AllImageFields())}
 	split := newSplitter(in, opts.MaxDocumentSize)
@@ -280,7 +283,7 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 	}
 
 	report := &Report{}
-	var collisions rules.Collisions
+	var collisions mapper.Collisions
 	var firstErr error
 	for res := range order {
 		r := <-res
@@ -376,7 +379,7 @@ func fitRetained() {
 // processor turns one chunk into its output.
 type processor struct {
 	opts      Options
-	catalogue *rules.Catalogue
+	catalogue *detect.Catalogue
 	names     nameRoles
 	triggers  [][]byte
 }
@@ -387,11 +390,11 @@ type processor struct {
 // composites, a Secret's base64 data, the backslash that could spell any
 // of them in an escaped double-quoted string, and the "!" of a tag (a
 // "!!binary" value or key is base64 that can spell anything).
-func triggers(fields []rules.ImageField) [][]byte {
+func triggers(fields []detect.ImageField) [][]byte {
 	t := [][]byte{[]byte("mage"), []byte("MAGE"), []byte("/"), []byte("ontainers"), []byte("Secret"),
 		[]byte("epo"), []byte("EPO"), []byte("egistry"), []byte("EGISTRY"), []byte("hub"), []byte("HUB"), []byte(`\`), []byte("!")}
 	for _, f := range fields {
-		steps, err := rules.ParseFieldPath(f.Path)
+		steps, err := detect.ParseFieldPath(f.Path)
 		if err == nil {
 			t = append(t, []byte(steps[len(steps)-1].Key))
 		}
@@ -428,14 +431,14 @@ func (p *processor) document(c chunk) docResult {
 		}
 		if err != nil {
 			s.refuse = err.Error()
-			mapping = rules.Mapping{Source: rules.Ref{Written: s.value}, Dest: s.value, Status: rules.Unmapped}
+			mapping = mapper.Mapping{Source: reference.Ref{Written: s.value}, Dest: s.value, Status: mapper.Unmapped}
 		}
 		if err == nil && p.opts.Lock != nil && s.refuse == "" {
 			mapping, s.refuse = pin(p.opts.Lock, s, mapping)
 		}
 		o := occurrence(d, s, mapping)
-		refused := s.refuse != "" && mapping.Status != rules.Internal
-		public := mapping.Status == rules.Unmapped || refused || (p.opts.CheckOnly && mapping.Status != rules.Internal)
+		refused := s.refuse != "" && mapping.Status != mapper.Internal
+		public := mapping.Status == mapper.Unmapped || refused || (p.opts.CheckOnly && mapping.Status != mapper.Internal)
 		if public && p.ignored(o) {
 			r.ignored = append(r.ignored, o)
 			continue
@@ -444,7 +447,7 @@ func (p *processor) document(c chunk) docResult {
 		if public {
 			r.offenders = append(r.offenders, o)
 		}
-		if p.opts.CheckOnly || mapping.Status != rules.Rewritten || refused {
+		if p.opts.CheckOnly || mapping.Status != mapper.Rewritten || refused {
 			continue
 		}
 		if edits.add(s, mapping) {
@@ -464,7 +467,7 @@ func (p *processor) document(c chunk) docResult {
 	return r
 }
 
-func occurrence(d *document, s site, m rules.Mapping) Occurrence {
+func occurrence(d *document, s site, m mapper.Mapping) Occurrence {
 	return Occurrence{
 		Document: d.index + 1, Line: d.streamLine(s.node.Line),
 		APIVersion: s.res.APIVersion, Kind: s.res.Kind, Namespace: s.res.Namespace, Name: s.res.Name,
@@ -473,7 +476,7 @@ func occurrence(d *document, s site, m rules.Mapping) Occurrence {
 }
 
 // mapSite resolves a site through the mapper as what it is.
-func (p *processor) mapSite(s site) (rules.Mapping, error) {
+func (p *processor) mapSite(s site) (mapper.Mapping, error) {
 	if s.kind == sitePrefix {
 		return p.opts.Mapper.MapPrefix(s.value)
 	}
@@ -483,8 +486,8 @@ func (p *processor) mapSite(s site) (rules.Mapping, error) {
 // pin writes a rewritten reference as the lock recorded it. Composite parts
 // (a repository, a prefix) name no single image and stay as mapped;
 // internal references are never in a lock.
-func pin(l *lock.File, s site, m rules.Mapping) (rules.Mapping, string) {
-	if m.Status != rules.Rewritten || s.kind != siteImage {
+func pin(l *lock.File, s site, m mapper.Mapping) (mapper.Mapping, string) {
+	if m.Status != mapper.Rewritten || s.kind != siteImage {
 		return m, ""
 	}
 	pinned, err := l.Pin(m.Source.Written, m.Dest)

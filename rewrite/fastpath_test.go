@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 // With SkipImageless the prefilter skips parsing documents it can prove hold
@@ -68,15 +68,15 @@ func TestFastPathMatchesParseAllOnGeneratedStream(t *testing.T) {
 
 func assertSameOutput(t *testing.T, input []byte) {
 	t.Helper()
-	cfg := &rules.Config{Mirror: "registry.internal.example.com/mirror", PullSecrets: []string{"regcred"}}
-	mapper, err := cfg.Compile()
+	cfg := &config.Config{Mirror: "registry.internal.example.com/mirror", PullSecrets: []string{"regcred"}}
+	m, err := cfg.Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
 	run := func(parseAll bool, workers int) ([]byte, *Report) {
 		var out bytes.Buffer
 		report, err := Run(bytes.NewReader(input), &out, Options{
-			Mapper: mapper, SkipImageless: !parseAll, Workers: workers,
+			Mapper: m, SkipImageless: !parseAll, Workers: workers,
 		})
 		if err != nil {
 			t.Fatalf("parseAll=%v workers=%d: %v", parseAll, workers, err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/detect"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -55,7 +55,7 @@ type podSpec struct {
 
 // finder walks one document and collects the image sites and pod specs in it.
 type finder struct {
-	catalogue *rules.Catalogue
+	catalogue *detect.Catalogue
 	names     *nameRoles
 	budget    int // node visits left; aliases can make a small document huge
 	doc       *document
@@ -161,14 +161,14 @@ func (f *finder) object(obj *yaml.Node) error {
 	base := len(f.path)
 	f.objectDepth = base
 	for _, field := range f.catalogue.ImageFields(res.APIVersion, res.Kind) {
-		steps, _ := rules.ParseFieldPath(field.Path) // validated with the config
+		steps, _ := detect.ParseFieldPath(field.Path) // validated with the config
 		if err := f.catalogued(obj, steps); err != nil {
 			return err
 		}
 		f.path = f.path[:base]
 	}
 	for _, p := range f.catalogue.PullSecretPaths(res.APIVersion, res.Kind) {
-		steps, _ := rules.ParseFieldPath(p)
+		steps, _ := detect.ParseFieldPath(p)
 		if m := f.follow(obj, steps); m != nil && m.Kind == yaml.MappingNode {
 			if err := f.addPodSpec(m); err != nil {
 				return err
@@ -181,7 +181,7 @@ func (f *finder) object(obj *yaml.Node) error {
 
 // follow walks a path of plain keys to the node it names, leaving f.path
 // pointing at it.
-func (f *finder) follow(n *yaml.Node, steps []rules.PathStep) *yaml.Node {
+func (f *finder) follow(n *yaml.Node, steps []detect.PathStep) *yaml.Node {
 	for _, s := range steps {
 		if n = yamlnode.Lookup(n, s.Key); n == nil || s.Each {
 			return nil
@@ -193,7 +193,7 @@ func (f *finder) follow(n *yaml.Node, steps []rules.PathStep) *yaml.Node {
 
 // catalogued follows a catalogued path to the scalars it names; each must
 // be a string reference.
-func (f *finder) catalogued(n *yaml.Node, steps []rules.PathStep) error {
+func (f *finder) catalogued(n *yaml.Node, steps []detect.PathStep) error {
 	if len(steps) == 0 {
 		return f.imageSite(n, "", f.fieldPath(), true)
 	}
@@ -319,7 +319,7 @@ func (f *finder) keySite(k *yaml.Node, parent string) {
 	if f.seen[k] {
 		return
 	}
-	if _, ok := rules.Classify(k.Value, rules.Context{Role: f.names.role(parent)}, f.catalogue.IsPlaceholder); ok {
+	if _, ok := detect.Classify(k.Value, detect.Context{Role: f.names.role(parent)}, f.catalogue.IsPlaceholder); ok {
 		f.seen[k] = true
 		f.textSite(k, 0, len(k.Value), siteImage, "", f.fieldPath()+" (key "+strconv.Quote(k.Value)+")")
 	}
@@ -425,7 +425,7 @@ func (f *finder) containerImage(img *yaml.Node, container, field string, nullOK 
 		img = yamlnode.Resolve(img)
 		if isString(img) && !f.seen[img] {
 			f.seen[img] = true
-			if _, ok := rules.Classify(img.Value, rules.Context{Strict: true}, f.catalogue.IsPlaceholder); ok {
+			if _, ok := detect.Classify(img.Value, detect.Context{Strict: true}, f.catalogue.IsPlaceholder); ok {
 				f.textSite(img, 0, len(img.Value), siteImage, container, field)
 			}
 		}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files testdata/<case>/expected.yaml")
@@ -31,7 +31,7 @@ func goldenCases(t testing.TB) []string {
 // goldenOptions loads a case's config.yaml the way the CLI loads --config.
 func goldenOptions(t testing.TB, dir string) Options {
 	t.Helper()
-	cfg, err := rules.LoadFile(filepath.Join(dir, "config.yaml"))
+	cfg, err := config.LoadFile(filepath.Join(dir, "config.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

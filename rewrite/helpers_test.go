@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,9 +29,9 @@ const mirror = "registry.internal.example.com/mirror"
 
 // engineOptions compiles a config into engine options with the built-in
 // image fields and the config's own, as the CLI does.
-func engineOptions(t testing.TB, config string) Options {
+func engineOptions(t testing.TB, cfgText string) Options {
 	t.Helper()
-	cfg, err := rules.Parse([]byte(config), "airgap.yaml")
+	cfg, err := config.Parse([]byte(cfgText), "airgap.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,9 +87,9 @@ func runOpts(t testing.TB, opts Options, input string) (string, *Report, error) 
 
 // rewriteOK runs testConfig (or config) over input, requires success, and
 // checks idempotence byte for byte and that check passes on the output.
-func rewriteOK(t testing.TB, config, input string) (string, *Report) {
+func rewriteOK(t testing.TB, cfgText, input string) (string, *Report) {
 	t.Helper()
-	opts := engineOptions(t, config)
+	opts := engineOptions(t, cfgText)
 	out, report, err := runOpts(t, opts, input)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -111,9 +111,9 @@ func rewriteOK(t testing.TB, config, input string) (string, *Report) {
 
 // occurrences lists every reference the engine finds, as offender-style
 // lines with the image as written.
-func occurrences(t testing.TB, config, input string) []string {
+func occurrences(t testing.TB, cfgText, input string) []string {
 	t.Helper()
-	opts := engineOptions(t, config)
+	opts := engineOptions(t, cfgText)
 	var found []string
 	opts.Observe(Observer{Image: func(o Occurrence) { found = append(found, o.describe()) }})
 	if _, _, err := runOpts(t, opts, input); err != nil {

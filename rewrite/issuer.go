@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
-	"github.com/plexicus/helm-airgap/rules"
 
+	"github.com/plexicus/helm-airgap/rules/config"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -30,7 +30,7 @@ const (
 // ConfigPasses are the passes a config asks for beyond images: the issuer
 // rewrite when it names an issuer. Every command that rewrites with a config
 // adds them, so that issuer: means the same everywhere.
-func ConfigPasses(cfg *rules.Config) []Pass {
+func ConfigPasses(cfg *config.Config) []Pass {
 	if cfg == nil || cfg.Issuer == nil {
 		return nil
 	}

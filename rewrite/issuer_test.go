@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -30,7 +30,7 @@ func updateGolden() bool {
 // mirror, so that images never fail the run).
 func issuerRewrite(t *testing.T, issuer Issuer, input string) (string, *Report) {
 	t.Helper()
-	cfg := &rules.Config{Mirror: "registry.internal.example.com/mirror"}
+	cfg := &config.Config{Mirror: "registry.internal.example.com/mirror"}
 	m, err := cfg.Compile()
 	if err != nil {
 		t.Fatal(err)
@@ -188,10 +188,10 @@ func TestIssuerPassReEncodes(t *testing.T) {
 }
 
 func TestConfigPasses(t *testing.T) {
-	if ConfigPasses(nil) != nil || ConfigPasses(&rules.Config{}) != nil {
+	if ConfigPasses(nil) != nil || ConfigPasses(&config.Config{}) != nil {
 		t.Error("a config without issuer: asks for no pass")
 	}
-	cfg, err := rules.Parse([]byte("issuer: {name: platform-ca, kind: Issuer}\n"), "airgap.yaml")
+	cfg, err := config.Parse([]byte("issuer: {name: platform-ca, kind: Issuer}\n"), "airgap.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestConfigPasses(t *testing.T) {
 	if len(passes) != 1 {
 		t.Fatalf("%d passes, want the issuer rewrite", len(passes))
 	}
-	m, err := (&rules.Config{Mirror: "registry.internal.example.com/m"}).Compile()
+	m, err := (&config.Config{Mirror: "registry.internal.example.com/m"}).Compile()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
-	"github.com/plexicus/helm-airgap/rules"
 
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -53,7 +53,7 @@ type scalarEdit struct {
 
 // add records the replacement a mapped site asks for and reports whether it
 // is new (one scalar can be reached twice, through an alias).
-func (e *spanEdits) add(s site, m rules.Mapping) bool {
+func (e *spanEdits) add(s site, m mapper.Mapping) bool {
 	if s.kind == sitePair && s.partner != nil {
 		domain, path, _ := strings.Cut(m.DestRepo, "/")
 		e.put(*s.partner, domain)

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 // TestPrefilter: a document is skipped only when it holds no trigger at all;
@@ -64,15 +64,15 @@ func FuzzPrefilter(f *testing.F) {
 	for _, s := range hiddenByLineBreaks {
 		f.Add([]byte(s))
 	}
-	cfg := &rules.Config{Mirror: "registry.internal.example.com/m", PullSecrets: []string{"regcred"}}
-	mapper, err := cfg.Compile()
+	cfg := &config.Config{Mirror: "registry.internal.example.com/m", PullSecrets: []string{"regcred"}}
+	mp, err := cfg.Compile()
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {
 		run := func(parseAll bool) ([]byte, error) {
 			var out bytes.Buffer
-			_, err := Run(bytes.NewReader(input), &out, Options{Mapper: mapper, SkipImageless: !parseAll, MaxDocumentSize: 1 << 20})
+			_, err := Run(bytes.NewReader(input), &out, Options{Mapper: mp, SkipImageless: !parseAll, MaxDocumentSize: 1 << 20})
 			return out.Bytes(), err
 		}
 		full, fullErr := run(true)

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 func TestReleaseGatesTheOutput(t *testing.T) {
-	mapper, err := (&rules.Config{Mirror: "registry.internal.example.com/m"}).Compile()
+	mp, err := (&config.Config{Mirror: "registry.internal.example.com/m"}).Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestReleaseGatesTheOutput(t *testing.T) {
 			var seen *Report
 			var out bytes.Buffer
 			_, err := Run(strings.NewReader(tt.input), &out, Options{
-				Mapper: mapper, SkipImageless: tt.skip,
+				Mapper: mp, SkipImageless: tt.skip,
 				Observers: []Observer{{Release: func(r *Report) error { seen = r; return tt.release }}},
 			})
 			if !errors.Is(err, tt.release) {

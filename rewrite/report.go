@@ -6,12 +6,12 @@ import (
 	"io"
 	"sort"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 )
 
 // WriteReport prints a failed run's offenders, grouped by registry and
 // counted, each with the rule that would fix it, and its collisions.
-func WriteReport(w io.Writer, r *Report, m *rules.Mapper) {
+func WriteReport(w io.Writer, r *Report, m *mapper.Mapper) {
 	if n := len(r.Offenders); n > 0 {
 		fmt.Fprintf(w, "helm-airgap: %d image reference(s) still point at a registry that is not the mirror, a rule destination or allowed:\n", n)
 		groups := map[string][]Occurrence{}
@@ -46,7 +46,7 @@ const notLocked = "it is not in the lock file: mirror it (helm-airgap mirror --l
 
 // groupHint says what would fix a group of offenders from one registry:
 // the hint (Hint) of the cause to fix first.
-func groupHint(list []Occurrence, m *rules.Mapper) string {
+func groupHint(list []Occurrence, m *mapper.Mapper) string {
 	first := list[0]
 	for _, o := range list {
 		if causeOf(o) > causeOf(first) {
@@ -75,7 +75,7 @@ func causeOf(o Occurrence) cause {
 		return unlocked
 	case o.Refused != "":
 		return refused
-	case o.Mapping.Status != rules.Rewritten:
+	case o.Mapping.Status != mapper.Rewritten:
 		return unmapped
 	}
 	return notRewritten
@@ -86,7 +86,7 @@ func causeOf(o Occurrence) cause {
 // mirroring into the lock for one the lock does not hold, or running
 // rewrite for one the config already maps (check on manifests never
 // rewritten).
-func Hint(o Occurrence, m *rules.Mapper) string {
+func Hint(o Occurrence, m *mapper.Mapper) string {
 	switch causeOf(o) {
 	case refused:
 		return "references that cannot be rewritten exactly: change the chart's values so they are spelt plainly, or acknowledge them with an ignore: entry and a reason"

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 	k8syaml "sigs.k8s.io/yaml"
 )
 
@@ -28,14 +28,14 @@ func TestSecretNamesRoundTripAsStrings(t *testing.T) {
 		"null":            "kind: Pod\nmetadata: {name: p}\nspec:\n  imagePullSecrets: ~\n  containers:\n    - image: registry.internal.example.com/a:1\n",
 	}
 	for _, name := range readerTypedNames {
-		cfg := &rules.Config{Allow: []string{"registry.internal.example.com"}, PullSecrets: []string{name}}
-		mapper, err := cfg.Compile()
+		cfg := &config.Config{Allow: []string{"registry.internal.example.com"}, PullSecrets: []string{name}}
+		m, err := cfg.Compile()
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		for shape, input := range shapes {
 			t.Run(name+"/"+shape, func(t *testing.T) {
-				out, _, err := runOpts(t, Options{Mapper: mapper}, input)
+				out, _, err := runOpts(t, Options{Mapper: m}, input)
 				if err != nil {
 					t.Fatal(err)
 				}

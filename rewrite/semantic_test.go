@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/internal/leakscan"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -40,7 +40,7 @@ func assertSameExceptImages(t testing.TB, input, output string) []change {
 	return compareStreams(t, engineOptions(t, testConfig).Mapper, input, output)
 }
 
-func compareStreams(t testing.TB, m *rules.Mapper, input, output string) []change {
+func compareStreams(t testing.TB, m *mapper.Mapper, input, output string) []change {
 	t.Helper()
 	changes, diffs, err := diffStreams(m, input, output)
 	if err != nil {
@@ -54,7 +54,7 @@ func compareStreams(t testing.TB, m *rules.Mapper, input, output string) []chang
 
 // diffStreams lists the reference rewrites between input and output, and
 // every other difference.
-func diffStreams(m *rules.Mapper, input, output string) ([]change, []string, error) {
+func diffStreams(m *mapper.Mapper, input, output string) ([]change, []string, error) {
 	in, err := leakscan.Documents([]byte(input))
 	if err != nil {
 		return nil, nil, fmt.Errorf("input: %w", err)
@@ -93,7 +93,7 @@ type refSite struct {
 }
 
 type comparer struct {
-	m                     *rules.Mapper
+	m                     *mapper.Mapper
 	refs                  map[refSite][]leakscan.Finding
 	doc                   int
 	kind, name, namespace string
@@ -282,7 +282,7 @@ func (c *comparer) mapFinding(f leakscan.Finding) (string, bool) {
 		value += probe
 	}
 	mapping, err := c.m.Map(value)
-	if err != nil || mapping.Status != rules.Rewritten {
+	if err != nil || mapping.Status != mapper.Rewritten {
 		return "", false
 	}
 	if f.Registry {

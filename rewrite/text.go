@@ -12,11 +12,12 @@ import (
 
 	"github.com/plexicus/helm-airgap/internal/k8syaml"
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/detect"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"go.yaml.in/yaml/v3"
 )
 
-// Strings are found by context (rules.Classify) wherever they are: plain
+// Strings are found by context (detect.Classify) wherever they are: plain
 // values, text embedded in a value (YAML or JSON documents, properties and
 // env files, shell scripts, lists), and base64 Secret data. A reference
 // inside embedded text is spliced at its own bytes, so every other byte of
@@ -53,7 +54,7 @@ func (h *hostText) locate(n *yaml.Node, s, e int) (int, int) {
 	return h.toHost(ts), h.toHost(te)
 }
 
-// nameRoles caches rules.NameRole for one run: the same few keys recur in
+// nameRoles caches detect.NameRole for one run: the same few keys recur in
 // every document. It stops growing at maxCachedNames, so hostile input with
 // endless distinct keys cannot grow it without bound.
 type nameRoles struct {
@@ -63,14 +64,14 @@ type nameRoles struct {
 
 const maxCachedNames = 1 << 16
 
-func (c *nameRoles) role(name string) rules.Role {
+func (c *nameRoles) role(name string) detect.Role {
 	if name == "" {
-		return rules.RoleNone
+		return detect.RoleNone
 	}
 	if r, ok := c.m.Load(name); ok {
-		return r.(rules.Role)
+		return r.(detect.Role)
 	}
-	r := rules.NameRole(name)
+	r := detect.NameRole(name)
 	if c.n.Add(1) <= maxCachedNames {
 		c.m.Store(name, r)
 	}
@@ -150,26 +151,26 @@ func (f *finder) value(n *yaml.Node, name string) error {
 	if isText(v) {
 		return f.text(n, name, role)
 	}
-	if strings.IndexByte(v, '/') < 0 && role == rules.RoleNone {
+	if strings.IndexByte(v, '/') < 0 && role == detect.RoleNone {
 		return nil // no explicit registry and no image-named context: never a reference
 	}
 	switch role {
-	case rules.RoleRepository, rules.RoleHub:
-		if rules.ClassifyRepository(v, hasImageWord(name)) {
+	case detect.RoleRepository, detect.RoleHub:
+		if detect.ClassifyRepository(v, hasImageWord(name)) {
 			kind := siteRepository
-			if role == rules.RoleHub {
+			if role == detect.RoleHub {
 				kind = sitePrefix
 			}
 			f.textSite(n, 0, len(v), kind, "", f.fieldPath())
 			return nil
 		}
-	case rules.RoleRegistry:
+	case detect.RoleRegistry:
 		if f.registrySetting(name, v) {
 			f.textSite(n, 0, len(v), sitePrefix, "", f.fieldPath())
 			return nil
 		}
 	}
-	if _, ok := rules.Classify(v, rules.Context{Role: role, Flag: rules.TakesBareName(name)}, f.catalogue.IsPlaceholder); ok {
+	if _, ok := detect.Classify(v, detect.Context{Role: role, Flag: detect.TakesBareName(name)}, f.catalogue.IsPlaceholder); ok {
 		f.textSite(n, 0, len(v), siteImage, "", f.fieldPath())
 	}
 	return nil
@@ -199,7 +200,7 @@ func mentionsImage(v string) bool {
 
 // isRegistryHost reports whether s is a bare registry host (with a port).
 func isRegistryHost(s string) bool {
-	return !strings.Contains(s, "/") && (strings.ContainsAny(s, ".:") || s == "localhost") && rules.ClassifyRepository(s+"/x", false)
+	return !strings.Contains(s, "/") && (strings.ContainsAny(s, ".:") || s == "localhost") && detect.ClassifyRepository(s+"/x", false)
 }
 
 // isText reports whether a value may hold more than one token.
@@ -210,8 +211,8 @@ func isText(v string) bool {
 // mayHoldReference is the cheap test before text is scanned: a reference
 // there names its registry (a slash) or sits under an image-named name, or
 // the text names a registry setting (an operator's "container-registry").
-func mayHoldReference(v string, role rules.Role) bool {
-	return role == rules.RoleImage || strings.IndexByte(v, '/') >= 0 || mentionsImage(v) || mentionsRegistry(v)
+func mayHoldReference(v string, role detect.Role) bool {
+	return role == detect.RoleImage || strings.IndexByte(v, '/') >= 0 || mentionsImage(v) || mentionsRegistry(v)
 }
 
 // mentionsRegistry is mentionsImage for registry settings.
@@ -257,7 +258,7 @@ func hasPrefixFold(s, lower string) bool {
 
 // text scans a value that may hold several tokens: as an embedded YAML or
 // JSON document when it is one, else token by token.
-func (f *finder) text(n *yaml.Node, name string, role rules.Role) error {
+func (f *finder) text(n *yaml.Node, name string, role detect.Role) error {
 	v := n.Value
 	if !mayHoldReference(v, role) {
 		return nil
@@ -281,7 +282,7 @@ var escapes = strings.NewReplacer(`\/`, "/", `\u002f`, "/", `\u002F`, "/", `\x2f
 
 // escaped scans text with its escaped slashes unescaped; whatever it finds
 // there that the plain scan cannot see is refused by name.
-func (f *finder) escaped(n *yaml.Node, name string, role rules.Role) {
+func (f *finder) escaped(n *yaml.Node, name string, role detect.Role) {
 	plain := escapes.Replace(n.Value)
 	if plain == n.Value {
 		return
@@ -401,10 +402,10 @@ func tokenByte(c byte) bool {
 // "NAME=" ("--engine-image=REF", "3.8.0=REF", "-consul-image=\"REF\""), a
 // "--flag" before it, a "key:" before it, or, when the whole text is a
 // list of references, the name the text sits under.
-func (f *finder) tokens(n *yaml.Node, name string, role rules.Role) {
+func (f *finder) tokens(n *yaml.Node, name string, role detect.Role) {
 	v := n.Value
 	listName := ""
-	if (role == rules.RoleImage || role == rules.RoleRepository || role == rules.RoleHub) && isReferenceList(v) {
+	if (role == detect.RoleImage || role == detect.RoleRepository || role == detect.RoleHub) && isReferenceList(v) {
 		listName = name
 	}
 	pending := "" // a name waiting for the token after it
@@ -461,13 +462,13 @@ func (f *finder) token(n *yaml.Node, tok string, at int, ctx string) {
 	field := f.fieldPath()
 	role := f.names.role(ctx)
 	switch role {
-	case rules.RoleRepository, rules.RoleHub:
-		if rules.ClassifyRepository(tok, false) {
+	case detect.RoleRepository, detect.RoleHub:
+		if detect.ClassifyRepository(tok, false) {
 			f.textSite(n, at, at+len(tok), siteRepository, "", field)
 			return
 		}
 	}
-	if _, ok := rules.Classify(tok, rules.Context{Role: role, Flag: rules.TakesBareName(ctx)}, f.catalogue.IsPlaceholder); ok {
+	if _, ok := detect.Classify(tok, detect.Context{Role: role, Flag: detect.TakesBareName(ctx)}, f.catalogue.IsPlaceholder); ok {
 		f.textSite(n, at, at+len(tok), siteImage, "", field)
 	}
 }
@@ -480,7 +481,7 @@ func isReferenceList(v string) bool {
 		return false
 	}
 	for _, s := range fields {
-		if _, err := rules.ParseRef(s); err != nil {
+		if _, err := reference.Parse(s); err != nil {
 			return false
 		}
 	}
@@ -493,7 +494,7 @@ func isReferenceList(v string) bool {
 // "imageRepository"). The repository (or registry and repository, or hub)
 // is rewritten; the tag stays where it is.
 func (f *finder) composites(m *yaml.Node, name string) {
-	parentImage := f.names.role(name) == rules.RoleImage
+	parentImage := f.names.role(name) == detect.RoleImage
 	namedImage := parentImage && namesTaggedImage(m)
 	if !hasCompositeKey(m) && !namedImage {
 		return
@@ -505,11 +506,11 @@ func (f *finder) composites(m *yaml.Node, name string) {
 		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
 			continue
 		}
-		role, prefix := f.names.role(k.Value), rules.RolePrefix(k.Value)
+		role, prefix := f.names.role(k.Value), detect.RolePrefix(k.Value)
 		if namedImage && k.Value == "name" {
-			role, prefix = rules.RoleRepository, ""
+			role, prefix = detect.RoleRepository, ""
 		}
-		if role == rules.RoleNone || role == rules.RoleImage {
+		if role == detect.RoleNone || role == detect.RoleImage {
 			continue
 		}
 		g := groups[prefix]
@@ -520,13 +521,13 @@ func (f *finder) composites(m *yaml.Node, name string) {
 		}
 		p := part{key: k.Value, node: v}
 		switch role {
-		case rules.RoleRegistry:
+		case detect.RoleRegistry:
 			g.registry = p
-		case rules.RoleRepository:
+		case detect.RoleRepository:
 			g.repository = p
-		case rules.RoleHub:
+		case detect.RoleHub:
 			g.hub = p
-		case rules.RoleTag:
+		case detect.RoleTag:
 			g.tagged = true
 		}
 	}
@@ -586,14 +587,14 @@ func (f *finder) composite(g *compositeParts, implicit bool) {
 	registry, repository, hub := g.registry, g.repository, g.hub
 	switch {
 	case str(registry) && str(repository) && (implicit || g.tagged) && isRegistryHost(registry.node.Value) &&
-		rules.ClassifyRepository(registry.node.Value+"/"+repository.node.Value, false):
+		detect.ClassifyRepository(registry.node.Value+"/"+repository.node.Value, false):
 		reg := site(registry, sitePair)
 		repo := site(repository, sitePair)
 		repo.partner, repo.value = &reg, registry.node.Value+"/"+repository.node.Value
 		f.sites = append(f.sites, repo)
-	case str(repository) && (implicit || g.tagged) && rules.ClassifyRepository(repository.node.Value, implicit):
+	case str(repository) && (implicit || g.tagged) && detect.ClassifyRepository(repository.node.Value, implicit):
 		f.sites = append(f.sites, site(repository, siteRepository))
-	case str(hub) && (implicit || g.tagged) && rules.ClassifyRepository(hub.node.Value, implicit):
+	case str(hub) && (implicit || g.tagged) && detect.ClassifyRepository(hub.node.Value, implicit):
 		f.sites = append(f.sites, site(hub, sitePrefix))
 	case str(registry) && repository.node == nil && hub.node == nil && f.registrySetting(registry.key, registry.node.Value):
 		f.sites = append(f.sites, site(registry, sitePrefix))

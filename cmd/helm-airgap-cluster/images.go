@@ -10,7 +10,7 @@ import (
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/plan"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"github.com/spf13/cobra"
 )
 
@@ -55,11 +55,11 @@ The kubeconfig is found as kubectl finds it: --kubeconfig, $KUBECONFIG,
 }
 
 func runImages(cmd *cobra.Command, f *clusterFlags, format plan.Format, rendered string, why bool) error {
-	cfg, mapper, err := f.Flags.Load()
+	cfg, m, err := f.Flags.Load()
 	if err != nil {
 		return cli.Usage(err)
 	}
-	opts := f.Flags.EngineOptions(cfg, mapper)
+	opts := f.Flags.EngineOptions(cfg, m)
 	inRender, err := renderedImages(cmd, rendered, opts)
 	if err != nil {
 		return err
@@ -71,7 +71,7 @@ func runImages(cmd *cobra.Command, f *clusterFlags, format plan.Format, rendered
 	p, report, err := plan.Build(bytes.NewReader(snap.Manifests), opts, true)
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
-		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
+		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, m)
 		return cli.Reported(err)
 	}
 	if err != nil {
@@ -136,7 +136,7 @@ func renderedImages(cmd *cobra.Command, path string, opts rewrite.Options) (map[
 	set := map[string]bool{}
 	for _, img := range p.Images {
 		set[img.Source] = true
-		if ref, err := rules.ParseRef(img.Destination); err == nil {
+		if ref, err := reference.Parse(img.Destination); err == nil {
 			set[ref.Repository()+ref.Suffix] = true
 		}
 	}

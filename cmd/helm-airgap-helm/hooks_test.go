@@ -10,7 +10,7 @@ import (
 
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -37,7 +37,7 @@ pullSecrets: [regcred]
 
 func testRewriter(t *testing.T) *rewriter {
 	t.Helper()
-	cfg, err := rules.Parse([]byte(testConfig), "test.yaml")
+	cfg, err := config.Parse([]byte(testConfig), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -30,13 +30,13 @@ const (
 )
 
 // loadConfig turns the functionConfig into a config.
-func loadConfig(fc *yaml.RNode) (*rules.Config, error) {
+func loadConfig(fc *yaml.RNode) (*config.Config, error) {
 	if fc == nil || fc.IsNilOrEmpty() {
 		path := os.Getenv(configEnv)
 		if path == "" {
 			return nil, fmt.Errorf("no functionConfig: give one of kind %s or ConfigMap, or name a config file in $%s", configKind, configEnv)
 		}
-		return rules.LoadFile(path)
+		return config.LoadFile(path)
 	}
 	if fc.YNode().Kind != yaml.MappingNode {
 		return nil, errors.New("functionConfig: want an object")
@@ -49,7 +49,7 @@ func loadConfig(fc *yaml.RNode) (*rules.Config, error) {
 	case "ConfigMap":
 		return configFromConfigMap(fc, name)
 	default:
-		return nil, fmt.Errorf("functionConfig of kind %q: want kind %s (apiVersion %s) or ConfigMap", kind, configKind, rules.APIVersion)
+		return nil, fmt.Errorf("functionConfig of kind %q: want kind %s (apiVersion %s) or ConfigMap", kind, configKind, config.APIVersion)
 	}
 }
 
@@ -57,7 +57,7 @@ func loadConfig(fc *yaml.RNode) (*rules.Config, error) {
 // metadata, parsed as strictly as the file. kind and metadata are blanked
 // out rather than removed, so that line numbers in messages count in the
 // functionConfig as the orchestrator serialized it.
-func configFromAirgapConfig(fc *yaml.RNode, name string) (*rules.Config, error) {
+func configFromAirgapConfig(fc *yaml.RNode, name string) (*config.Config, error) {
 	text, err := fc.String()
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
@@ -81,12 +81,12 @@ func configFromAirgapConfig(fc *yaml.RNode, name string) (*rules.Config, error) 
 			lines[l] = "\n"
 		}
 	}
-	return rules.Parse([]byte(strings.Join(lines, "")), name)
+	return config.Parse([]byte(strings.Join(lines, "")), name)
 }
 
 // configFromConfigMap reads a ConfigMap's data: an optional whole config,
 // and the flag-like keys on top of it.
-func configFromConfigMap(fc *yaml.RNode, name string) (*rules.Config, error) {
+func configFromConfigMap(fc *yaml.RNode, name string) (*config.Config, error) {
 	data, err := stringMap(fc, "data")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -104,21 +104,21 @@ func configFromConfigMap(fc *yaml.RNode, name string) (*rules.Config, error) {
 		return nil, fmt.Errorf("%s: unknown data key(s) %s: want %s, %s, %s, %s or %s", name, strings.Join(unknown, ", "),
 			dataConfig, dataMirror, dataRules, dataPullSecrets, dataAllow)
 	}
-	cfg := &rules.Config{}
+	cfg := &config.Config{}
 	if text, ok := data[dataConfig]; ok {
 		var err error
-		if cfg, err = rules.Parse([]byte(text), name+" data.config"); err != nil {
+		if cfg, err = config.Parse([]byte(text), name+" data.config"); err != nil {
 			return nil, err
 		}
 	}
-	o := rules.Overrides{
+	o := config.Overrides{
 		Mirror:      strings.TrimSpace(data[dataMirror]),
 		PullSecrets: splitList(data[dataPullSecrets]),
 		Allow:       splitList(data[dataAllow]),
 	}
 	var errs []error
 	for _, item := range splitList(data[dataRules]) {
-		rule, err := rules.ParseRuleFlag(item)
+		rule, err := config.ParseRuleFlag(item)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: data.%s: %w", name, dataRules, err))
 			continue

@@ -12,7 +12,7 @@ import (
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -105,7 +105,7 @@ func fail(rl *framework.ResourceList, results ...*framework.Result) error {
 
 // itemRun is the state of one Process call.
 type itemRun struct {
-	mapper     *rules.Mapper
+	mapper     *mapper.Mapper
 	opts       rewrite.Options
 	item       int            // the item being rewritten; items are rewritten one at a time
 	sourceItem map[string]int // source repository -> first item that uses it

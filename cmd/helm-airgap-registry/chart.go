@@ -11,7 +11,8 @@ import (
 
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/plexicus/helm-airgap/plan"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -26,27 +27,27 @@ func isLocalChartSource(s string) bool { return strings.HasPrefix(s, localChartP
 // localChartItem packages a chart directory as helm package does (or reads
 // a packaged .tgz and the .prov beside it) and makes the OCI artifact helm
 // push would, to go to CHARTTO/NAME:VERSION.
-func localChartItem(path string, mapper *rules.Mapper, chartTo string) (mirror.Item, error) {
+func localChartItem(path string, m *mapper.Mapper, chartTo string) (mirror.Item, error) {
 	tgz, prov, meta, err := packageChart(path)
 	if err != nil {
 		return mirror.Item{}, fmt.Errorf("--chart %q: %w", path, err)
 	}
 	if chartTo == "" {
-		if mapper.Mirror() == "" {
+		if m.Mirror() == "" {
 			return mirror.Item{}, fmt.Errorf("--chart %q: a local chart needs --chart-to REGISTRY/PATH (or a mirror in the config, for MIRROR/charts)", path)
 		}
-		chartTo = mapper.Mirror() + "/charts"
+		chartTo = m.Mirror() + "/charts"
 	}
 	// OCI tags cannot hold "+"; helm push writes it as "_" and helm pull reads it back.
 	dest := strings.TrimSuffix(chartTo, "/") + "/" + meta.Name + ":" + strings.ReplaceAll(meta.Version, "+", "_")
-	if _, err := rules.ParseRef(dest); err != nil {
+	if _, err := reference.Parse(dest); err != nil {
 		return mirror.Item{}, fmt.Errorf("--chart %q: destination: %w", path, err)
 	}
-	config, err := json.Marshal(meta)
+	metaJSON, err := json.Marshal(meta)
 	if err != nil {
 		return mirror.Item{}, err
 	}
-	artifact, err := mirror.ChartArtifact(tgz, prov, config, map[string]string{
+	artifact, err := mirror.ChartArtifact(tgz, prov, metaJSON, map[string]string{
 		"org.opencontainers.image.title":       meta.Name,
 		"org.opencontainers.image.version":     meta.Version,
 		"org.opencontainers.image.description": meta.Description,

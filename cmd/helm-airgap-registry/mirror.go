@@ -10,7 +10,7 @@ import (
 
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/plexicus/helm-airgap/plan"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"github.com/spf13/cobra"
 )
 
@@ -145,13 +145,13 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 	items := mirror.Items(p, false)
 	var recorded []string // the mirror prefixes an archive records
 	if o.planFile == "" || len(charts) > 0 {
-		cfg, mapper, err := o.load()
+		cfg, mp, err := o.load()
 		if err != nil {
 			return err
 		}
-		recorded = prefixes(cfg, mapper)
+		recorded = prefixes(cfg, mp)
 		for _, c := range charts {
-			item, err := chartItem(c, mapper, o.chartTo)
+			item, err := chartItem(c, mp, o.chartTo)
 			if err != nil {
 				return cli.Usage(err)
 			}
@@ -200,15 +200,15 @@ func verbFor(toArchive string) string {
 
 // chartItem maps a chart's OCI reference by the rules, like an image; a
 // local chart (.tgz or directory) is packaged and goes under chartTo.
-func chartItem(ref string, mapper *rules.Mapper, chartTo string) (mirror.Item, error) {
+func chartItem(ref string, mp *mapper.Mapper, chartTo string) (mirror.Item, error) {
 	raw := strings.TrimPrefix(ref, "oci://")
 	if raw == ref {
 		if _, err := os.Stat(ref); err == nil {
-			return localChartItem(ref, mapper, chartTo)
+			return localChartItem(ref, mp, chartTo)
 		}
 		return mirror.Item{}, fmt.Errorf("--chart %q: give the chart's OCI reference (oci://REGISTRY/REPO/CHART:VERSION), a packaged chart (.tgz) or a chart directory", ref)
 	}
-	m, err := mapper.Map(raw)
+	m, err := mp.Map(raw)
 	if err != nil {
 		return mirror.Item{}, fmt.Errorf("--chart %q: %w", ref, err)
 	}
@@ -217,9 +217,9 @@ func chartItem(ref string, mapper *rules.Mapper, chartTo string) (mirror.Item, e
 	}
 	src := m.Source.Repository() + m.Source.Suffix
 	switch m.Status {
-	case rules.Unmapped:
-		return mirror.Item{}, fmt.Errorf("--chart %q: no rule or mirror gives it a destination; %s", ref, mapper.Hint(m.Source))
-	case rules.Internal:
+	case mapper.Unmapped:
+		return mirror.Item{}, fmt.Errorf("--chart %q: no rule or mirror gives it a destination; %s", ref, mp.Hint(m.Source))
+	case mapper.Internal:
 		return mirror.Item{}, fmt.Errorf("--chart %q is already on an internal registry", ref)
 	}
 	img := plan.Image{Source: src, Destination: m.Dest, Status: plan.Copy, Rule: m.Rule}
@@ -338,7 +338,7 @@ func archiveEntries(o *options, a *mirror.Archive) ([]mirror.Entry, []string, er
 	if !o.configGiven() {
 		return a.Entries, a.Prefixes, nil
 	}
-	cfg, mapper, err := o.load()
+	cfg, mp, err := o.load()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -349,15 +349,15 @@ func archiveEntries(o *options, a *mirror.Archive) ([]mirror.Entry, []string, er
 			entries = append(entries, e) // no source to map: keep where it was sent, under the config's prefixes
 			continue
 		}
-		m, err := mapper.Map(e.Source)
+		m, err := mp.Map(e.Source)
 		switch {
 		case err != nil:
 			problems = append(problems, fmt.Sprintf("%s: %v", e.Source, err))
 			continue
-		case m.Status == rules.Unmapped:
-			problems = append(problems, fmt.Sprintf("%s: no rule or mirror gives it a destination; %s", e.Source, mapper.Hint(m.Source)))
+		case m.Status == mapper.Unmapped:
+			problems = append(problems, fmt.Sprintf("%s: no rule or mirror gives it a destination; %s", e.Source, mp.Hint(m.Source)))
 			continue
-		case m.Status == rules.Internal:
+		case m.Status == mapper.Internal:
 			continue // already internal under this config: nothing to push
 		}
 		e.Destination = m.Dest
@@ -366,7 +366,7 @@ func archiveEntries(o *options, a *mirror.Archive) ([]mirror.Entry, []string, er
 	if len(problems) > 0 {
 		return nil, nil, cli.Failed(fmt.Errorf("the current config gives %d archived image(s) no destination:\n  %s", len(problems), strings.Join(problems, "\n  ")))
 	}
-	return entries, prefixes(cfg, mapper), nil
+	return entries, prefixes(cfg, mp), nil
 }
 
 // printPlan is the dry run: what would be copied, as plan lines.

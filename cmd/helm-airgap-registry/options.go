@@ -15,7 +15,9 @@ import (
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/plexicus/helm-airgap/plan"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -96,12 +98,12 @@ func (o *options) configGiven() bool {
 }
 
 // load reads the config file and applies the flags, like helm-airgap does.
-func (o *options) load() (*rules.Config, *rules.Mapper, error) {
-	cfg, mapper, err := o.Flags.Load()
+func (o *options) load() (*config.Config, *mapper.Mapper, error) {
+	cfg, m, err := o.Flags.Load()
 	if err != nil {
 		return nil, nil, cli.Usage(err)
 	}
-	return cfg, mapper, nil
+	return cfg, m, nil
 }
 
 // readPlan returns the plan: from --plan, or computed from manifests or a
@@ -126,11 +128,11 @@ func (o *options) readPlan(cmd *cobra.Command, args []string) (*plan.Plan, error
 		}
 		return p, nil
 	}
-	cfg, mapper, err := o.load()
+	cfg, m, err := o.load()
 	if err != nil {
 		return nil, err
 	}
-	opts := o.EngineOptions(cfg, mapper)
+	opts := o.EngineOptions(cfg, m)
 	var in io.Reader
 	var chart io.ReadCloser
 	if len(args) > 0 && inputs.IsChart(args[0]) {
@@ -160,7 +162,7 @@ func (o *options) readPlan(cmd *cobra.Command, args []string) (*plan.Plan, error
 	}
 	var policy *rewrite.PolicyError
 	if errors.As(err, &policy) {
-		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, mapper)
+		rewrite.WriteReport(cmd.ErrOrStderr(), policy.Report, m)
 		return nil, err
 	}
 	if err != nil {
@@ -221,9 +223,9 @@ func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 
 // prefixes are the repository prefixes of the config's destinations: the
 // mirror and every rule's "to", normalized as references are.
-func prefixes(cfg *rules.Config, mapper *rules.Mapper) []string {
+func prefixes(cfg *config.Config, m *mapper.Mapper) []string {
 	var out []string
-	for _, p := range append([]string{mapper.Mirror(), cfg.Mirror}, ruleTargets(cfg)...) {
+	for _, p := range append([]string{m.Mirror(), cfg.Mirror}, ruleTargets(cfg)...) {
 		if n, ok := normalizePrefix(p); ok {
 			out = append(out, n)
 		}
@@ -231,7 +233,7 @@ func prefixes(cfg *rules.Config, mapper *rules.Mapper) []string {
 	return out
 }
 
-func ruleTargets(cfg *rules.Config) []string {
+func ruleTargets(cfg *config.Config) []string {
 	var out []string
 	for _, r := range cfg.Rules {
 		out = append(out, r.To)
@@ -245,7 +247,7 @@ func normalizePrefix(p string) (string, bool) {
 	if p == "" {
 		return "", false
 	}
-	ref, err := rules.ParseRef(strings.TrimSuffix(p, "/") + "/x")
+	ref, err := reference.Parse(strings.TrimSuffix(p, "/") + "/x")
 	if err != nil {
 		return "", false
 	}
@@ -257,7 +259,7 @@ func normalizePrefix(p string) (string, bool) {
 func repositories(items []mirror.Item) []string {
 	var out []string
 	for _, it := range items {
-		if ref, err := rules.ParseRef(it.Destination); err == nil {
+		if ref, err := reference.Parse(it.Destination); err == nil {
 			out = append(out, ref.Repository())
 		}
 	}

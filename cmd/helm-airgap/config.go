@@ -5,7 +5,7 @@ import (
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"strconv"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 )
@@ -44,13 +44,13 @@ const noConfigHint = "no config given; `helm-airgap init` writes one"
 
 // noConfig reports whether a run has no config at all: nothing from a
 // file, the flags or Argo CD (the config prints as "{}").
-func noConfig(cfg *rules.Config) bool {
+func noConfig(cfg *config.Config) bool {
 	out, err := yaml.Marshal(cfg)
 	return err == nil && string(out) == "{}\n"
 }
 
 // writeEffectiveConfig prints cfg as YAML with an origin comment per value.
-func writeEffectiveConfig(cmd *cobra.Command, cfg *rules.Config) error {
+func writeEffectiveConfig(cmd *cobra.Command, cfg *config.Config) error {
 	var doc yaml.Node
 	if err := doc.Encode(cfg); err != nil {
 		return fmt.Errorf("printing the config: %w", err)
@@ -76,7 +76,7 @@ func writeEffectiveConfig(cmd *cobra.Command, cfg *rules.Config) error {
 	return enc.Close()
 }
 
-func originComment(cfg *rules.Config, key string) string {
+func originComment(cfg *config.Config, key string) string {
 	if from := cfg.Origin(key); from != "" {
 		return "from " + from
 	}

@@ -3,8 +3,9 @@
 // when a reference would still be pulled from a public registry.
 //
 // This package is the thin command-line layer: flags, environment, inputs
-// and exit codes. The rules package owns the config and the mapping; the
-// rewrite package owns reading and changing manifests. Each subcommand lives
+// and exit codes. The rules packages own the config (rules/config) and the
+// mapping (rules/mapper); the rewrite package owns reading and changing
+// manifests. Each subcommand lives
 // in its own file.
 //
 // The policy (config, flags, environment) is assembled by internal/settings

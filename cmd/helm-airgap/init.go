@@ -10,7 +10,8 @@ import (
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"github.com/spf13/cobra"
 )
 
@@ -81,7 +82,7 @@ func runInit(cmd *cobra.Command, args []string, registry, pullSecret string) err
 		return err
 	}
 	registryHost, _, _ := strings.Cut(registry, "/")
-	starter := &rules.Config{}
+	starter := &config.Config{}
 	if pullSecret != "" {
 		starter.PullSecrets = []string{pullSecret}
 	}
@@ -93,7 +94,7 @@ func runInit(cmd *cobra.Command, args []string, registry, pullSecret string) err
 			continue
 		}
 		sources = append(sources, r)
-		starter.Rules = append(starter.Rules, rules.Rule{From: r.domain, To: ruleDestination(registry, r.domain)})
+		starter.Rules = append(starter.Rules, mapper.Rule{From: r.domain, To: ruleDestination(registry, r.domain)})
 	}
 	// The config written must load: check it before printing it.
 	if _, err := starter.Compile(); err != nil {
@@ -113,10 +114,10 @@ func runInit(cmd *cobra.Command, args []string, registry, pullSecret string) err
 // scheme, upper case or a trailing slash, and the error about the value as
 // given (not about a rule made from it).
 func checkRegistry(registry string) error {
-	if advice := rules.PrefixAdvice(registry); advice != "" {
+	if advice := config.PrefixAdvice(registry); advice != "" {
 		return cli.Usagef("--registry %q: %s", registry, advice)
 	}
-	if _, err := (&rules.Config{Mirror: strings.TrimRight(registry, "/")}).Compile(); err != nil {
+	if _, err := (&config.Config{Mirror: strings.TrimRight(registry, "/")}).Compile(); err != nil {
 		why := err.Error()
 		if _, after, ok := strings.Cut(why, "mirror: "); ok {
 			why = after // the message names the config's key, not the flag
@@ -130,13 +131,13 @@ func checkRegistry(registry string) error {
 // exactly what rewrite finds) and groups every reference by source
 // registry.
 func findImages(in io.Reader) ([]registryImages, error) {
-	mapper, err := (&rules.Config{}).Compile()
+	m, err := (&config.Config{}).Compile()
 	if err != nil {
 		return nil, err
 	}
 	byDomain := map[string]map[string]bool{}
 	opts := rewrite.Options{
-		Mapper:    mapper, // the built-in catalogue: no Catalogue given
+		Mapper:    m, // the built-in catalogue: no Catalogue given
 		CheckOnly: true,
 		Observers: []rewrite.Observer{{Image: func(o rewrite.Occurrence) {
 			src := o.Mapping.Source
@@ -170,7 +171,7 @@ func writeStarterConfig(w io.Writer, registry, pullSecret string, sources []regi
 	fmt.Fprintf(w, "# yaml-language-server: $schema=%s\n", schemaURL)
 	fmt.Fprintf(w, "# Starter helm-airgap config written by `helm-airgap init`. Review each destination,\n")
 	fmt.Fprintf(w, "# then list what to mirror with: helm-airgap images -c airgap.yaml\n")
-	fmt.Fprintf(w, "apiVersion: %s\n", rules.APIVersion)
+	fmt.Fprintf(w, "apiVersion: %s\n", config.APIVersion)
 	fmt.Fprintf(w, "# A catch-all for images no rule matches (without one, such an image fails the run):\n")
 	fmt.Fprintf(w, "# mirror: %s/mirror\n", registry)
 	if len(sources) == 0 {

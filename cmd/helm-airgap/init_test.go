@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/plexicus/helm-airgap/internal/testtool"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 const initManifests = `apiVersion: apps/v1
@@ -51,18 +51,18 @@ func TestInit(t *testing.T) {
 	if strings.Count(r.stdout, "- from:") != 3 {
 		t.Errorf("want 3 rules:\n%s", r.stdout)
 	}
-	cfg, err := rules.Parse([]byte(r.stdout), "airgap.yaml")
+	cfg, err := config.Parse([]byte(r.stdout), "airgap.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cfg.Compile(); err != nil {
 		t.Fatal(err)
 	}
-	config := filepath.Join(dir, "airgap.yaml")
-	if err := os.WriteFile(config, []byte(r.stdout), 0o644); err != nil {
+	configPath := filepath.Join(dir, "airgap.yaml")
+	if err := os.WriteFile(configPath, []byte(r.stdout), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan := runCLI(t, dir, nil, initManifests, "images", "-c", config)
+	plan := runCLI(t, dir, nil, initManifests, "images", "-c", configPath)
 	if plan.code != 0 {
 		t.Fatalf("images with the starter config: exit %d: %s", plan.code, plan.stderr)
 	}

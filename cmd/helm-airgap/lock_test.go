@@ -11,7 +11,7 @@ import (
 	"github.com/plexicus/helm-airgap/lock"
 	"github.com/plexicus/helm-airgap/plan"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 // TestRewriteLock: a lock holding every image of a corpus render (as mirror
@@ -25,15 +25,15 @@ func TestRewriteLock(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfgText := "mirror: registry.internal.example.com/mirror\n"
-	cfg, err := rules.Parse([]byte(cfgText), "airgap.yaml")
+	cfg, err := config.Parse([]byte(cfgText), "airgap.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mapper, err := cfg.Compile()
+	m, err := cfg.Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := plan.Build(strings.NewReader(string(input)), rewrite.Options{Mapper: mapper, Catalogue: cfg.Catalogue()}, false)
+	p, _, err := plan.Build(strings.NewReader(string(input)), rewrite.Options{Mapper: m, Catalogue: cfg.Catalogue()}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,8 @@ import (
 	"reflect"
 
 	"github.com/invopop/jsonschema"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/egress/egressconfig"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 // ID is where the committed schema is published; sample configs name it in
@@ -67,14 +68,14 @@ func Generate() ([]byte, error) {
 	if err := r.AddGoComments(module, "./rules"); err != nil {
 		return nil, fmt.Errorf("reading the doc comments of rules/: %w", err)
 	}
-	s := r.Reflect(&rules.Config{})
+	s := r.Reflect(&config.Config{})
 	s.ID = ID
 	s.Title = "helm-airgap config"
 	for name, def := range s.Definitions {
 		describe(name, def)
 	}
 	if apiVersion, ok := s.Definitions["Config"].Properties.Get("apiVersion"); ok {
-		apiVersion.Enum = []any{rules.APIVersion}
+		apiVersion.Enum = []any{config.APIVersion}
 	}
 	out, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
@@ -97,9 +98,9 @@ func describe(typeName string, s *jsonschema.Schema) {
 }
 
 // issuerShorthand: issuer is a name or a {name, kind} mapping
-// (rules.IssuerConfig.UnmarshalYAML).
+// (egressconfig.Issuer.UnmarshalYAML).
 func issuerShorthand(t reflect.Type) *jsonschema.Schema {
-	if t != reflect.TypeOf(rules.IssuerConfig{}) {
+	if t != reflect.TypeOf(egressconfig.Issuer{}) {
 		return nil
 	}
 	object := &jsonschema.Schema{
@@ -109,7 +110,7 @@ func issuerShorthand(t reflect.Type) *jsonschema.Schema {
 		AdditionalProperties: jsonschema.FalseSchema,
 	}
 	object.Properties.Set("name", &jsonschema.Schema{Type: "string", Description: descriptions["IssuerConfig.name"]})
-	object.Properties.Set("kind", &jsonschema.Schema{Type: "string", Enum: []any{rules.ClusterIssuer, rules.NamespacedIssuer}, Description: descriptions["IssuerConfig.kind"]})
+	object.Properties.Set("kind", &jsonschema.Schema{Type: "string", Enum: []any{egressconfig.ClusterIssuer, egressconfig.NamespacedIssuer}, Description: descriptions["IssuerConfig.kind"]})
 	return &jsonschema.Schema{
 		Description: descriptions["Config.issuer"],
 		OneOf: []*jsonschema.Schema{

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
 	"sigs.k8s.io/yaml"
 )
@@ -53,7 +53,7 @@ func TestSchemaAgreesWithParse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := rules.Parse(data, file); err != nil {
+		if _, err := config.Parse(data, file); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
 		if err := schema.Validate(instance(t, data)); err != nil {
@@ -104,9 +104,9 @@ func compile(t *testing.T) *validator.Schema {
 	return s
 }
 
-func instance(t *testing.T, config []byte) any {
+func instance(t *testing.T, cfgText []byte) any {
 	t.Helper()
-	data, err := yaml.YAMLToJSON(config)
+	data, err := yaml.YAMLToJSON(cfgText)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 )
 
 // Argo CD hands a config management plugin its settings through the
@@ -81,7 +82,7 @@ type ArgoCD struct {
 	underArgoCD bool
 	config      string // config file path, "" when none was set
 	configFrom  string // the variable or parameter that set config
-	overrides   rules.Overrides
+	overrides   config.Overrides
 	allowEmpty  bool // the application may render nothing
 }
 
@@ -110,7 +111,7 @@ type argoValue struct {
 	from   string   // the variable or parameter, for messages
 	str    *string  // a single string
 	list   []string // array items
-	ruleOf []rules.Rule
+	ruleOf []mapper.Rule
 }
 
 // readArgoCDSettings reads the settings from an environment (environMap).
@@ -175,7 +176,7 @@ func (s *ArgoCD) apply(setting argoSetting, v argoValue) error {
 	case argoRules:
 		list := v.ruleOf
 		for _, item := range items {
-			rule, err := rules.ParseRuleFlag(item)
+			rule, err := config.ParseRuleFlag(item)
 			if err != nil {
 				return err
 			}
@@ -191,7 +192,7 @@ func (s *ArgoCD) apply(setting argoSetting, v argoValue) error {
 }
 
 // mergeRules adds rules, a later one replacing an earlier one's from.
-func mergeRules(list, add []rules.Rule) []rules.Rule {
+func mergeRules(list, add []mapper.Rule) []mapper.Rule {
 	for _, r := range add {
 		replaced := false
 		for i := range list {
@@ -277,7 +278,7 @@ func parseArgoParameterJSON(raw string, known []argoSetting) (map[string]argoVal
 			}
 			sort.Strings(keys) // a JSON object has no order; make the result stable
 			for _, k := range keys {
-				v.ruleOf = append(v.ruleOf, rules.Rule{From: k, To: p.Map[k]})
+				v.ruleOf = append(v.ruleOf, mapper.Rule{From: k, To: p.Map[k]})
 			}
 			kinds++
 		}

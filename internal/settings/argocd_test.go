@@ -7,13 +7,14 @@ import (
 
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 )
 
 func TestReadArgoCDSettings(t *testing.T) {
 	type want struct {
 		config     string
-		overrides  rules.Overrides
+		overrides  config.Overrides
 		allowEmpty bool
 		under      bool
 	}
@@ -38,9 +39,9 @@ func TestReadArgoCDSettings(t *testing.T) {
 			},
 			want: want{
 				config: "airgap.yaml", allowEmpty: true, under: true,
-				overrides: rules.Overrides{
+				overrides: config.Overrides{
 					Mirror: "registry.internal.example.com/m",
-					Rules: []rules.Rule{
+					Rules: []mapper.Rule{
 						{From: "docker.io", To: "r.example.com/hub"}, {From: "quay.io", To: "r.example.com/quay"}, {From: "ghcr.io", To: "r.example.com/ghcr"},
 					},
 					PullSecrets: []string{"a", "b"},
@@ -59,10 +60,10 @@ func TestReadArgoCDSettings(t *testing.T) {
 				{"name":"allow","string":"a.example.com, b.example.com"}]`},
 			want: want{
 				config: "ci/airgap.yaml", under: true,
-				overrides: rules.Overrides{
+				overrides: config.Overrides{
 					Mirror: "r.example.com/m",
 					// A JSON object has no order: sorted by from.
-					Rules:       []rules.Rule{{From: "docker.io/bitnami", To: "r.example.com/bitnami"}, {From: "quay.io", To: "r.example.com/quay"}},
+					Rules:       []mapper.Rule{{From: "docker.io/bitnami", To: "r.example.com/bitnami"}, {From: "quay.io", To: "r.example.com/quay"}},
 					PullSecrets: []string{"s1", "s2"},
 					Allow:       []string{"a.example.com", "b.example.com"},
 				},
@@ -71,7 +72,7 @@ func TestReadArgoCDSettings(t *testing.T) {
 		{
 			name: "rules as an array of FROM=TO",
 			env:  []string{app, `ARGOCD_APP_PARAMETERS=[{"name":"rules","array":["docker.io=r.example.com/hub"]}]`},
-			want: want{under: true, overrides: rules.Overrides{Rules: []rules.Rule{{From: "docker.io", To: "r.example.com/hub"}}}},
+			want: want{under: true, overrides: config.Overrides{Rules: []mapper.Rule{{From: "docker.io", To: "r.example.com/hub"}}}},
 		},
 		{
 			name: "parameters win over plugin env; lists add up; a rule replaces one with the same from",
@@ -86,9 +87,9 @@ func TestReadArgoCDSettings(t *testing.T) {
 			},
 			want: want{
 				config: "param.yaml", under: true,
-				overrides: rules.Overrides{
+				overrides: config.Overrides{
 					Mirror:      "param.example.com/m",
-					Rules:       []rules.Rule{{From: "docker.io", To: "param.example.com/hub"}, {From: "quay.io", To: "env.example.com/quay"}},
+					Rules:       []mapper.Rule{{From: "docker.io", To: "param.example.com/hub"}, {From: "quay.io", To: "env.example.com/quay"}},
 					PullSecrets: []string{"from-env", "from-param"},
 				},
 			},
@@ -96,7 +97,7 @@ func TestReadArgoCDSettings(t *testing.T) {
 		{
 			name: "JSON wins over PARAM_ variables",
 			env:  []string{app, `ARGOCD_APP_PARAMETERS=[{"name":"mirror","string":"json.example.com/m"}]`, "PARAM_MIRROR=param.example.com/m"},
-			want: want{under: true, overrides: rules.Overrides{Mirror: "json.example.com/m"}},
+			want: want{under: true, overrides: config.Overrides{Mirror: "json.example.com/m"}},
 		},
 		{
 			name: "PARAM_ variables without the JSON",
@@ -108,9 +109,9 @@ func TestReadArgoCDSettings(t *testing.T) {
 			},
 			want: want{
 				config: "a.yaml", under: true,
-				overrides: rules.Overrides{
+				overrides: config.Overrides{
 					Mirror:      "p.example.com/m",
-					Rules:       []rules.Rule{{From: "docker.io", To: "p.example.com/hub"}, {From: "quay.io", To: "p.example.com/quay"}},
+					Rules:       []mapper.Rule{{From: "docker.io", To: "p.example.com/hub"}, {From: "quay.io", To: "p.example.com/quay"}},
 					PullSecrets: []string{"s0", "s1"},
 					Allow:       []string{"x.example.com", "y.example.com"},
 				},

@@ -6,7 +6,7 @@ import (
 
 	"github.com/plexicus/helm-airgap/egress"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 )
 
 // checkReport is what check --output json prints: the egress audit's
@@ -42,18 +42,18 @@ type imageOffender struct {
 	Image     string `json:"image"` // as written in the input
 	Refused   string `json:"refused,omitempty"`
 	// SuggestedRule is the rule that would map it, when no rule does.
-	SuggestedRule *rules.Rule `json:"suggestedRule,omitempty"`
-	Hint          string      `json:"hint"`
+	SuggestedRule *mapper.Rule `json:"suggestedRule,omitempty"`
+	Hint          string       `json:"hint"`
 }
 
 // writeCheckJSON writes the report of a check: images is the engine's
 // report (nil when the run stopped before one was made).
-func writeCheckJSON(w io.Writer, audit *egress.Report, images *rewrite.Report, mapper *rules.Mapper) error {
+func writeCheckJSON(w io.Writer, audit *egress.Report, images *rewrite.Report, m *mapper.Mapper) error {
 	out := checkReport{Report: audit, EgressFailed: audit.Failed, Images: imageVerdict{Offenders: []imageOffender{}}}
 	if images != nil {
 		out.Images.References = images.References
 		for _, o := range images.Offenders {
-			out.Images.Offenders = append(out.Images.Offenders, offenderOf(o, mapper))
+			out.Images.Offenders = append(out.Images.Offenders, offenderOf(o, m))
 		}
 		for _, c := range images.Collisions {
 			out.Images.Collisions = append(out.Images.Collisions, c.String())
@@ -67,14 +67,14 @@ func writeCheckJSON(w io.Writer, audit *egress.Report, images *rewrite.Report, m
 	return enc.Encode(out)
 }
 
-func offenderOf(o rewrite.Occurrence, mapper *rules.Mapper) imageOffender {
+func offenderOf(o rewrite.Occurrence, m *mapper.Mapper) imageOffender {
 	off := imageOffender{
 		Document: o.Document, Line: o.Line, Resource: o.Resource(),
 		Kind: o.Kind, Namespace: o.Namespace, Name: o.Name, Container: o.Container, Field: o.Field,
-		Image: o.Mapping.Source.Written, Refused: o.Refused, Hint: rewrite.Hint(o, mapper),
+		Image: o.Mapping.Source.Written, Refused: o.Refused, Hint: rewrite.Hint(o, m),
 	}
-	if o.Refused == "" && o.Mapping.Status == rules.Unmapped {
-		rule := mapper.SuggestRule(o.Mapping.Source)
+	if o.Refused == "" && o.Mapping.Status == mapper.Unmapped {
+		rule := m.SuggestRule(o.Mapping.Source)
 		off.SuggestedRule = &rule
 	}
 	return off

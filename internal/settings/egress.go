@@ -4,7 +4,9 @@ import (
 	"fmt"
 
 	"github.com/plexicus/helm-airgap/egress"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/egress/egressconfig"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"github.com/spf13/pflag"
 )
 
@@ -35,9 +37,9 @@ func (e *EgressFlags) Add(f *pflag.FlagSet, check bool) {
 }
 
 // apply puts the flags into the config before it is validated.
-func (e *EgressFlags) apply(cfg *rules.Config) error {
+func (e *EgressFlags) apply(cfg *config.Config) error {
 	if e.Issuer != "" {
-		issuer, err := rules.ParseIssuerFlag(e.Issuer)
+		issuer, err := egressconfig.ParseIssuerFlag(e.Issuer)
 		if err != nil {
 			return fmt.Errorf("--issuer: %w", err)
 		}
@@ -56,10 +58,10 @@ func (e *EgressFlags) apply(cfg *rules.Config) error {
 
 // options are the audit's options as the config and the flags ask, or nil
 // when no audit runs.
-func (e *EgressFlags) options(cfg *rules.Config, mapper *rules.Mapper, checkOnly bool) (*egress.Options, error) {
+func (e *EgressFlags) options(cfg *config.Config, m *mapper.Mapper, checkOnly bool) (*egress.Options, error) {
 	ec := cfg.Egress
 	if ec == nil {
-		ec = &rules.EgressConfig{}
+		ec = &egressconfig.Egress{}
 	}
 	strict := e.Strict || ec.Strict
 	if !(e.Enabled || strict || ec.Enabled || e.Output == "json") {
@@ -68,7 +70,7 @@ func (e *EgressFlags) options(cfg *rules.Config, mapper *rules.Mapper, checkOnly
 	o := &egress.Options{
 		Classifier: egress.Classifier{
 			InternalDomains: append(append([]string(nil), ec.InternalDomains...), e.InternalDomains...),
-			IsInternalHost:  mapper.IsInternal,
+			IsInternalHost:  m.IsInternal,
 		},
 		Strict:               strict,
 		RequireNetworkPolicy: ec.RequiresNetworkPolicy(),

@@ -13,7 +13,8 @@ import (
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
 	"github.com/plexicus/helm-airgap/lock"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -27,15 +28,15 @@ type Request struct {
 	Environ []string
 	// Config, when set, is the config itself (a KRM functionConfig) and no
 	// config file is read.
-	Config *rules.Config
+	Config *config.Config
 	// CheckOnly: the run reports and writes no stream (check).
 	CheckOnly bool
 }
 
 // Policy is a compiled config with everything that follows from it.
 type Policy struct {
-	Config *rules.Config
-	Mapper *rules.Mapper
+	Config *config.Config
+	Mapper *mapper.Mapper
 	// ArgoCD are the settings Argo CD's environment gave.
 	ArgoCD ArgoCD
 	// Warnings are for stderr: settings that were ignored, and why.
@@ -110,7 +111,7 @@ func environMap(environ []string) map[string]string {
 // readConfig reads the config file: --config, else the one Argo CD's
 // settings name (which must lie inside the application directory), else
 // $HELM_AIRGAP_CONFIG; none at all is an empty config.
-func readConfig(flag string, argo ArgoCD, fromEnv string) (*rules.Config, error) {
+func readConfig(flag string, argo ArgoCD, fromEnv string) (*config.Config, error) {
 	switch {
 	case flag != "":
 		return loadConfig(flag)
@@ -119,17 +120,17 @@ func readConfig(flag string, argo ArgoCD, fromEnv string) (*rules.Config, error)
 	case fromEnv != "":
 		return loadConfig(fromEnv)
 	}
-	return &rules.Config{}, nil
+	return &config.Config{}, nil
 }
 
 // loadConfig reads a config file; its name appears in messages quoted when
 // it holds anything but plain text (cli.Name), so it cannot forge a line.
-func loadConfig(path string) (*rules.Config, error) {
+func loadConfig(path string) (*config.Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config %q: %w", path, pathErr(err))
 	}
-	cfg, err := rules.Parse(data, cli.Name(path))
+	cfg, err := config.Parse(data, cli.Name(path))
 	if err == nil && cfg.Lock != "" && !filepath.IsAbs(cfg.Lock) {
 		cfg.Lock = filepath.Join(filepath.Dir(path), cfg.Lock)
 	}
@@ -162,7 +163,7 @@ func pathErr(err error) error {
 // comes from whoever may edit the Application, so the file must lie inside
 // the application directory once symlinks are resolved, and a file that is
 // not a helm-airgap config is refused without quoting a line of it.
-func loadArgoConfig(argo ArgoCD) (*rules.Config, error) {
+func loadArgoConfig(argo ArgoCD) (*config.Config, error) {
 	path, err := insideAppDir(argo.config, argo.configFrom)
 	if err != nil {
 		return nil, err
@@ -174,7 +175,7 @@ func loadArgoConfig(argo ArgoCD) (*rules.Config, error) {
 	if !looksLikeConfig(data) {
 		return nil, fmt.Errorf("%s: %q is not a helm-airgap config (a YAML mapping of apiVersion, mirror, rules, ...); its content is not shown", argo.configFrom, argo.config)
 	}
-	cfg, err := rules.Parse(data, cli.Name(argo.config))
+	cfg, err := config.Parse(data, cli.Name(argo.config))
 	if err != nil || cfg.Lock == "" {
 		return cfg, err
 	}
@@ -192,7 +193,7 @@ func loadArgoConfig(argo ArgoCD) (*rules.Config, error) {
 // computed when first asked (only under Argo CD), not at every start.
 var configKeys = sync.OnceValue(func() map[string]bool {
 	keys := map[string]bool{}
-	t := reflect.TypeOf(rules.Config{})
+	t := reflect.TypeOf(config.Config{})
 	for i := 0; i < t.NumField(); i++ {
 		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
 			keys[name] = true

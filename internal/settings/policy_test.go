@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
 )
 
 func TestHasScheme(t *testing.T) {
@@ -36,7 +36,7 @@ func TestLooksLikeConfig(t *testing.T) {
 // point the same engine options for one config: the issuer rewrite, the
 // egress gate (strict), the image fields.
 func TestLoadHonoursEveryConfigSection(t *testing.T) {
-	cfg, err := rules.Parse([]byte(`mirror: r.example.com/m
+	cfg, err := config.Parse([]byte(`mirror: r.example.com/m
 issuer: {name: internal-ca}
 egress: {strict: true}
 imageFields:

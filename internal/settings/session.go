@@ -8,7 +8,7 @@ import (
 	"github.com/plexicus/helm-airgap/egress"
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 )
 
 // argoAllowEmptyHint says how an Application may render nothing.
@@ -25,7 +25,7 @@ type Session struct {
 	auditor *egress.Auditor
 
 	mu         sync.Mutex
-	collisions rules.Collisions
+	collisions mapper.Collisions
 	egressDone bool
 	egressErr  error
 	images     *rewrite.Report // the image check's report, for check --output json
@@ -77,7 +77,7 @@ func (s *Session) StreamOptions() rewrite.Options {
 }
 
 // Collisions are the destination collisions across every stream so far.
-func (s *Session) Collisions() []rules.Collision {
+func (s *Session) Collisions() []mapper.Collision {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.collisions.List()

@@ -19,7 +19,8 @@ import (
 
 	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/rewrite"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"github.com/spf13/pflag"
 )
 
@@ -73,12 +74,12 @@ func (f *Flags) Path() string {
 }
 
 // Overrides are the flags as config overrides.
-func (f *Flags) Overrides() (rules.Overrides, error) {
-	o := rules.Overrides{Mirror: f.Mirror, PullSecrets: f.PullSecrets, Allow: f.Allow, From: f.fromEnv()}
+func (f *Flags) Overrides() (config.Overrides, error) {
+	o := config.Overrides{Mirror: f.Mirror, PullSecrets: f.PullSecrets, Allow: f.Allow, From: f.fromEnv()}
 	for _, flag := range f.Rules {
-		rule, err := rules.ParseRuleFlag(flag)
+		rule, err := config.ParseRuleFlag(flag)
 		if err != nil {
-			return rules.Overrides{}, fmt.Errorf("--rule: %w", err)
+			return config.Overrides{}, fmt.Errorf("--rule: %w", err)
 		}
 		o.Rules = append(o.Rules, rule)
 	}
@@ -103,7 +104,7 @@ func (f *Flags) fromEnv() map[string]string {
 // Load reads the config named by the flags or the environment, applies the
 // flags, and compiles it: Load with this process's environment, for the
 // commands that only map (mirror, verify).
-func (f *Flags) Load() (*rules.Config, *rules.Mapper, error) {
+func (f *Flags) Load() (*config.Config, *mapper.Mapper, error) {
 	p, err := Load(Request{Flags: *f, Environ: os.Environ()})
 	if err != nil {
 		return nil, nil, err
@@ -112,8 +113,8 @@ func (f *Flags) Load() (*rules.Config, *rules.Mapper, error) {
 }
 
 // EngineOptions are EngineOptions with the --max-document-size flag.
-func (f *Flags) EngineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
-	opts := EngineOptions(cfg, mapper)
+func (f *Flags) EngineOptions(cfg *config.Config, m *mapper.Mapper) rewrite.Options {
+	opts := EngineOptions(cfg, m)
 	opts.MaxDocumentSize = f.MaxDocumentSize
 	return opts
 }
@@ -122,15 +123,15 @@ func (f *Flags) EngineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.O
 // the mapper, the operator catalogue with the configured image fields, the
 // ignore list, and the passes the config asks for (the issuer rewrite). It is the only place that does, so
 // that every entry point rewrites by the same config the same way.
-func EngineOptions(cfg *rules.Config, mapper *rules.Mapper) rewrite.Options {
-	return rewrite.Options{Mapper: mapper, Catalogue: cfg.Catalogue(), Ignore: cfg.Ignore, Passes: rewrite.ConfigPasses(cfg)}
+func EngineOptions(cfg *config.Config, m *mapper.Mapper) rewrite.Options {
+	return rewrite.Options{Mapper: m, Catalogue: cfg.Catalogue(), Ignore: cfg.Ignore, Passes: rewrite.ConfigPasses(cfg)}
 }
 
 // Compile validates the config, saying so in the error.
-func Compile(cfg *rules.Config) (*rules.Mapper, error) {
-	mapper, err := cfg.Compile()
+func Compile(cfg *config.Config) (*mapper.Mapper, error) {
+	m, err := cfg.Compile()
 	if err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	return mapper, nil
+	return m, nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/plexicus/helm-airgap/internal/release"
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/plexicus/helm-airgap/plan"
-	"github.com/plexicus/helm-airgap/rules"
+	"github.com/plexicus/helm-airgap/rules/reference"
 )
 
 // defaultPlatforms are the platforms Argo CD's own images ship for.
@@ -97,15 +97,15 @@ func build(root, out string, platforms []release.Platform, repository string, lo
 }
 
 // imageRef is the image's name: the repository, tagged with the version.
-func imageRef(repository, version string) (rules.Ref, error) {
-	repo, err := rules.ParseRef(repository)
+func imageRef(repository, version string) (reference.Ref, error) {
+	repo, err := reference.Parse(repository)
 	if err != nil {
-		return rules.Ref{}, fmt.Errorf("image repository: %w", err)
+		return reference.Ref{}, fmt.Errorf("image repository: %w", err)
 	}
 	if repo.Suffix != "" {
-		return rules.Ref{}, fmt.Errorf("image repository %q: give it without a tag or digest (the image is tagged with the version, %s)", repository, version)
+		return reference.Ref{}, fmt.Errorf("image repository %q: give it without a tag or digest (the image is tagged with the version, %s)", repository, version)
 	}
-	return rules.ParseRef(repo.Repository() + ":" + version)
+	return reference.Parse(repo.Repository() + ":" + version)
 }
 
 // buildBinaries builds Helm and every cmd/* binary (the fast one execs its
@@ -136,7 +136,7 @@ func buildBinaries(root string, pf release.Platform, version, dir string, log io
 // an OCI image layout tar whose index.json entry names the image's
 // destination, under the image's repository as the recorded mirror prefix.
 // A previous archive is replaced, not added to.
-func writeArchive(idx v1.ImageIndex, ref rules.Ref, target string, log io.Writer) error {
+func writeArchive(idx v1.ImageIndex, ref reference.Ref, target string, log io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package rules
+package mapper
 
 import "testing"
 
@@ -12,18 +12,11 @@ var benchRefs = []string{
 }
 
 func benchMapper(b *testing.B) *Mapper {
-	cfg := &Config{
-		Mirror: "registry.internal.example.com/mirror",
-		Rules: []Rule{
-			{From: "europe-west3-docker.pkg.dev/plexicus-registry/platform", To: "registry.internal.example.com/plexicus"},
-			{From: "docker.io/bitnami", To: "registry.internal.example.com/bitnami"},
-		},
-	}
-	m, err := cfg.Compile()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return m
+	b.Helper()
+	return New("registry.internal.example.com/mirror", []CompiledRule{
+		{From: "europe-west3-docker.pkg.dev/plexicus-registry/platform", To: "registry.internal.example.com/plexicus"},
+		{From: "docker.io/bitnami", To: "registry.internal.example.com/bitnami", Index: 1},
+	}, nil, nil)
 }
 
 // BenchmarkMapCached is the engine's common case: a reference seen before.

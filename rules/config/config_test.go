@@ -1,6 +1,8 @@
-package rules
+package config
 
 import (
+	"github.com/plexicus/helm-airgap/rules/detect"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,7 +10,7 @@ import (
 )
 
 // load parses and compiles a config, as the CLI does.
-func load(config string) (*Config, *Mapper, error) {
+func load(config string) (*Config, *mapper.Mapper, error) {
 	cfg, err := Parse([]byte(config), "airgap.yaml")
 	if err != nil {
 		return nil, nil, err
@@ -205,7 +207,7 @@ allow: [a.internal.example.com]
 	}
 	cfg.Apply(Overrides{
 		Mirror: "registry.internal.example.com/flag",
-		Rules: []Rule{
+		Rules: []mapper.Rule{
 			{From: "index.docker.io/bitnami", To: "registry.internal.example.com/flag-bitnami"}, // same source, other spelling
 			{From: "ghcr.io", To: "registry.internal.example.com/ghcr"},
 		},
@@ -248,7 +250,7 @@ func TestApplyErrorsNameTheFlag(t *testing.T) {
 	}
 	cfg.Apply(Overrides{
 		Mirror:      "docker.io/flag",
-		Rules:       []Rule{{From: "quay.io", To: "ghcr.io/x"}},
+		Rules:       []mapper.Rule{{From: "quay.io", To: "ghcr.io/x"}},
 		PullSecrets: []string{"Bad_Name"},
 		Allow:       []string{"quay.io"},
 	})
@@ -283,44 +285,8 @@ func TestParseRuleFlag(t *testing.T) {
 	}
 }
 
-func TestParseFieldPath(t *testing.T) {
-	steps, err := ParseFieldPath("spec.sidecars[].image")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(steps) != 3 || steps[1] != (PathStep{Key: "sidecars", Each: true}) || steps[2] != (PathStep{Key: "image"}) {
-		t.Fatalf("steps = %+v", steps)
-	}
-	for _, bad := range []string{"", ".", "a.", "a[0].b", "a[]", "a.[]", "a]"} {
-		if _, err := ParseFieldPath(bad); err == nil {
-			t.Errorf("ParseFieldPath(%q) succeeded", bad)
-		}
-	}
-}
-
-func TestImageFieldMatches(t *testing.T) {
-	tests := []struct {
-		field            ImageField
-		apiVersion, kind string
-		want             bool
-	}{
-		{ImageField{APIVersion: "monitoring.coreos.com", Kind: "Prometheus"}, "monitoring.coreos.com/v1", "Prometheus", true},
-		{ImageField{APIVersion: "monitoring.coreos.com", Kind: "Prometheus"}, "monitoring.coreos.com/v1alpha1", "Prometheus", true},
-		{ImageField{APIVersion: "monitoring.coreos.com", Kind: "Prometheus"}, "evil.example/v1", "Prometheus", false},
-		{ImageField{APIVersion: "monitoring.coreos.com", Kind: "Prometheus"}, "monitoring.coreos.com/v1", "Alertmanager", false},
-		{ImageField{APIVersion: "example.com/v1", Kind: "Foo"}, "example.com/v1", "Foo", true},
-		{ImageField{APIVersion: "example.com/v1", Kind: "Foo"}, "example.com/v2", "Foo", false},
-		{ImageField{Kind: "Foo"}, "anything/v9", "Foo", true},
-	}
-	for _, tt := range tests {
-		if got := tt.field.Matches(tt.apiVersion, tt.kind); got != tt.want {
-			t.Errorf("%+v.Matches(%q, %q) = %v, want %v", tt.field, tt.apiVersion, tt.kind, got, tt.want)
-		}
-	}
-}
-
 func TestBuiltinImageFieldsValid(t *testing.T) {
-	builtin := DefaultCatalogue().AllImageFields()
+	builtin := detect.NewCatalogue(detect.BuiltinOperators(), nil).AllImageFields()
 	cfg := &Config{ImageFields: builtin}
 	if _, err := cfg.Compile(); err != nil {
 		t.Fatalf("built-in image fields do not compile: %v", err)
@@ -335,77 +301,37 @@ func TestBuiltinImageFieldsValid(t *testing.T) {
 	}
 }
 
-func TestIsPublicRegistry(t *testing.T) {
-	for domain, want := range map[string]bool{
-		"docker.io":                     true,
-		"Docker.IO":                     true,
-		"index.docker.io":               true,
-		"quay.io":                       true,
-		"europe-west3-docker.pkg.dev":   true,
-		"eu.gcr.io":                     true,
-		"registry.internal.example.com": false,
-		"docker.io.evil.example":        false,
-		"pkg.dev.internal.example":      false,
-		// A default port is the same registry (issue 23).
-		"quay.io:443":        true,
-		"QUAY.io:80":         true,
-		"eu.gcr.io:443":      true,
-		"quay.io:8443":       false, // another server
-		"lscr.io":            true,
-		"registry.k8s.io":    true,
-		"public.ecr.aws":     true,
-		"cgr.dev:443":        true,
-		"registry.redhat.io": true,
-	} {
-		if got := IsPublicRegistry(domain); got != want {
-			t.Errorf("IsPublicRegistry(%q) = %v, want %v", domain, got, want)
-		}
+func TestIgnoreMatches(t *testing.T) {
+	ig := Ignore{Kind: "Deploy*", Field: "spec.template.spec.containers[*].image", Reason: "r"}
+	if !ig.Matches("Deployment", "ns", "web", "spec.template.spec.containers[1].image", "quay.io/x:1") {
+		t.Error("a bracketed field pattern did not match")
+	}
+	if ig.Matches("Deployment", "ns", "web", "spec.template.spec.initContainers[0].image", "quay.io/x:1") {
+		t.Error("initContainers matched a containers pattern")
+	}
+	parent := Ignore{Field: "data", Reason: "r"}
+	if !parent.Matches("ConfigMap", "", "c", "data.values.json > image", "a/b:1") {
+		t.Error("a parent field did not match")
 	}
 }
 
-// TestPublicListLoads: public.txt, the list of public registries kept as
-// data, parses to canonical hosts (lower case, no default port, a "*."
-// wildcard or a registry host), none twice, and holds the hosts a probe
-// found missing.
-func TestPublicListLoads(t *testing.T) {
-	hosts := parsePublicList(publicList)
-	if len(hosts) < 20 {
-		t.Fatalf("public.txt holds %d hosts: %q", len(hosts), hosts)
-	}
-	seen := map[string]bool{}
-	for _, host := range hosts {
-		bare := strings.TrimPrefix(host, "*.")
-		if seen[host] || !isDomain(bare) || canonicalHost(bare) != bare || strings.ContainsAny(bare, "* \t") {
-			t.Errorf("public.txt: %q is not a canonical host named once", host)
-		}
-		if _, err := parsePrefix(bare); err != nil {
-			t.Errorf("public.txt: %q: %v", host, err)
-		}
-		seen[host] = true
-	}
-	for _, host := range []string{"lscr.io", "ghcr.io", "gcr.io", "*.pkg.dev", "registry.k8s.io", "k8s.gcr.io", "quay.io", "docker.io",
-		"registry-1.docker.io", "public.ecr.aws", "mcr.microsoft.com", "nvcr.io", "registry.gitlab.com", "cgr.dev", "docker.elastic.co",
-		"registry.access.redhat.com", "registry.redhat.io", "icr.io", "container-registry.oracle.com"} {
-		if !seen[host] {
-			t.Errorf("public.txt lacks %s", host)
-		}
-	}
-}
-
-func TestCanonicalHost(t *testing.T) {
-	for in, want := range map[string]string{
-		"quay.io":         "quay.io",
-		"Quay.IO:443":     "quay.io",
-		"registry.x:80":   "registry.x",
-		"registry.x:8080": "registry.x:8080",
-		"registry.x:4430": "registry.x:4430",
-		"localhost:443":   "localhost",
-		"[::1]:443":       "[::1]",
-		"myreg:443":       "myreg:443", // "myreg/app" would be a Docker Hub image
-		"registry.x:5000": "registry.x:5000",
-	} {
-		if got := canonicalHost(in); got != want {
-			t.Errorf("canonicalHost(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
+// issueConfig is the config from the issue: three rules, a catch-all mirror
+// and an allowed internal registry.
+const issueConfig = `
+mirror: registry.internal.example.com/mirror
+rules:
+  - from: europe-west3-docker.pkg.dev/plexicus-registry/platform
+    to: registry.internal.example.com/plexicus
+  - from: europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone
+    to: registry.internal.example.com/plexicus/standalone
+  - from: docker.io/bitnamilegacy
+    to: registry.internal.example.com/bitnami
+  - from: docker.io
+    to: hub.internal.example.com/hub
+  - from: quay.io/jetstack
+    to: registry.internal.example.com/jetstack
+  - from: quay.io/jetstack/cert-manager-webhook
+    to: registry.internal.example.com/webhook
+pullSecrets: [my-registry-secret]
+allow: [registry.internal.example.com, allowed.example.com:5000]
+`

@@ -1,4 +1,4 @@
-package rules
+package reference
 
 import (
 	_ "embed"
@@ -21,7 +21,7 @@ func parsePublicList(text string) []string {
 	for _, line := range strings.Split(text, "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		if line = strings.TrimSpace(line); line != "" {
-			hosts = append(hosts, canonicalHost(line))
+			hosts = append(hosts, CanonicalHost(line))
 		}
 	}
 	return hosts
@@ -30,7 +30,7 @@ func parsePublicList(text string) []string {
 // IsPublicRegistry reports whether domain is a well-known public registry,
 // however its case and default port are written ("Quay.io:443" is quay.io).
 func IsPublicRegistry(domain string) bool {
-	domain = canonicalHost(domain)
+	domain = CanonicalHost(domain)
 	for _, public := range publicRegistries() {
 		if suffix, wildcard := strings.CutPrefix(public, "*"); wildcard {
 			if strings.HasSuffix(domain, suffix) {
@@ -43,13 +43,13 @@ func IsPublicRegistry(domain string) bool {
 	return false
 }
 
-// canonicalHost is a registry host as two spellings of one registry
+// CanonicalHost is a registry host as two spellings of one registry
 // compare equal: lower case, without the scheme's default port (":443",
 // and ":80" for plain HTTP), so that "quay.io:443" can pass neither as the
 // mirror nor as an allowed registry. A host that is one word without its
 // port ("myreg:443") keeps it: without a dot or a port, "myreg/app" is a
 // Docker Hub repository, a different image.
-func canonicalHost(host string) string {
+func CanonicalHost(host string) string {
 	host = strings.ToLower(host)
 	for _, port := range []string{":443", ":80"} {
 		if bare, ok := strings.CutSuffix(host, port); ok && (strings.ContainsAny(bare, ".:") || bare == "localhost") {
@@ -57,4 +57,19 @@ func canonicalHost(host string) string {
 		}
 	}
 	return host
+}
+
+// PublicRegistryHosts lists the well-known public registries by host name:
+// the ones the catch-all mirror stands in for when a node must be told
+// about each source by name. Wildcard entries ("*.pkg.dev") and Docker
+// Hub's legacy alias index.docker.io (references normalize it to docker.io)
+// are left out.
+func PublicRegistryHosts() []string {
+	var hosts []string
+	for _, public := range publicRegistries() {
+		if !strings.HasPrefix(public, "*") && public != "index.docker.io" {
+			hosts = append(hosts, public)
+		}
+	}
+	return hosts
 }

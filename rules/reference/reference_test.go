@@ -1,4 +1,4 @@
-package rules
+package reference
 
 import (
 	"strings"
@@ -30,12 +30,12 @@ func TestParseRefNormalizes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			ref, err := ParseRef(tt.in)
+			ref, err := Parse(tt.in)
 			if err != nil {
-				t.Fatalf("ParseRef(%q): %v", tt.in, err)
+				t.Fatalf("Parse(%q): %v", tt.in, err)
 			}
 			if ref.Written != tt.in || ref.Domain != tt.domain || ref.Path != tt.path || ref.Suffix != tt.suffix {
-				t.Fatalf("ParseRef(%q) = %+v, want domain %q path %q suffix %q", tt.in, ref, tt.domain, tt.path, tt.suffix)
+				t.Fatalf("Parse(%q) = %+v, want domain %q path %q suffix %q", tt.in, ref, tt.domain, tt.path, tt.suffix)
 			}
 			if !strings.HasSuffix(tt.in, ref.Suffix) {
 				t.Fatalf("suffix %q is not the reference's own ending: tag and digest must be kept as written", ref.Suffix)
@@ -47,12 +47,12 @@ func TestParseRefNormalizes(t *testing.T) {
 func TestParseRefSameRepository(t *testing.T) {
 	forms := []string{"nginx", "library/nginx", "docker.io/nginx", "docker.io/library/nginx", "index.docker.io/library/nginx", "index.docker.io/nginx"}
 	for _, form := range forms {
-		ref, err := ParseRef(form)
+		ref, err := Parse(form)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := ref.Repository(); got != "docker.io/library/nginx" {
-			t.Errorf("ParseRef(%q).Repository() = %q, want docker.io/library/nginx", form, got)
+			t.Errorf("Parse(%q).Repository() = %q, want docker.io/library/nginx", form, got)
 		}
 	}
 }
@@ -76,12 +76,12 @@ func TestParseRefInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			_, err := ParseRef(tt.in)
+			_, err := Parse(tt.in)
 			if err == nil {
-				t.Fatalf("ParseRef(%q) succeeded, want an error", tt.in)
+				t.Fatalf("Parse(%q) succeeded, want an error", tt.in)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("ParseRef(%q) error %q does not mention %q", tt.in, err, tt.want)
+				t.Fatalf("Parse(%q) error %q does not mention %q", tt.in, err, tt.want)
 			}
 			if tt.in != "" && !strings.Contains(err.Error(), tt.in) {
 				t.Fatalf("error %q does not quote the value %q", err, tt.in)
@@ -134,15 +134,15 @@ func TestParsePrefix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := parsePrefix(tt.in)
+			got, err := ParsePrefix(tt.in)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("parsePrefix(%q) = %q, %v; want an error mentioning %q", tt.in, got, err, tt.err)
+					t.Fatalf("ParsePrefix(%q) = %q, %v; want an error mentioning %q", tt.in, got, err, tt.err)
 				}
 				return
 			}
 			if err != nil || got != tt.want {
-				t.Fatalf("parsePrefix(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+				t.Fatalf("ParsePrefix(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 			}
 		})
 	}
@@ -162,16 +162,16 @@ func TestUnderPrefix(t *testing.T) {
 		{"docker.io/bitnami", "docker.io/bitnami/redis", false},
 	}
 	for _, tt := range tests {
-		if got := underPrefix(tt.repo, tt.prefix); got != tt.want {
-			t.Errorf("underPrefix(%q, %q) = %v, want %v", tt.repo, tt.prefix, got, tt.want)
+		if got := UnderPrefix(tt.repo, tt.prefix); got != tt.want {
+			t.Errorf("UnderPrefix(%q, %q) = %v, want %v", tt.repo, tt.prefix, got, tt.want)
 		}
 	}
 }
 
 func TestParseRefRejectsInvalidHost(t *testing.T) {
 	for _, s := range []string{"0.0_0/0", "a.b_c/d:1", "x_y.z/q"} {
-		if ref, err := ParseRef(s); err == nil {
-			t.Errorf("ParseRef(%q) = %+v, want an invalid-host error", s, ref)
+		if ref, err := Parse(s); err == nil {
+			t.Errorf("Parse(%q) = %+v, want an invalid-host error", s, ref)
 		}
 	}
 }

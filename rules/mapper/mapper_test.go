@@ -1,6 +1,9 @@
-package rules
+package mapper_test
 
 import (
+	"github.com/plexicus/helm-airgap/rules/config"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"strings"
 	"sync"
 	"testing"
@@ -27,9 +30,9 @@ pullSecrets: [my-registry-secret]
 allow: [registry.internal.example.com, allowed.example.com:5000]
 `
 
-func compile(t testing.TB, config string) *Mapper {
+func compile(t testing.TB, text string) *mapper.Mapper {
 	t.Helper()
-	cfg, err := Parse([]byte(config), "airgap.yaml")
+	cfg, err := config.Parse([]byte(text), "airgap.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,48 +48,48 @@ func TestMap(t *testing.T) {
 	const pkg = "europe-west3-docker.pkg.dev/plexicus-registry/"
 	tests := []struct {
 		name, in, dest string
-		status         Status
+		status         mapper.Status
 		rule           string
 	}{
 		// Path-component boundaries.
-		{"rule matches below its source", pkg + "platform/fastapi:1.0", "registry.internal.example.com/plexicus/fastapi:1.0", Rewritten, pkg + "platform"},
-		{"rule matches deeper paths", pkg + "platform/a/b:1", "registry.internal.example.com/plexicus/a/b:1", Rewritten, pkg + "platform"},
-		{"sibling with a longer name is not below", pkg + "platform-standalone/mongo-seed-data:2", "registry.internal.example.com/plexicus/standalone/mongo-seed-data:2", Rewritten, pkg + "platform-standalone"},
-		{"prefix of a component is not a match", pkg + "platformx/y:1", "registry.internal.example.com/mirror/plexicus-registry/platformx/y:1", Rewritten, "mirror"},
-		{"domain rule never matches a longer domain", "docker.io.evil.example/x/y:1", "registry.internal.example.com/mirror/x/y:1", Rewritten, "mirror"},
-		{"bitnamilegacy rule is not bitnami", "docker.io/bitnami/redis:7", "hub.internal.example.com/hub/bitnami/redis:7", Rewritten, "docker.io"},
+		{"rule matches below its source", pkg + "platform/fastapi:1.0", "registry.internal.example.com/plexicus/fastapi:1.0", mapper.Rewritten, pkg + "platform"},
+		{"rule matches deeper paths", pkg + "platform/a/b:1", "registry.internal.example.com/plexicus/a/b:1", mapper.Rewritten, pkg + "platform"},
+		{"sibling with a longer name is not below", pkg + "platform-standalone/mongo-seed-data:2", "registry.internal.example.com/plexicus/standalone/mongo-seed-data:2", mapper.Rewritten, pkg + "platform-standalone"},
+		{"prefix of a component is not a match", pkg + "platformx/y:1", "registry.internal.example.com/mirror/plexicus-registry/platformx/y:1", mapper.Rewritten, "mirror"},
+		{"domain rule never matches a longer domain", "docker.io.evil.example/x/y:1", "registry.internal.example.com/mirror/x/y:1", mapper.Rewritten, "mirror"},
+		{"bitnamilegacy rule is not bitnami", "docker.io/bitnami/redis:7", "hub.internal.example.com/hub/bitnami/redis:7", mapper.Rewritten, "docker.io"},
 
 		// Longest match.
-		{"longest source wins", "docker.io/bitnamilegacy/redis:7", "registry.internal.example.com/bitnami/redis:7", Rewritten, "docker.io/bitnamilegacy"},
-		{"longest source wins over its parent", "quay.io/jetstack/cert-manager-webhook:v1", "registry.internal.example.com/webhook:v1", Rewritten, "quay.io/jetstack/cert-manager-webhook"},
-		{"parent still catches siblings", "quay.io/jetstack/cert-manager-controller:v1", "registry.internal.example.com/jetstack/cert-manager-controller:v1", Rewritten, "quay.io/jetstack"},
+		{"longest source wins", "docker.io/bitnamilegacy/redis:7", "registry.internal.example.com/bitnami/redis:7", mapper.Rewritten, "docker.io/bitnamilegacy"},
+		{"longest source wins over its parent", "quay.io/jetstack/cert-manager-webhook:v1", "registry.internal.example.com/webhook:v1", mapper.Rewritten, "quay.io/jetstack/cert-manager-webhook"},
+		{"parent still catches siblings", "quay.io/jetstack/cert-manager-controller:v1", "registry.internal.example.com/jetstack/cert-manager-controller:v1", mapper.Rewritten, "quay.io/jetstack"},
 
 		// Normalization: every Docker Hub spelling is one repository.
-		{"short name", "nginx", "hub.internal.example.com/hub/library/nginx", Rewritten, "docker.io"},
-		{"library name", "library/nginx", "hub.internal.example.com/hub/library/nginx", Rewritten, "docker.io"},
-		{"docker.io name", "docker.io/nginx", "hub.internal.example.com/hub/library/nginx", Rewritten, "docker.io"},
-		{"legacy index name", "index.docker.io/library/nginx", "hub.internal.example.com/hub/library/nginx", Rewritten, "docker.io"},
+		{"short name", "nginx", "hub.internal.example.com/hub/library/nginx", mapper.Rewritten, "docker.io"},
+		{"library name", "library/nginx", "hub.internal.example.com/hub/library/nginx", mapper.Rewritten, "docker.io"},
+		{"docker.io name", "docker.io/nginx", "hub.internal.example.com/hub/library/nginx", mapper.Rewritten, "docker.io"},
+		{"legacy index name", "index.docker.io/library/nginx", "hub.internal.example.com/hub/library/nginx", mapper.Rewritten, "docker.io"},
 
 		// Tag and digest kept exactly.
-		{"no tag stays without one", "quay.io/jetstack/x", "registry.internal.example.com/jetstack/x", Rewritten, "quay.io/jetstack"},
-		{"tag kept", "quay.io/jetstack/x:v1.21.1", "registry.internal.example.com/jetstack/x:v1.21.1", Rewritten, "quay.io/jetstack"},
-		{"digest kept", "quay.io/jetstack/x@" + digest, "registry.internal.example.com/jetstack/x@" + digest, Rewritten, "quay.io/jetstack"},
-		{"tag and digest kept whole", "registry.k8s.io/ingress-nginx/controller:v1.15.1@" + digest, "registry.internal.example.com/mirror/ingress-nginx/controller:v1.15.1@" + digest, Rewritten, "mirror"},
-		{"latest is not added", "ghcr.io/org/app", "registry.internal.example.com/mirror/org/app", Rewritten, "mirror"},
-		{"explicit latest kept", "ghcr.io/org/app:latest", "registry.internal.example.com/mirror/org/app:latest", Rewritten, "mirror"},
+		{"no tag stays without one", "quay.io/jetstack/x", "registry.internal.example.com/jetstack/x", mapper.Rewritten, "quay.io/jetstack"},
+		{"tag kept", "quay.io/jetstack/x:v1.21.1", "registry.internal.example.com/jetstack/x:v1.21.1", mapper.Rewritten, "quay.io/jetstack"},
+		{"digest kept", "quay.io/jetstack/x@" + digest, "registry.internal.example.com/jetstack/x@" + digest, mapper.Rewritten, "quay.io/jetstack"},
+		{"tag and digest kept whole", "registry.k8s.io/ingress-nginx/controller:v1.15.1@" + digest, "registry.internal.example.com/mirror/ingress-nginx/controller:v1.15.1@" + digest, mapper.Rewritten, "mirror"},
+		{"latest is not added", "ghcr.io/org/app", "registry.internal.example.com/mirror/org/app", mapper.Rewritten, "mirror"},
+		{"explicit latest kept", "ghcr.io/org/app:latest", "registry.internal.example.com/mirror/org/app:latest", mapper.Rewritten, "mirror"},
 
 		// Catch-all mirror: the path without the source domain.
-		{"mirror keeps the path", "ghcr.io/dexidp/dex:v2.45.1", "registry.internal.example.com/mirror/dexidp/dex:v2.45.1", Rewritten, "mirror"},
-		{"mirror keeps a deep path", "ecr-public.aws.com/docker/library/redis:8.2.3-alpine", "registry.internal.example.com/mirror/docker/library/redis:8.2.3-alpine", Rewritten, "mirror"},
-		{"mirror with a port", "localhost:5000/a:1", "registry.internal.example.com/mirror/a:1", Rewritten, "mirror"},
+		{"mirror keeps the path", "ghcr.io/dexidp/dex:v2.45.1", "registry.internal.example.com/mirror/dexidp/dex:v2.45.1", mapper.Rewritten, "mirror"},
+		{"mirror keeps a deep path", "ecr-public.aws.com/docker/library/redis:8.2.3-alpine", "registry.internal.example.com/mirror/docker/library/redis:8.2.3-alpine", mapper.Rewritten, "mirror"},
+		{"mirror with a port", "localhost:5000/a:1", "registry.internal.example.com/mirror/a:1", mapper.Rewritten, "mirror"},
 
-		// Internal registries are untouched.
-		{"mirror domain", "registry.internal.example.com/mirror/library/nginx:1", "registry.internal.example.com/mirror/library/nginx:1", Internal, ""},
-		{"mirror domain, other path", "registry.internal.example.com/anything/else", "registry.internal.example.com/anything/else", Internal, ""},
-		{"rule destination domain", "hub.internal.example.com/hub/library/nginx", "hub.internal.example.com/hub/library/nginx", Internal, ""},
-		{"allowed domain with port", "allowed.example.com:5000/x:1", "allowed.example.com:5000/x:1", Internal, ""},
-		{"domain case does not matter", "Registry.Internal.Example.com/x:1", "Registry.Internal.Example.com/x:1", Internal, ""},
-		{"allowed domain without its port is another registry", "allowed.example.com/x:1", "registry.internal.example.com/mirror/x:1", Rewritten, "mirror"},
+		// mapper.Internal registries are untouched.
+		{"mirror domain", "registry.internal.example.com/mirror/library/nginx:1", "registry.internal.example.com/mirror/library/nginx:1", mapper.Internal, ""},
+		{"mirror domain, other path", "registry.internal.example.com/anything/else", "registry.internal.example.com/anything/else", mapper.Internal, ""},
+		{"rule destination domain", "hub.internal.example.com/hub/library/nginx", "hub.internal.example.com/hub/library/nginx", mapper.Internal, ""},
+		{"allowed domain with port", "allowed.example.com:5000/x:1", "allowed.example.com:5000/x:1", mapper.Internal, ""},
+		{"domain case does not matter", "Registry.Internal.Example.com/x:1", "Registry.Internal.Example.com/x:1", mapper.Internal, ""},
+		{"allowed domain without its port is another registry", "allowed.example.com/x:1", "registry.internal.example.com/mirror/x:1", mapper.Rewritten, "mirror"},
 	}
 	m := compile(t, issueConfig)
 	for _, tt := range tests {
@@ -101,12 +104,12 @@ func TestMap(t *testing.T) {
 			if got.Source.Written != tt.in {
 				t.Fatalf("Source.Written = %q, want the reference as written %q", got.Source.Written, tt.in)
 			}
-			if got.Status == Rewritten && !strings.HasPrefix(got.Dest, got.DestRepo) {
+			if got.Status == mapper.Rewritten && !strings.HasPrefix(got.Dest, got.DestRepo) {
 				t.Fatalf("Dest %q does not start with DestRepo %q", got.Dest, got.DestRepo)
 			}
 			// Idempotence: the result maps to itself.
 			again, err := m.Map(got.Dest)
-			if err != nil || again.Status != Internal || again.Dest != got.Dest {
+			if err != nil || again.Status != mapper.Internal || again.Dest != got.Dest {
 				t.Fatalf("Map(Map(%q)) = %+v, %v; want %q unchanged and internal", tt.in, again, err, got.Dest)
 			}
 		})
@@ -136,11 +139,11 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != Unmapped || got.Dest != "ghcr.io/org/app:1" || got.Rule != "" {
+	if got.Status != mapper.Unmapped || got.Dest != "ghcr.io/org/app:1" || got.Rule != "" {
 		t.Fatalf("Map = %+v, want unmapped and unchanged", got)
 	}
 	got, err = m.Map("quay.io/jetstack/x:1")
-	if err != nil || got.Status != Rewritten {
+	if err != nil || got.Status != mapper.Rewritten {
 		t.Fatalf("Map = %+v, %v; want rewritten by the rule", got, err)
 	}
 }
@@ -186,7 +189,7 @@ func TestMapConcurrent(t *testing.T) {
 
 func TestCollisions(t *testing.T) {
 	m := compile(t, "mirror: registry.internal.example.com/mirror\n")
-	var c Collisions
+	var c mapper.Collisions
 	for _, ref := range []string{
 		"docker.io/bitnami/redis:7",
 		"bitnami/redis:8",                                      // same source repository: no collision
@@ -226,7 +229,7 @@ rules:
   - from: quay.io
     to: registry.internal.example.com/mirror
 `)
-	var c Collisions
+	var c mapper.Collisions
 	for _, ref := range []string{"quay.io/org/app:1", "ghcr.io/org/app:1"} {
 		mapping, err := m.Map(ref)
 		if err != nil {
@@ -276,7 +279,7 @@ func TestIsInternalAndKnows(t *testing.T) {
 }
 
 func TestHint(t *testing.T) {
-	ref, err := ParseRef("ghcr.io/org/app:1")
+	ref, err := reference.Parse("ghcr.io/org/app:1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,14 +301,14 @@ func TestMapDefaultPort(t *testing.T) {
 	m := compile(t, "mirror: registry.internal.example.com/mirror\nrules:\n  - from: quay.io/jetstack\n    to: registry.internal.example.com/jetstack\n")
 	for in, want := range map[string]struct {
 		dest   string
-		status Status
+		status mapper.Status
 	}{
-		"quay.io:443/jetstack/cert-manager:1":           {"registry.internal.example.com/jetstack/cert-manager:1", Rewritten},
-		"QUAY.IO:80/jetstack/cert-manager:1":            {"registry.internal.example.com/jetstack/cert-manager:1", Rewritten},
-		"docker.io:443/nginx:1":                         {"registry.internal.example.com/mirror/library/nginx:1", Rewritten},
-		"index.docker.io:443/bitnami/redis:7":           {"registry.internal.example.com/mirror/bitnami/redis:7", Rewritten},
-		"registry.internal.example.com:443/mirror/x:1":  {"registry.internal.example.com:443/mirror/x:1", Internal},
-		"registry.internal.example.com:5000/mirror/x:1": {"registry.internal.example.com/mirror/mirror/x:1", Rewritten}, // another port, another registry
+		"quay.io:443/jetstack/cert-manager:1":           {"registry.internal.example.com/jetstack/cert-manager:1", mapper.Rewritten},
+		"QUAY.IO:80/jetstack/cert-manager:1":            {"registry.internal.example.com/jetstack/cert-manager:1", mapper.Rewritten},
+		"docker.io:443/nginx:1":                         {"registry.internal.example.com/mirror/library/nginx:1", mapper.Rewritten},
+		"index.docker.io:443/bitnami/redis:7":           {"registry.internal.example.com/mirror/bitnami/redis:7", mapper.Rewritten},
+		"registry.internal.example.com:443/mirror/x:1":  {"registry.internal.example.com:443/mirror/x:1", mapper.Internal},
+		"registry.internal.example.com:5000/mirror/x:1": {"registry.internal.example.com/mirror/mirror/x:1", mapper.Rewritten}, // another port, another registry
 	} {
 		got, err := m.Map(in)
 		if err != nil {
@@ -316,7 +319,44 @@ func TestMapDefaultPort(t *testing.T) {
 		}
 	}
 	noMirror := compile(t, "allow: [registry.internal.example.com]\n")
-	if got, err := noMirror.Map("quay.io:443/evil/app:1"); err != nil || got.Status != Unmapped {
+	if got, err := noMirror.Map("quay.io:443/evil/app:1"); err != nil || got.Status != mapper.Unmapped {
 		t.Errorf("Map(quay.io:443/...) without a mirror = %+v, %v; want it unmapped (public)", got, err)
 	}
+}
+
+func TestMapPrefix(t *testing.T) {
+	cfg := &config.Config{Mirror: "registry.internal.example.com/mirror", Rules: []mapper.Rule{{From: "gcr.io/istio-release", To: "registry.internal.example.com/istio"}, {From: "quay.io/org/special", To: "registry.internal.example.com/special"}}}
+	m, err := cfg.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ prefix, want, err string }{
+		{"docker.io/istio", "registry.internal.example.com/mirror/istio", ""},
+		{"istio", "registry.internal.example.com/mirror/istio", ""},
+		{"gcr.io/istio-release", "registry.internal.example.com/istio", ""},
+		{"gcr.io/istio-release/sub", "registry.internal.example.com/istio/sub", ""},
+		{"quay.io", "", "split by the rule"},
+		{"registry.internal.example.com/mirror/istio", "registry.internal.example.com/mirror/istio", ""},
+	}
+	for _, tt := range tests {
+		got, err := m.MapPrefix(tt.prefix)
+		if tt.err != "" {
+			if err == nil || !containsStr(err.Error(), tt.err) {
+				t.Errorf("MapPrefix(%q) error = %v, want %q", tt.prefix, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got.Dest != tt.want {
+			t.Errorf("MapPrefix(%q) = %q, %v; want %q", tt.prefix, got.Dest, err, tt.want)
+		}
+	}
+}
+
+func containsStr(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
 }

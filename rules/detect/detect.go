@@ -1,6 +1,7 @@
-package rules
+package detect
 
 import (
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"strings"
 	"unicode"
 )
@@ -140,11 +141,6 @@ type Context struct {
 	Strict bool
 }
 
-// ContextOf is the context of a string found under name.
-func ContextOf(name string) Context {
-	return Context{Role: NameRole(name), Flag: TakesBareName(name)}
-}
-
 // TakesBareName reports whether a bare word under name is a whole image:
 // name is a flag ("--image") or an environment variable ("SIDECAR_IMAGE",
 // upper case, digits and underscores). Lower-case keys ("image" beside
@@ -170,30 +166,30 @@ func TakesBareName(name string) bool {
 // "nginx:1.25"); a bare word ("nginx", Istio's "proxyv2" joined with a hub)
 // counts only in strict places and after a flag. isPlaceholder tells
 // placeholders such as Istio's "image: auto".
-func Classify(value string, ctx Context, isPlaceholder func(string) bool) (Ref, bool) {
+func Classify(value string, ctx Context, isPlaceholder func(string) bool) (reference.Ref, bool) {
 	if value == "" || len(value) > 512 || strings.ContainsAny(value, " \t\r\n\"'`$\\{}()[]<>|;,") ||
 		strings.Contains(value, "://") {
-		return Ref{}, false
+		return reference.Ref{}, false
 	}
-	explicit := HasExplicitDomain(value)
+	explicit := reference.HasExplicitDomain(value)
 	imageNamed := ctx.Strict || ctx.Role == RoleImage
 	if !imageNamed && (!explicit || !strings.ContainsAny(value[strings.IndexByte(value, '/'):], ":@")) {
-		return Ref{}, false // cheap rejection of most strings before parsing
+		return reference.Ref{}, false // cheap rejection of most strings before parsing
 	}
-	ref, err := ParseRef(value)
+	ref, err := reference.Parse(value)
 	if err != nil {
-		return Ref{}, false
+		return reference.Ref{}, false
 	}
 	if isPlaceholder != nil && isPlaceholder(value) {
-		return Ref{}, false
+		return reference.Ref{}, false
 	}
 	switch {
 	case explicit && !plausibleRegistry(ref.Domain):
-		return Ref{}, false
+		return reference.Ref{}, false
 	case explicit:
 		return ref, imageNamed || ref.Suffix != ""
 	case !looksLikeImage(ref):
-		return Ref{}, false
+		return reference.Ref{}, false
 	case ctx.Strict || ctx.Flag:
 		return ref, true
 	default:
@@ -209,19 +205,19 @@ func ClassifyRepository(value string, implicitOK bool) bool {
 	if value == "" || strings.ContainsAny(value, " \t\r\n\"'`$\\{}()[]<>|;,@") || strings.Contains(value, "://") {
 		return false
 	}
-	if !implicitOK && !HasExplicitDomain(value) {
+	if !implicitOK && !reference.HasExplicitDomain(value) {
 		return false
 	}
-	ref, err := ParseRef(value)
+	ref, err := reference.Parse(value)
 	if err != nil || ref.Suffix != "" || notImageWords[strings.ToLower(value)] {
 		return false
 	}
-	return !HasExplicitDomain(value) || plausibleRegistry(ref.Domain)
+	return !reference.HasExplicitDomain(value) || plausibleRegistry(ref.Domain)
 }
 
 // looksLikeImage rejects implicit Docker Hub names that are not images even
 // under an image-named key: versions ("1.2.3") and keywords ("always").
-func looksLikeImage(ref Ref) bool {
+func looksLikeImage(ref reference.Ref) bool {
 	name := ref.Path
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]

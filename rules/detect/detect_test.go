@@ -1,6 +1,9 @@
-package rules
+package detect
 
-import "testing"
+import (
+	"github.com/plexicus/helm-airgap/rules/reference"
+	"testing"
+)
 
 func TestNameRole(t *testing.T) {
 	tests := []struct {
@@ -94,7 +97,7 @@ func TestClassify(t *testing.T) {
 		{"Nginx", "image", false, false},
 	}
 	for _, tt := range tests {
-		ctx := ContextOf(tt.name)
+		ctx := contextOf(tt.name)
 		ctx.Strict = tt.implicit
 		if _, got := Classify(tt.value, ctx, placeholder); got != tt.want {
 			t.Errorf("Classify(%q, %q, %v) = %v, want %v", tt.value, tt.name, tt.implicit, got, tt.want)
@@ -123,77 +126,26 @@ func TestClassifyRepository(t *testing.T) {
 	}
 }
 
-func TestMapPrefix(t *testing.T) {
-	cfg := &Config{Mirror: "registry.internal.example.com/mirror", Rules: []Rule{{From: "gcr.io/istio-release", To: "registry.internal.example.com/istio"}, {From: "quay.io/org/special", To: "registry.internal.example.com/special"}}}
-	m, err := cfg.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct{ prefix, want, err string }{
-		{"docker.io/istio", "registry.internal.example.com/mirror/istio", ""},
-		{"istio", "registry.internal.example.com/mirror/istio", ""},
-		{"gcr.io/istio-release", "registry.internal.example.com/istio", ""},
-		{"gcr.io/istio-release/sub", "registry.internal.example.com/istio/sub", ""},
-		{"quay.io", "", "split by the rule"},
-		{"registry.internal.example.com/mirror/istio", "registry.internal.example.com/mirror/istio", ""},
-	}
-	for _, tt := range tests {
-		got, err := m.MapPrefix(tt.prefix)
-		if tt.err != "" {
-			if err == nil || !containsStr(err.Error(), tt.err) {
-				t.Errorf("MapPrefix(%q) error = %v, want %q", tt.prefix, err, tt.err)
-			}
-			continue
-		}
-		if err != nil || got.Dest != tt.want {
-			t.Errorf("MapPrefix(%q) = %q, %v; want %q", tt.prefix, got.Dest, err, tt.want)
-		}
-	}
-}
-
-func containsStr(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
-}
-
 func FuzzClassify(f *testing.F) {
 	for _, s := range []string{"nginx", "quay.io/x/y:1", "a/b", "1.2.3", "localhost:5000/x@sha256:00", "auto"} {
 		f.Add(s, "image")
 		f.Add(s, "")
 	}
 	f.Fuzz(func(t *testing.T, value, name string) {
-		ref, ok := Classify(value, ContextOf(name), nil)
+		ref, ok := Classify(value, contextOf(name), nil)
 		if !ok {
 			return
 		}
 		if ref.Written != value {
 			t.Fatalf("Classify(%q) kept %q", value, ref.Written)
 		}
-		if _, err := ParseRef(value); err != nil {
+		if _, err := reference.Parse(value); err != nil {
 			t.Fatalf("Classify accepted %q, which does not parse: %v", value, err)
 		}
-		if !HasExplicitDomain(value) && NameRole(name) != RoleImage {
+		if !reference.HasExplicitDomain(value) && NameRole(name) != RoleImage {
 			t.Fatalf("Classify took the implicit %q under %q", value, name)
 		}
 	})
-}
-
-func TestIgnoreMatches(t *testing.T) {
-	ig := Ignore{Kind: "Deploy*", Field: "spec.template.spec.containers[*].image", Reason: "r"}
-	if !ig.Matches("Deployment", "ns", "web", "spec.template.spec.containers[1].image", "quay.io/x:1") {
-		t.Error("a bracketed field pattern did not match")
-	}
-	if ig.Matches("Deployment", "ns", "web", "spec.template.spec.initContainers[0].image", "quay.io/x:1") {
-		t.Error("initContainers matched a containers pattern")
-	}
-	parent := Ignore{Field: "data", Reason: "r"}
-	if !parent.Matches("ConfigMap", "", "c", "data.values.json > image", "a/b:1") {
-		t.Error("a parent field did not match")
-	}
 }
 
 func TestRolePrefix(t *testing.T) {
@@ -205,4 +157,10 @@ func TestRolePrefix(t *testing.T) {
 			t.Errorf("RolePrefix(%q) = %q, want %q", name, got, want)
 		}
 	}
+}
+
+// contextOf is the context of a string found under name, as the rewrite
+// package builds it.
+func contextOf(name string) Context {
+	return Context{Role: NameRole(name), Flag: TakesBareName(name)}
 }

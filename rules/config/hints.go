@@ -1,4 +1,4 @@
-package rules
+package config
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/plexicus/helm-airgap/internal/yamlnode"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -124,7 +125,7 @@ func PrefixAdvice(s string) string {
 		why = append(why, "a prefix has no trailing slash")
 	}
 	fixed := fixPrefix(s)
-	if _, err := parsePrefix(fixed); len(why) == 0 || err != nil {
+	if _, err := reference.ParsePrefix(fixed); len(why) == 0 || err != nil {
 		return "" // nothing to fix, or more wrong than a hint can mend
 	}
 	return strings.Join(why, ", ") + "; write " + fixed

@@ -1,6 +1,7 @@
-package rules
+package config
 
 import (
+	"github.com/plexicus/helm-airgap/egress/egressconfig"
 	"strings"
 	"testing"
 )
@@ -28,11 +29,11 @@ issuer: internal-ca
 	if !e.Enabled || !e.Strict || len(e.InternalDomains) != 2 || len(e.Allow) != 2 || e.Allow[1].Field == "" || e.RequiresNetworkPolicy() {
 		t.Errorf("egress = %+v", e)
 	}
-	if cfg.Issuer.Name != "internal-ca" || cfg.Issuer.IssuerKind() != ClusterIssuer {
+	if cfg.Issuer.Name != "internal-ca" || cfg.Issuer.IssuerKind() != egressconfig.ClusterIssuer {
 		t.Errorf("issuer = %+v, want internal-ca, a ClusterIssuer by default", cfg.Issuer)
 	}
-	var none *EgressConfig
-	if !none.RequiresNetworkPolicy() || !(&EgressConfig{}).RequiresNetworkPolicy() {
+	var none *egressconfig.Egress
+	if !none.RequiresNetworkPolicy() || !(&egressconfig.Egress{}).RequiresNetworkPolicy() {
 		t.Error("requireNetworkPolicy defaults to true")
 	}
 
@@ -40,7 +41,7 @@ issuer: internal-ca
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Issuer.Name != "platform-ca" || cfg.Issuer.IssuerKind() != NamespacedIssuer {
+	if cfg.Issuer.Name != "platform-ca" || cfg.Issuer.IssuerKind() != egressconfig.NamespacedIssuer {
 		t.Errorf("issuer = %+v", cfg.Issuer)
 	}
 }
@@ -82,15 +83,15 @@ func TestEgressConfigErrors(t *testing.T) {
 
 func TestIssuerFlag(t *testing.T) {
 	tests := []struct{ in, name, kind, err string }{
-		{"internal-ca", "internal-ca", ClusterIssuer, ""},
-		{"ClusterIssuer/internal-ca", "internal-ca", ClusterIssuer, ""},
-		{"Issuer/platform-ca", "platform-ca", NamespacedIssuer, ""},
+		{"internal-ca", "internal-ca", egressconfig.ClusterIssuer, ""},
+		{"ClusterIssuer/internal-ca", "internal-ca", egressconfig.ClusterIssuer, ""},
+		{"Issuer/platform-ca", "platform-ca", egressconfig.NamespacedIssuer, ""},
 		{"Vault/x", "", "", "want NAME, ClusterIssuer/NAME or Issuer/NAME"},
 		{"Issuer/", "", "", "want NAME"},
 		{"", "", "", "want NAME"},
 	}
 	for _, tt := range tests {
-		is, err := ParseIssuerFlag(tt.in)
+		is, err := egressconfig.ParseIssuerFlag(tt.in)
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("ParseIssuerFlag(%q) error = %v, want %q", tt.in, err, tt.err)
@@ -106,7 +107,7 @@ func TestIssuerFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	is, _ := ParseIssuerFlag("Bad_Name")
+	is, _ := egressconfig.ParseIssuerFlag("Bad_Name")
 	cfg.SetIssuer(is, "--issuer Bad_Name")
 	if _, err := cfg.Compile(); err == nil || !strings.HasPrefix(err.Error(), "--issuer Bad_Name: invalid issuer name") {
 		t.Errorf("error = %v, want one naming --issuer", err)

@@ -1,4 +1,4 @@
-package rules
+package mapper
 
 import (
 	"fmt"
@@ -6,7 +6,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/distribution/reference"
+	distref "github.com/distribution/reference"
+	"github.com/plexicus/helm-airgap/rules/reference"
 )
 
 // Status says what the mapping did with a reference.
@@ -25,7 +26,7 @@ const (
 
 // Mapping is the outcome for one reference.
 type Mapping struct {
-	Source   Ref
+	Source   reference.Ref
 	Dest     string // the reference to write; equals Source.Written unless Rewritten
 	DestRepo string // normalized destination repository
 	Status   Status
@@ -54,6 +55,32 @@ type cached struct {
 	err     error
 }
 
+// Rule moves every repository under From to the same path under To.
+type Rule struct {
+	From string `yaml:"from" json:"from"`
+	To   string `yaml:"to" json:"to"`
+}
+
+// New is the mapper of validated, normalized prefixes (package config
+// validates a config and calls it): the catch-all mirror or "", the rules,
+// the registry hosts that are internal besides the mirror's and the rules'
+// destinations', and the pull secret names.
+func New(mirror string, rules []CompiledRule, allowed, pullSecrets []string) *Mapper {
+	m := &Mapper{mirror: mirror, internal: map[string]bool{}, cache: map[string]cached{}, pullSecrets: pullSecrets}
+	if mirror != "" {
+		m.internal[reference.CanonicalHost(reference.DomainOf(mirror))] = true
+	}
+	for _, r := range rules {
+		m.rules = append(m.rules, compiledRule{from: r.From, to: r.To, index: r.Index})
+		m.internal[reference.CanonicalHost(reference.DomainOf(r.To))] = true
+	}
+	for _, host := range allowed {
+		m.internal[reference.CanonicalHost(host)] = true
+	}
+	m.sortRules()
+	return m
+}
+
 // sortRules orders rules longest source first, so the most specific wins.
 func (m *Mapper) sortRules() {
 	sort.SliceStable(m.rules, func(i, j int) bool { return len(m.rules[i].from) > len(m.rules[j].from) })
@@ -67,7 +94,7 @@ func (m *Mapper) Mirror() string { return m.mirror }
 
 // IsInternal reports whether a registry host is the mirror's, a rule
 // destination's or an allowed one.
-func (m *Mapper) IsInternal(domain string) bool { return m.internal[canonicalHost(domain)] }
+func (m *Mapper) IsInternal(domain string) bool { return m.internal[reference.CanonicalHost(domain)] }
 
 // Map resolves one reference as written.
 func (m *Mapper) Map(s string) (Mapping, error) {
@@ -85,7 +112,7 @@ func (m *Mapper) Map(s string) (Mapping, error) {
 }
 
 func (m *Mapper) resolve(s string) (Mapping, error) {
-	ref, err := ParseRef(s)
+	ref, err := reference.Parse(s)
 	if err != nil {
 		return Mapping{}, err
 	}
@@ -108,7 +135,7 @@ func (m *Mapper) resolve(s string) (Mapping, error) {
 	}
 	out.Status = Rewritten
 	out.Dest = out.DestRepo + ref.Suffix
-	if _, err := reference.ParseNamed(out.DestRepo); err != nil {
+	if _, err := distref.ParseNamed(out.DestRepo); err != nil {
 		return Mapping{}, fmt.Errorf("mapping image reference %q to %q: %w", s, out.Dest, err)
 	}
 	return out, nil
@@ -117,7 +144,7 @@ func (m *Mapper) resolve(s string) (Mapping, error) {
 // match finds the longest rule whose source is repo or a parent of it.
 func (m *Mapper) match(repo string) (compiledRule, bool) {
 	for _, rule := range m.rules {
-		if underPrefix(repo, rule.from) {
+		if reference.UnderPrefix(repo, rule.from) {
 			return rule, true
 		}
 	}
@@ -125,7 +152,7 @@ func (m *Mapper) match(repo string) (compiledRule, bool) {
 }
 
 // Hint suggests the rule that would move a public reference to the mirror.
-func (m *Mapper) Hint(ref Ref) string {
+func (m *Mapper) Hint(ref reference.Ref) string {
 	r := m.SuggestRule(ref)
 	return fmt.Sprintf("add a rule {from: %s, to: %s}, or set mirror: to send every unmatched image to one prefix", r.From, r.To)
 }
@@ -133,10 +160,10 @@ func (m *Mapper) Hint(ref Ref) string {
 // SuggestRule is the rule that would move a public reference's registry
 // under the first rule's destination registry ("<your-registry>" when
 // there is none).
-func (m *Mapper) SuggestRule(ref Ref) Rule {
+func (m *Mapper) SuggestRule(ref reference.Ref) Rule {
 	dest := "<your-registry>"
 	if len(m.rules) > 0 {
-		dest = domainOf(m.rules[0].to)
+		dest = reference.DomainOf(m.rules[0].to)
 	}
 	return Rule{From: ref.Domain, To: dest + "/" + ref.Domain}
 }
@@ -190,12 +217,12 @@ func (c *Collisions) List() []Collision {
 
 // Knows reports whether a registry host is internal or the source of a rule.
 func (m *Mapper) Knows(domain string) bool {
-	domain = canonicalHost(domain)
+	domain = reference.CanonicalHost(domain)
 	if m.internal[domain] {
 		return true
 	}
 	for _, rule := range m.rules {
-		if domainOf(rule.from) == domain {
+		if reference.DomainOf(rule.from) == domain {
 			return true
 		}
 	}
@@ -213,13 +240,13 @@ func (m *Mapper) MapPrefix(s string) (Mapping, error) {
 		return Mapping{}, fmt.Errorf("invalid image prefix %q: %w", s, err)
 	}
 	domain, path, _ := strings.Cut(prefix, "/")
-	out := Mapping{Source: Ref{Written: s, Domain: domain, Path: path}, Dest: s, DestRepo: prefix}
+	out := Mapping{Source: reference.Ref{Written: s, Domain: domain, Path: path}, Dest: s, DestRepo: prefix}
 	if m.internal[domain] {
 		out.Status = Internal
 		return out, nil
 	}
 	for _, rule := range m.rules {
-		if rule.from != prefix && underPrefix(rule.from, prefix) {
+		if rule.from != prefix && reference.UnderPrefix(rule.from, prefix) {
 			return Mapping{}, fmt.Errorf("images under the prefix %q are split by the rule for %q, so the prefix cannot be rewritten as one; add a rule for %q itself", s, rule.from, prefix)
 		}
 	}
@@ -245,10 +272,10 @@ func (m *Mapper) MapPrefix(s string) (Mapping, error) {
 // host, a path without a registry is a Docker Hub namespace ("istio" is
 // docker.io/istio, not docker.io/library/istio).
 func normalizePrefix(s string) (string, error) {
-	if isDomain(s) || HasExplicitDomain(s) {
-		return parsePrefix(s)
+	if reference.IsDomain(s) || reference.HasExplicitDomain(s) {
+		return reference.ParsePrefix(s)
 	}
-	if _, err := reference.ParseNamed("prefix.invalid/" + s); err != nil {
+	if _, err := distref.ParseNamed("prefix.invalid/" + s); err != nil {
 		return "", err
 	}
 	return "docker.io/" + s, nil

@@ -1,4 +1,4 @@
-package rules
+package detect
 
 import (
 	"fmt"
@@ -29,6 +29,18 @@ func ParseFieldPath(s string) ([]PathStep, error) {
 		return nil, fmt.Errorf("parsing field path %q: the last step names the image field and cannot be a sequence", s)
 	}
 	return steps, nil
+}
+
+// ImageField names an extra field that holds an image reference in resources
+// of one kind, such as spec.image of a prometheus-operator Prometheus.
+type ImageField struct {
+	// APIVersion matches "group/version" exactly, or any version of a group
+	// when it has no slash; empty matches every apiVersion.
+	APIVersion string `yaml:"apiVersion,omitempty" json:"apiVersion,omitempty"`
+	Kind       string `yaml:"kind" json:"kind"`
+	// Path is dot-separated; "[]" after a name steps into every item of a
+	// sequence: "spec.sidecars[].image".
+	Path string `yaml:"path" json:"path"`
 }
 
 // Matches reports whether the field applies to a resource.

@@ -1,4 +1,4 @@
-package rules
+package config
 
 import (
 	"bytes"
@@ -12,6 +12,10 @@ import (
 	"strings"
 
 	"github.com/agnivade/levenshtein"
+	"github.com/plexicus/helm-airgap/egress/egressconfig"
+	"github.com/plexicus/helm-airgap/rules/detect"
+	"github.com/plexicus/helm-airgap/rules/mapper"
+	"github.com/plexicus/helm-airgap/rules/reference"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -21,14 +25,14 @@ const APIVersion = "helm-airgap/v1"
 
 // Config is the airgap.yaml file: where images go and what counts as internal.
 type Config struct {
-	APIVersion  string       `yaml:"apiVersion,omitempty" json:"apiVersion,omitempty"`
-	Mirror      string       `yaml:"mirror,omitempty" json:"mirror,omitempty"`
-	Rules       []Rule       `yaml:"rules,omitempty" json:"rules,omitempty"`
-	PullSecrets []string     `yaml:"pullSecrets,omitempty" json:"pullSecrets,omitempty"`
-	Allow       []string     `yaml:"allow,omitempty" json:"allow,omitempty"`
-	ImageFields []ImageField `yaml:"imageFields,omitempty" json:"imageFields,omitempty"`
+	APIVersion  string              `yaml:"apiVersion,omitempty" json:"apiVersion,omitempty"`
+	Mirror      string              `yaml:"mirror,omitempty" json:"mirror,omitempty"`
+	Rules       []mapper.Rule       `yaml:"rules,omitempty" json:"rules,omitempty"`
+	PullSecrets []string            `yaml:"pullSecrets,omitempty" json:"pullSecrets,omitempty"`
+	Allow       []string            `yaml:"allow,omitempty" json:"allow,omitempty"`
+	ImageFields []detect.ImageField `yaml:"imageFields,omitempty" json:"imageFields,omitempty"`
 	// Operators extend the built-in catalogue (catalogue.yaml) in its shape.
-	Operators []Operator `yaml:"catalogue,omitempty" json:"catalogue,omitempty"`
+	Operators []detect.Operator `yaml:"catalogue,omitempty" json:"catalogue,omitempty"`
 	// Ignore acknowledges public references left on purpose, each with a reason.
 	Ignore []Ignore `yaml:"ignore,omitempty" json:"ignore,omitempty"`
 	// Lock names a lock file written by mirror --lock (relative to the
@@ -36,30 +40,12 @@ type Config struct {
 	Lock string `yaml:"lock,omitempty" json:"lock,omitempty"`
 
 	// The phone-home audit and the internal cert-manager issuer (egress.go).
-	Egress *EgressConfig `yaml:"egress,omitempty" json:"egress,omitempty"`
-	Issuer *IssuerConfig `yaml:"issuer,omitempty" json:"issuer,omitempty"`
+	Egress *egressconfig.Egress `yaml:"egress,omitempty" json:"egress,omitempty"`
+	Issuer *egressconfig.Issuer `yaml:"issuer,omitempty" json:"issuer,omitempty"`
 
 	source string            // file name, for messages
 	lines  map[string]int    // key path ("rules[1].to") -> line in source
 	origin map[string]string // key path -> the flag that set it, for messages
-}
-
-// Rule moves every repository under From to the same path under To.
-type Rule struct {
-	From string `yaml:"from" json:"from"`
-	To   string `yaml:"to" json:"to"`
-}
-
-// ImageField names an extra field that holds an image reference in resources
-// of one kind, such as spec.image of a prometheus-operator Prometheus.
-type ImageField struct {
-	// APIVersion matches "group/version" exactly, or any version of a group
-	// when it has no slash; empty matches every apiVersion.
-	APIVersion string `yaml:"apiVersion,omitempty" json:"apiVersion,omitempty"`
-	Kind       string `yaml:"kind" json:"kind"`
-	// Path is dot-separated; "[]" after a name steps into every item of a
-	// sequence: "spec.sidecars[].image".
-	Path string `yaml:"path" json:"path"`
 }
 
 // LoadFile reads and validates a config file.
@@ -214,16 +200,31 @@ func typeErrors(err error, source string, hints error) error {
 	for _, e := range typeErr.Errors {
 		m := yamlLine.FindStringSubmatch(e)
 		if m == nil {
-			errs = append(errs, fmt.Errorf("%s: %s", source, e))
+			errs = append(errs, fmt.Errorf("%s: %s", source, goTypeWords.Replace(e)))
 			continue
 		}
 		if strings.Contains(hinted, "\n"+source+":"+m[1]+": ") {
 			continue
 		}
-		errs = append(errs, fmt.Errorf("%s:%s: %s", source, m[1], e[len(m[0]):]))
+		errs = append(errs, fmt.Errorf("%s:%s: %s", source, m[1], goTypeWords.Replace(e[len(m[0]):])))
 	}
 	return errors.Join(errs...)
 }
+
+// goTypeWords say the Go types a type error names in the file's words.
+var goTypeWords = strings.NewReplacer(
+	"[]mapper.Rule", "a list of rules {from, to}",
+	"mapper.Rule", "a rule {from, to}",
+	"[]detect.ImageField", "a list of image fields {kind, path}",
+	"detect.ImageField", "an image field {kind, path}",
+	"[]detect.Operator", "a list of catalogue entries",
+	"detect.Operator", "a catalogue entry",
+	"[]config.Ignore", "a list of ignore entries",
+	"config.Ignore", "an ignore entry",
+	"egressconfig.Egress", "the egress section",
+	"egressconfig.Issuer", "the issuer section",
+	"egressconfig.AllowRule", "an egress allow rule",
+)
 
 // recordLines maps every key path of a config document to its line.
 func recordLines(node *yaml.Node, path string, lines map[string]int) {
@@ -249,7 +250,7 @@ func recordLines(node *yaml.Node, path string, lines map[string]int) {
 // Overrides are the command-line settings that add to or replace the file's.
 type Overrides struct {
 	Mirror      string
-	Rules       []Rule
+	Rules       []mapper.Rule
 	PullSecrets []string
 	Allow       []string
 	// From says how a setting was given when not by its flag, by flag name
@@ -300,8 +301,8 @@ func sameSource(a, b string) bool {
 	if a == b {
 		return true
 	}
-	pa, errA := parsePrefix(a)
-	pb, errB := parsePrefix(b)
+	pa, errA := reference.ParsePrefix(a)
+	pb, errB := reference.ParsePrefix(b)
 	return errA == nil && errB == nil && pa == pb
 }
 
@@ -325,12 +326,12 @@ func contains(list []string, s string) bool {
 }
 
 // ParseRuleFlag parses a --rule FROM=TO flag value.
-func ParseRuleFlag(s string) (Rule, error) {
+func ParseRuleFlag(s string) (mapper.Rule, error) {
 	from, to, ok := strings.Cut(s, "=")
 	if !ok || from == "" || to == "" {
-		return Rule{}, fmt.Errorf("parsing rule %q: want FROM=TO", s)
+		return mapper.Rule{}, fmt.Errorf("parsing rule %q: want FROM=TO", s)
 	}
-	return Rule{From: from, To: to}, nil
+	return mapper.Rule{From: from, To: to}, nil
 }
 
 // errorf builds a config error that names the file, line and key, or the
@@ -353,59 +354,22 @@ func (c *Config) errorf(key, format string, args ...any) error {
 
 // Compile validates the config and returns the Mapper it describes. Every
 // problem is reported, not only the first.
-func (c *Config) Compile() (*Mapper, error) {
-	m := &Mapper{internal: map[string]bool{}, cache: map[string]cached{}}
+func (c *Config) Compile() (*mapper.Mapper, error) {
 	var errs []error
 	fail := func(err error) { errs = append(errs, err) }
-
+	mirror := ""
 	if c.Mirror != "" {
 		prefix, err := parseDestination(c.Mirror)
 		if err != nil {
 			fail(c.errorf("mirror", "%v", err))
 		} else {
-			m.mirror = prefix
-			m.internal[canonicalHost(domainOf(prefix))] = true
+			mirror = prefix
 		}
 	}
-	seen := map[string]int{}
-	for i, r := range c.Rules {
-		key := "rules[" + strconv.Itoa(i) + "]"
-		from, err := parsePrefix(r.From)
-		if err != nil {
-			fail(c.errorf(key+".from", "invalid source %q: %v", r.From, err))
-			continue
-		}
-		if first, dup := seen[from]; dup {
-			fail(c.errorf(key+".from", "duplicate source %q (also rules[%d])", r.From, first))
-			continue
-		}
-		seen[from] = i
-		to, err := parseDestination(r.To)
-		if err != nil {
-			fail(c.errorf(key+".to", "%v", err))
-			continue
-		}
-		m.rules = append(m.rules, compiledRule{from: from, to: to, index: i})
-		m.internal[canonicalHost(domainOf(to))] = true
-	}
-	for i, domain := range c.Allow {
-		key := "allow[" + strconv.Itoa(i) + "]"
-		if !isDomain(domain) {
-			fail(c.errorf(key, "invalid registry domain %q: want a host name, with an optional port", domain))
-			continue
-		}
-		if IsPublicRegistry(domain) {
-			fail(c.errorf(key, "%q is a public registry; allowing it would let public images through", domain))
-			continue
-		}
-		m.internal[canonicalHost(domain)] = true
-	}
-	for _, r := range m.rules {
-		if m.internal[domainOf(r.from)] {
-			fail(c.errorf("rules["+strconv.Itoa(r.index)+"].from",
-				"source %q is on an internal registry, so the rule would never apply", c.Rules[r.index].From))
-		}
-	}
+	compiled, ruleErrs := c.compileRules()
+	errs = append(errs, ruleErrs...)
+	allowed, allowErrs := c.allowedRegistries()
+	errs = append(errs, allowErrs...)
 	for i, name := range c.PullSecrets {
 		if !isDNSSubdomain(name) {
 			fail(c.errorf("pullSecrets["+strconv.Itoa(i)+"]", "invalid secret name %q: want a lower-case DNS subdomain", name))
@@ -416,18 +380,68 @@ func (c *Config) Compile() (*Mapper, error) {
 		if f.Kind == "" {
 			fail(c.errorf(key+".kind", "kind is required"))
 		}
-		if _, err := ParseFieldPath(f.Path); err != nil {
+		if _, err := detect.ParseFieldPath(f.Path); err != nil {
 			fail(c.errorf(key+".path", "%v", err))
 		}
 	}
 	errs = append(errs, c.validateCatalogue()...)
 	errs = append(errs, c.validateEgress()...)
+	m := mapper.New(mirror, compiled, allowed, c.PullSecrets)
+	for _, r := range m.CompiledRules() {
+		if m.IsInternal(reference.DomainOf(r.From)) {
+			errs = append(errs, c.errorf("rules["+strconv.Itoa(r.Index)+"].from",
+				"source %q is on an internal registry, so the rule would never apply", c.Rules[r.Index].From))
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	m.sortRules()
-	m.pullSecrets = c.PullSecrets
 	return m, nil
+}
+
+// compileRules normalizes the rules' prefixes, refusing a repeated source.
+func (c *Config) compileRules() ([]mapper.CompiledRule, []error) {
+	var out []mapper.CompiledRule
+	var errs []error
+	seen := map[string]int{}
+	for i, r := range c.Rules {
+		key := "rules[" + strconv.Itoa(i) + "]"
+		from, err := reference.ParsePrefix(r.From)
+		if err != nil {
+			errs = append(errs, c.errorf(key+".from", "invalid source %q: %v", r.From, err))
+			continue
+		}
+		if first, dup := seen[from]; dup {
+			errs = append(errs, c.errorf(key+".from", "duplicate source %q (also rules[%d])", r.From, first))
+			continue
+		}
+		seen[from] = i
+		to, err := parseDestination(r.To)
+		if err != nil {
+			errs = append(errs, c.errorf(key+".to", "%v", err))
+			continue
+		}
+		out = append(out, mapper.CompiledRule{From: from, To: to, Index: i})
+	}
+	return out, errs
+}
+
+// allowedRegistries checks allow:, which may not name a public registry.
+func (c *Config) allowedRegistries() ([]string, []error) {
+	var out []string
+	var errs []error
+	for i, domain := range c.Allow {
+		key := "allow[" + strconv.Itoa(i) + "]"
+		switch {
+		case !reference.IsDomain(domain):
+			errs = append(errs, c.errorf(key, "invalid registry domain %q: want a host name, with an optional port", domain))
+		case reference.IsPublicRegistry(domain):
+			errs = append(errs, c.errorf(key, "%q is a public registry; allowing it would let public images through", domain))
+		default:
+			out = append(out, domain)
+		}
+	}
+	return out, errs
 }
 
 // parseDestination validates a rule's to or the mirror: an explicit,
@@ -435,14 +449,14 @@ func (c *Config) Compile() (*Mapper, error) {
 // its port as written (":80" may be what makes the runtime use plain
 // HTTP); only comparisons drop a default port.
 func parseDestination(s string) (string, error) {
-	if _, err := parsePrefix(s); err != nil {
+	if _, err := reference.ParsePrefix(s); err != nil {
 		return "", fmt.Errorf("invalid destination %q: %v", s, err)
 	}
 	domain, path, _ := strings.Cut(s, "/")
-	if !isDomain(domain) {
+	if !reference.IsDomain(domain) {
 		return "", fmt.Errorf("invalid destination %q: it must start with a registry host (a name with a dot or port, or localhost)", s)
 	}
-	if IsPublicRegistry(domain) {
+	if reference.IsPublicRegistry(domain) {
 		return "", fmt.Errorf("destination %q is a public registry, not a mirror", s)
 	}
 	if path == "" {

@@ -1,4 +1,4 @@
-package rules
+package reference
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/distribution/reference"
+	distref "github.com/distribution/reference"
 )
 
 // Ref is an image reference split into the parts the mapping needs. Tag and
@@ -25,10 +25,10 @@ type Ref struct {
 // Repository is the normalized repository name, domain included.
 func (r Ref) Repository() string { return r.Domain + "/" + r.Path }
 
-// ParseRef parses and normalizes an image reference the way the container
+// Parse parses and normalizes an image reference the way the container
 // runtime does: "nginx", "library/nginx", "docker.io/nginx" and
 // "index.docker.io/library/nginx" are the same repository.
-func ParseRef(s string) (Ref, error) {
+func Parse(s string) (Ref, error) {
 	if s == "" {
 		return Ref{}, fmt.Errorf("invalid image reference %q: empty", s)
 	}
@@ -39,11 +39,11 @@ func ParseRef(s string) (Ref, error) {
 		// Say so plainly: distribution/reference would only complain about case.
 		return Ref{}, fmt.Errorf("invalid image reference %q: an unrendered template expression", s)
 	}
-	named, err := reference.ParseNormalizedNamed(s)
+	named, err := distref.ParseNormalizedNamed(s)
 	if err != nil {
 		return Ref{}, fmt.Errorf("invalid image reference %q: %w", s, err)
 	}
-	domain := reference.Domain(named)
+	domain := distref.Domain(named)
 	if domain == "" {
 		// "a.b_c/d" parses as a domain-less path: its first component looks
 		// like a host to every runtime but is not a valid one.
@@ -57,8 +57,8 @@ func ParseRef(s string) (Ref, error) {
 	}
 	ref := Ref{
 		Written: s,
-		Domain:  canonicalHost(domain),
-		Path:    reference.Path(named),
+		Domain:  CanonicalHost(domain),
+		Path:    distref.Path(named),
 	}
 	if ref.Domain == "index.docker.io" {
 		ref.Domain = "docker.io" // "index.docker.io:443/x", once without its port
@@ -68,10 +68,10 @@ func ParseRef(s string) (Ref, error) {
 		// names it once the port is gone.
 		ref.Path = "library/" + ref.Path
 	}
-	if tagged, ok := named.(reference.Tagged); ok {
+	if tagged, ok := named.(distref.Tagged); ok {
 		ref.Suffix = ":" + tagged.Tag()
 	}
-	if digested, ok := named.(reference.Digested); ok {
+	if digested, ok := named.(distref.Digested); ok {
 		ref.Suffix += "@" + digested.Digest().String()
 	}
 	return ref, nil
@@ -86,25 +86,25 @@ func HasExplicitDomain(s string) bool {
 	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
 }
 
-// parsePrefix parses a repository prefix such as "docker.io",
+// ParsePrefix parses a repository prefix such as "docker.io",
 // "quay.io/jetstack" or "registry.internal.example.com/mirror" into its
 // normalized form. A single component with a dot or colon, or "localhost",
 // is a bare registry domain; anything else is normalized like an image
 // repository, so "bitnami/redis" means "docker.io/bitnami/redis".
-func parsePrefix(s string) (string, error) {
+func ParsePrefix(s string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("empty")
 	}
 	if strings.ContainsAny(s, "@") || strings.HasSuffix(s, "/") {
 		return "", fmt.Errorf("a prefix has no tag, digest or trailing slash")
 	}
-	if isDomain(s) {
-		domain := canonicalHost(s)
+	if IsDomain(s) {
+		domain := CanonicalHost(s)
 		if domain == "index.docker.io" {
 			// Docker Hub's legacy name; references normalize it to docker.io.
 			domain = "docker.io"
 		}
-		if _, err := reference.ParseNamed(domain + "/x/y"); err != nil {
+		if _, err := distref.ParseNamed(domain + "/x/y"); err != nil {
 			return "", prefixError(err)
 		}
 		return domain, nil
@@ -113,48 +113,48 @@ func parsePrefix(s string) (string, error) {
 		// An explicit domain keeps its path as written: "docker.io/bitnami"
 		// is the bitnami namespace, not docker.io/library/bitnami.
 		domain, path, _ := strings.Cut(s, "/")
-		domain = canonicalHost(domain)
+		domain = CanonicalHost(domain)
 		if domain == "index.docker.io" {
 			domain = "docker.io"
 		}
-		if _, err := reference.ParseNamed(domain + "/" + path + "/x"); err != nil {
+		if _, err := distref.ParseNamed(domain + "/" + path + "/x"); err != nil {
 			return "", prefixError(err)
 		}
 		return domain + "/" + path, nil
 	}
-	named, err := reference.ParseNormalizedNamed(s)
+	named, err := distref.ParseNormalizedNamed(s)
 	if err != nil {
 		return "", err
 	}
-	if !reference.IsNameOnly(named) {
+	if !distref.IsNameOnly(named) {
 		return "", fmt.Errorf("a prefix has no tag or digest")
 	}
-	return strings.ToLower(reference.Domain(named)) + "/" + reference.Path(named), nil
+	return strings.ToLower(distref.Domain(named)) + "/" + distref.Path(named), nil
 }
 
 // prefixError is the parser's error about a prefix checked with a
 // placeholder repository appended: without the name it quotes, which
 // holds the placeholder the user never wrote.
 func prefixError(err error) error {
-	if errors.Is(err, reference.ErrNameContainsUppercase) {
+	if errors.Is(err, distref.ErrNameContainsUppercase) {
 		return errors.New("repository names are lower case")
 	}
 	return err
 }
 
-// isDomain reports whether a slash-free string is a registry host.
-func isDomain(s string) bool {
+// IsDomain reports whether a slash-free string is a registry host.
+func IsDomain(s string) bool {
 	return !strings.Contains(s, "/") && (strings.ContainsAny(s, ".:") || s == "localhost")
 }
 
-// domainOf returns the registry host of a normalized prefix.
-func domainOf(prefix string) string {
+// DomainOf returns the registry host of a normalized prefix.
+func DomainOf(prefix string) string {
 	domain, _, _ := strings.Cut(prefix, "/")
 	return domain
 }
 
-// underPrefix reports whether repo equals prefix or lies below it at a
+// UnderPrefix reports whether repo equals prefix or lies below it at a
 // path-component boundary: "a/b" is under "a" but "a-b/c" is not.
-func underPrefix(repo, prefix string) bool {
+func UnderPrefix(repo, prefix string) bool {
 	return repo == prefix || (strings.HasPrefix(repo, prefix) && repo[len(prefix)] == '/')
 }

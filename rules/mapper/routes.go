@@ -1,6 +1,4 @@
-package rules
-
-import "strings"
+package mapper
 
 // CompiledRule is a rule as the mapper applies it: the normalized source
 // prefix ("docker.io/bitnami", or a bare host "quay.io"), the normalized
@@ -20,19 +18,4 @@ func (m *Mapper) CompiledRules() []CompiledRule {
 		out[i] = CompiledRule{From: r.from, To: r.to, Index: r.index}
 	}
 	return out
-}
-
-// PublicRegistryHosts lists the well-known public registries by host name:
-// the ones the catch-all mirror stands in for when a node must be told
-// about each source by name. Wildcard entries ("*.pkg.dev") and Docker
-// Hub's legacy alias index.docker.io (references normalize it to docker.io)
-// are left out.
-func PublicRegistryHosts() []string {
-	var hosts []string
-	for _, public := range publicRegistries() {
-		if !strings.HasPrefix(public, "*") && public != "index.docker.io" {
-			hosts = append(hosts, public)
-		}
-	}
-	return hosts
 }
