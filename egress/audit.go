@@ -42,7 +42,7 @@ type Finding struct {
 	Value      string `json:"value"`             // the endpoint as written, credentials masked
 	Host       string `json:"host"`
 	Port       string `json:"port,omitempty"`
-	Service    string `json:"service,omitempty"` // the catalogue's name for it
+	Service    string `json:"service,omitempty"` // the known target's name for it
 	Hint       string `json:"hint,omitempty"`
 }
 

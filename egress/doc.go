@@ -6,9 +6,9 @@
 // classified as internal (cluster DNS, single-label names, private and
 // loopback addresses, names with no public top-level domain, domains the
 // config marks internal, the mirror's registries) or public, and every public
-// one is reported with its resource, field path and value, and a hint when a
-// built-in catalogue knows the service (ACME directories, Google OAuth,
-// OpenAI, Cloudflare Turnstile, chart telemetry and update checks).
+// one is reported with its resource, field path and value, and a hint when
+// it is a known target (ACME directories, Google OAuth, OpenAI, Cloudflare
+// Turnstile, chart telemetry and update checks).
 //
 // It also lists cert-manager Issuers and ClusterIssuers whose ACME server is
 // public, and, for every workload in the stream, whether a NetworkPolicy in

@@ -108,15 +108,15 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-// TestCatalogueIsWellFormed keeps the catalogue usable: every entry has a
+// TestKnownTargetsAreWellFormed keeps the known targets usable: every entry has a
 // service and a hint, every host pattern is a valid public name, and no host
 // is listed twice.
-func TestCatalogueIsWellFormed(t *testing.T) {
+func TestKnownTargetsAreWellFormed(t *testing.T) {
 	c := &Classifier{}
 	seen := map[string]bool{}
-	for _, target := range catalogue {
+	for _, target := range knownTargets {
 		if target.Service == "" || target.Hint == "" || len(target.Hosts) == 0 {
-			t.Errorf("incomplete catalogue entry %+v", target)
+			t.Errorf("incomplete known target %+v", target)
 		}
 		for _, h := range target.Hosts {
 			if seen[h] {
@@ -128,7 +128,7 @@ func TestCatalogueIsWellFormed(t *testing.T) {
 				name = "x." + name
 			}
 			if c.Classify(name, "") != Public {
-				t.Errorf("catalogue host %s is not classified public", h)
+				t.Errorf("known target host %s is not classified public", h)
 			}
 		}
 	}

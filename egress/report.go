@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// genericHint is the advice for a public endpoint the catalogue does not know.
+// genericHint is the advice for a public endpoint no known target matches.
 const genericHint = "point it at an internal service or leave the setting empty; if the cluster may reach it, add egress.allow: [{host: %s}] to the config"
 
 // WriteJSON writes the report as one JSON object, for CI.
@@ -20,7 +20,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteText writes the report for people: public endpoints grouped by host
-// with the catalogue's hint, issuers with a public ACME server, and the
+// with the known target's hint, issuers with a public ACME server, and the
 // NetworkPolicy coverage of every workload. Nothing is written for a clean
 // stream unless verbose.
 func (r *Report) WriteText(w io.Writer, verbose bool) {

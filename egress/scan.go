@@ -37,7 +37,7 @@ var skipAnnotationPrefixes = []string{"artifacthub.io/", "external-dns.alpha.kub
 
 // hostKeySuffixes are key names (after normalizeKey) that say their value is
 // an endpoint, so a bare host name there is reported even when the
-// catalogue does not know it: SMTP_HOST, spec.externalName, servers.
+// no known target matches it: SMTP_HOST, spec.externalName, servers.
 var hostKeySuffixes = []string{
 	"host", "hosts", "hostname", "hostnames", "server", "servers", "endpoint", "endpoints",
 	"address", "addresses", "addr", "url", "urls", "uri", "broker", "brokers", "externalname", "upstream", "upstreams",

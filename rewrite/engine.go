@@ -414,7 +414,7 @@ func (p *processor) document(c chunk) docResult {
 	if d.root == nil {
 		return docResult{out: c.data, parsed: true}
 	}
-	f := &finder{doc: d, catalogue: p.catalogue, names: &p.names, budget: 10*len(c.data) + 10000}
+	f := newWalker(d, p.catalogue, &p.names)
 	if err := f.find(); err != nil {
 		return docResult{err: err}
 	}
@@ -422,7 +422,7 @@ func (p *processor) document(c chunk) docResult {
 		return docResult{err: err}
 	}
 	r := docResult{parsed: true, object: !emptyList(d.root), warnings: f.warnings}
-	plan := &plan{splicer: splicer{data: c.data}}
+	patch := &patch{splicer: splicer{data: c.data}}
 	edits := &spanEdits{}
 	for _, s := range f.sites {
 		mapping, err := p.mapSite(s)
@@ -454,16 +454,16 @@ func (p *processor) document(c chunk) docResult {
 			r.rewritten++
 		}
 	}
-	edits.apply(plan)
+	edits.apply(patch)
 	if !p.opts.CheckOnly {
-		r.podSpecs = plan.pullSecrets(f.pods, p.opts.Mapper.PullSecrets())
+		r.podSpecs = patch.pullSecrets(f.pods, p.opts.Mapper.PullSecrets())
 	}
 	for _, pass := range p.opts.Passes {
-		if err := pass(&Document{Index: c.index, Line: c.line, Root: d.root}, &Edit{plan: plan}); err != nil {
+		if err := pass(&Document{Index: c.index, Line: c.line, Root: d.root}, &Edit{patch: patch}); err != nil {
 			return docResult{err: &InputError{Err: fmt.Errorf("%s: %w", c.where(), err)}}
 		}
 	}
-	r.out, r.reEncoded, r.err = plan.output(d)
+	r.out, r.reEncoded, r.err = patch.output(d)
 	return r
 }
 

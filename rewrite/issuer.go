@@ -134,7 +134,7 @@ func (is Issuer) issuerRef(ref *yaml.Node, edit *Edit) {
 	if _, kind := pair(ref, "kind"); kind != nil {
 		edit.SetScalar(kind, is.Kind)
 	} else if yamlnode.Lookup(ref, "kind") == nil && is.Kind != "Issuer" {
-		edit.plan.insertKey(ref, nameKey, name, "kind", is.Kind)
+		edit.patch.insertKey(ref, nameKey, name, "kind", is.Kind)
 	}
 	if _, group := pair(ref, "group"); group != nil {
 		edit.SetScalar(group, certManagerGroup)
@@ -145,7 +145,7 @@ func (is Issuer) issuerRef(ref *yaml.Node, edit *Edit) {
 // afterKey: afterValue in a block mapping, in its indentation; or right
 // after the brace of a flow mapping (in JSON syntax, so a JSON document stays
 // JSON). Otherwise the document is re-encoded.
-func (p *plan) insertKey(m, afterKey, afterValue *yaml.Node, key, value string) {
+func (p *patch) insertKey(m, afterKey, afterValue *yaml.Node, key, value string) {
 	if !p.splicer.insertKey(m, afterKey, afterValue, key, value) {
 		p.unsafe = true
 	}

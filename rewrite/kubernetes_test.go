@@ -178,7 +178,7 @@ func podImagesOf(kind string, obj map[string]any) []podImage {
 	return out
 }
 
-var podImageField = regexp.MustCompile(`^(spec|template\.spec|spec\.template\.spec|spec\.jobTemplate\.spec\.template\.spec)\.((init|ephemeral)?[cC]ontainers\[\d+\]\.image|volumes\[\d+\]\.image\.reference)$`)
+var podImageFieldPath = regexp.MustCompile(`^(spec|template\.spec|spec\.template\.spec|spec\.jobTemplate\.spec\.template\.spec)\.((init|ephemeral)?[cC]ontainers\[\d+\]\.image|volumes\[\d+\]\.image\.reference)$`)
 
 // FuzzReadsAsKubernetes is the differential test of issue 23: for one
 // document, what helm-airgap decides on equals what Kubernetes reads. When
@@ -213,7 +213,7 @@ func FuzzReadsAsKubernetes(f *testing.F) {
 		var found []podImage
 		o := opts
 		o.Observe(Observer{Image: func(oc Occurrence) {
-			if podImageField.MatchString(oc.Field) && oc.Part == "" {
+			if podImageFieldPath.MatchString(oc.Field) && oc.Part == "" {
 				found = append(found, podImage{oc.Field, oc.Mapping.Source.Written})
 			}
 		}})

@@ -21,11 +21,11 @@ func (d *Document) StreamLine(line int) int { return d.Line + line - 1 }
 
 // Edit changes scalar values of the document being processed, with the same
 // byte-exact splicing as image rewrites.
-type Edit struct{ plan *plan }
+type Edit struct{ patch *patch }
 
 // SetScalar replaces the whole value of a scalar node.
 func (e *Edit) SetScalar(n *yaml.Node, value string) {
 	if n.Kind == yaml.ScalarNode && n.Value != value {
-		e.plan.replace(n, 0, len(n.Value), value)
+		e.patch.replace(n, 0, len(n.Value), value)
 	}
 }

@@ -68,7 +68,7 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string) erro
 	mapper := session.Policy().Mapper
 	stderr := cmd.ErrOrStderr()
 	messages := cli.Messages(stderr)
-	jobs, err := f.plan(args, messages)
+	jobs, err := f.jobs(args, messages)
 	if err != nil {
 		return cli.Usage(err)
 	}
@@ -237,12 +237,12 @@ func lockDirs(dirs []string, notes io.Writer) (func(), error) {
 	return release, nil
 }
 
-// plan expands the arguments into jobs: a file argument keeps its base name
+// jobs expands the arguments into jobs: a file argument keeps its base name
 // under -o, a directory's manifest files keep their path below it. A
 // symlinked manifest in a directory is read like the file it points to
 // (stdin mode reads it too), and notes says so; one that cannot be followed
 // to a regular file is refused, never skipped.
-func (f *fileOutput) plan(args []string, notes *cli.Reporter) ([]fileJob, error) {
+func (f *fileOutput) jobs(args []string, notes *cli.Reporter) ([]fileJob, error) {
 	var outReal string
 	if f.outDir != "" {
 		var err error

@@ -20,10 +20,10 @@ const (
 	dnsHint   = "a public DNS resolver: forward to the internal DNS servers instead"
 )
 
-// catalogue names the usual phone-home targets of charts and applications.
+// knownTargets names the usual phone-home targets of charts and applications.
 // Charts ingress-nginx and cert-manager have no usage reporting of their own;
 // cert-manager calls out through its ACME issuers, listed first.
-var catalogue = []Target{
+var knownTargets = []Target{
 	{[]string{"acme-v02.api.letsencrypt.org", "acme-v01.api.letsencrypt.org"}, "Let's Encrypt ACME directory", acmeHint},
 	{[]string{"acme-staging-v02.api.letsencrypt.org", "acme-staging.api.letsencrypt.org"}, "Let's Encrypt staging ACME directory", acmeHint},
 	{[]string{"acme.zerossl.com"}, "ZeroSSL ACME directory", acmeHint},
@@ -80,10 +80,10 @@ var catalogue = []Target{
 	{[]string{"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112"}, "public DNS resolver", dnsHint},
 }
 
-// Lookup finds the catalogue entry for a host.
+// Lookup finds the known target for a host.
 func Lookup(host string) (Target, bool) {
 	host = normalizeHost(host)
-	for _, t := range catalogue {
+	for _, t := range knownTargets {
 		for _, pattern := range t.Hosts {
 			if matchHostPattern(pattern, host) {
 				return t, true

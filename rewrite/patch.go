@@ -13,17 +13,17 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// plan collects a document's changes. Each is spliced into the original
+// patch collects a document's changes. Each is spliced into the original
 // bytes when that is provably exact; otherwise every change is applied to
 // the parsed tree and the document is re-encoded.
-type plan struct {
+type patch struct {
 	splicer
 	changes []func() // the same changes, as tree mutations
 	unsafe  bool     // some change could not be spliced
 }
 
 // replace sets n.Value[start:end] to text.
-func (p *plan) replace(n *yaml.Node, start, end int, text string) {
+func (p *patch) replace(n *yaml.Node, start, end int, text string) {
 	if !p.splicer.replace(n, start, end, text) {
 		p.unsafe = true
 	}
@@ -84,8 +84,8 @@ func (e *spanEdits) put(s site, text string) bool {
 	return false
 }
 
-// apply hands every scalar's replacements to the plan.
-func (e *spanEdits) apply(p *plan) {
+// apply hands every scalar's replacements to the patch.
+func (e *spanEdits) apply(p *patch) {
 	for _, edit := range e.scalars {
 		p.replaceSpans(edit.node, edit.enc, edit.spans)
 	}
@@ -93,7 +93,7 @@ func (e *spanEdits) apply(p *plan) {
 
 // replaceSpans applies replacements to a scalar's value: each spliced at
 // its own bytes, or, for base64 data, the value re-encoded whole.
-func (p *plan) replaceSpans(n *yaml.Node, enc encoding, spans []span) {
+func (p *patch) replaceSpans(n *yaml.Node, enc encoding, spans []span) {
 	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
 	if enc == base64Text {
 		decoded, err := base64.StdEncoding.DecodeString(n.Value)
@@ -131,7 +131,7 @@ func applySpans(v string, spans []span) string {
 
 // pullSecrets merges names into every pod spec's imagePullSecrets, keeping
 // existing entries and their order, and returns how many specs changed.
-func (p *plan) pullSecrets(specs []podSpec, names []string) int {
+func (p *patch) pullSecrets(specs []podSpec, names []string) int {
 	changed := 0
 	seen := map[*yaml.Node]bool{}
 	for _, spec := range specs {
@@ -220,7 +220,7 @@ func secretList(names []string) *yaml.Node {
 
 // output is the rewritten document: spliced when possible, re-encoded
 // otherwise.
-func (p *plan) output(d *document) (out []byte, reEncoded bool, err error) {
+func (p *patch) output(d *document) (out []byte, reEncoded bool, err error) {
 	if !p.unsafe {
 		return p.apply(), false, nil
 	}
