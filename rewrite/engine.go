@@ -239,41 +239,57 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 		catalogue = detect.NewCatalogue(detect.BuiltinOperators(), opts.ImageFields)
 	}
 	p := &processor{opts: opts, catalogue: catalogue, triggers: triggers(catalogue.AllImageFields())}
-	split := newSplitter(in, opts.MaxDocumentSize)
-	type job struct {
-		c   chunk
-		res chan docResult
-	}
-	jobs := make(chan job, 32*workers)
-	order := make(chan chan docResult, 32*workers)
-	stop := make(chan struct{})
-	readErr := make(chan error, 1)
-
-	go func() {
-		defer close(jobs)
-		defer close(order)
-		largest := 0
-		for {
-			c, err := split.next()
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					readErr <- &InputError{Err: err}
-				}
-				return
-			}
-			if opts.AdaptMemoryLimit && len(c.data) > largest {
-				largest = len(c.data) // only a new largest document can need a higher limit
-				fitMemoryLimit(largest)
-			}
-			res := make(chan docResult, 1)
-			select {
-			case order <- res:
-			case <-stop:
-				return
-			}
-			jobs <- job{c, res}
+	pl := p.start(in, workers)
+	report := &Report{}
+	var collisions mapper.Collisions
+	var firstErr error
+	for res := range pl.order {
+		r := <-res
+		if firstErr != nil {
+			continue
 		}
-	}()
+		if r.err == nil {
+			report.add(r, &collisions, &opts)
+			if !opts.CheckOnly {
+				r.err = out.add(r.out)
+			}
+		}
+		if r.err != nil {
+			firstErr = r.err
+			close(pl.stop)
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	select {
+	case err := <-pl.readErr:
+		return nil, err
+	default:
+	}
+	report.Collisions = collisions.List()
+	return report, nil
+}
+
+// pipeline carries the documents of one run: results come back through
+// order in input order; closing stop ends the reading early.
+type pipeline struct {
+	order   chan chan docResult
+	stop    chan struct{}
+	readErr chan error
+}
+
+// job is one document and where its result goes.
+type job struct {
+	c   chunk
+	res chan docResult
+}
+
+// start reads the stream into documents and has workers process them.
+func (p *processor) start(in io.Reader, workers int) *pipeline {
+	pl := &pipeline{order: make(chan chan docResult, 32*workers), stop: make(chan struct{}), readErr: make(chan error, 1)}
+	jobs := make(chan job, 32*workers)
+	go pl.feed(newSplitter(in, p.opts.MaxDocumentSize), jobs, p.opts.AdaptMemoryLimit)
 	for i := 0; i < workers; i++ {
 		go func() {
 			for j := range jobs {
@@ -281,60 +297,63 @@ func process(in io.Reader, out *spool, opts Options) (*Report, error) {
 			}
 		}()
 	}
+	return pl
+}
 
-	report := &Report{}
-	var collisions mapper.Collisions
-	var firstErr error
-	for res := range order {
-		r := <-res
-		if firstErr != nil {
-			continue
-		}
-		if r.err != nil {
-			firstErr = r.err
-			close(stop)
-			continue
-		}
-		report.Documents++
-		if opts.AdaptMemoryLimit && report.Documents%256 == 0 {
-			fitRetained()
-		}
-		report.References += len(r.occurrences)
-		report.Rewritten += r.rewritten
-		report.PodSpecs += r.podSpecs
-		if r.reEncoded {
-			report.ReEncoded++
-		}
-		if r.parsed {
-			report.Parsed++
-		}
-		if r.object {
-			report.Objects++
-		}
-		report.Offenders = append(report.Offenders, r.offenders...)
-		report.Ignored = append(report.Ignored, r.ignored...)
-		report.Warnings = append(report.Warnings, r.warnings...)
-		for _, o := range r.occurrences {
-			collisions.Add(o.Mapping)
-			opts.image(o)
-		}
-		if !opts.CheckOnly {
-			if err := out.add(r.out); err != nil {
-				firstErr = err
-				close(stop)
+// feed splits the stream, queueing each document's result slot in order
+// before its job, until the end, an error or a stop.
+func (pl *pipeline) feed(split *splitter, jobs chan<- job, adaptMemory bool) {
+	defer close(jobs)
+	defer close(pl.order)
+	largest := 0
+	for {
+		c, err := split.next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				pl.readErr <- &InputError{Err: err}
 			}
+			return
 		}
+		if adaptMemory && len(c.data) > largest {
+			largest = len(c.data) // only a new largest document can need a higher limit
+			fitMemoryLimit(largest)
+		}
+		res := make(chan docResult, 1)
+		select {
+		case pl.order <- res:
+		case <-pl.stop:
+			return
+		}
+		jobs <- job{c, res}
 	}
-	if firstErr != nil {
-		return nil, firstErr
+}
+
+// add counts one document's result into the report and tells the
+// observers of its references.
+func (report *Report) add(r docResult, collisions *mapper.Collisions, opts *Options) {
+	report.Documents++
+	if opts.AdaptMemoryLimit && report.Documents%256 == 0 {
+		fitRetained()
 	}
-	select {
-	case err := <-readErr:
-		return nil, err
-	default:
+	report.References += len(r.occurrences)
+	report.Rewritten += r.rewritten
+	report.PodSpecs += r.podSpecs
+	if r.reEncoded {
+		report.ReEncoded++
 	}
-	report.Collisions = collisions.List()
-	return report, nil
+	if r.parsed {
+		report.Parsed++
+	}
+	if r.object {
+		report.Objects++
+	}
+	report.Offenders = append(report.Offenders, r.offenders...)
+	report.Ignored = append(report.Ignored, r.ignored...)
+	report.Warnings = append(report.Warnings, r.warnings...)
+	for _, o := range r.occurrences {
+		collisions.Add(o.Mapping)
+		opts.image(o)
+	}
 }
 
 // parseOverhead is about how many bytes of heap parsing one byte of YAML

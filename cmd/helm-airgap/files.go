@@ -16,7 +16,9 @@ import (
 	"github.com/plexicus/helm-airgap/inputs"
 	"github.com/plexicus/helm-airgap/internal/atomicfile"
 	"github.com/plexicus/helm-airgap/internal/cli"
+	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/rewrite"
+	"github.com/plexicus/helm-airgap/rules/mapper"
 	"github.com/spf13/cobra"
 )
 
@@ -65,7 +67,7 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string) erro
 	if err != nil {
 		return err
 	}
-	mapper := session.Policy().Mapper
+	m := session.Policy().Mapper
 	stderr := cmd.ErrOrStderr()
 	messages := cli.Messages(stderr)
 	jobs, err := f.jobs(args, messages)
@@ -88,70 +90,88 @@ func runFiles(cmd *cobra.Command, o *options, f *fileOutput, args []string) erro
 	defer cli.OnInterrupt(stage.removeTemporaries)()
 
 	opts := o.tune(session.Options()) // one egress audit and collision tracker across the files
-	total := &rewrite.Report{}
-	var inputErr, policyErr error
-	failed := 0
-	for i := range jobs {
-		job := &jobs[i]
-		report, err := stage.rewrite(job, i, opts)
-		var policy *rewrite.PolicyError
-		switch {
-		case errors.As(err, &policy):
-			failed++
-			if len(policy.Report.Offenders) > 0 {
-				fmt.Fprintf(stderr, "helm-airgap: %s:\n", cli.Name(job.src))
-				rewrite.WriteReport(stderr, &rewrite.Report{Offenders: policy.Report.Offenders}, mapper)
-			}
-			if policyErr == nil {
-				policyErr = err
-			}
-		case err != nil:
-			failed++
-			fmt.Fprintf(stderr, "helm-airgap: %s: %v\n", cli.Name(job.src), err)
-			if inputErr == nil {
-				inputErr = err
-			}
-		default:
-			if len(report.Ignored) > 0 {
-				fmt.Fprintf(stderr, "helm-airgap: %s:\n", cli.Name(job.src))
-				rewrite.WriteNotes(stderr, &rewrite.Report{Ignored: report.Ignored})
-			}
-			total.Documents += report.Documents
-			total.References += report.References
-			total.Rewritten += report.Rewritten
-			total.PodSpecs += report.PodSpecs
-		}
-	}
-	// Collisions are counted across files: two files may send two sources
-	// to one destination.
-	if list := session.Collisions(); len(list) > 0 {
-		rewrite.WriteReport(stderr, &rewrite.Report{Collisions: list}, mapper)
-		if policyErr == nil {
-			policyErr = &rewrite.PolicyError{Report: &rewrite.Report{Collisions: list}}
-		}
-	}
-	if inputErr == nil && policyErr == nil {
-		policyErr = session.Egress() // a strict egress audit over every file
-	} else {
-		session.Egress() // the egress report too, for the record
-	}
-	if inputErr != nil || policyErr != nil {
-		fmt.Fprintf(stderr, "helm-airgap: no file was written or changed (%d of %d failed)\n", failed, len(jobs))
-		if policyErr != nil && noConfig(session.Policy().Config) {
+	run := stage.rewriteAll(jobs, opts, stderr, m)
+	if err := run.verdict(session, stderr, m); err != nil {
+		fmt.Fprintf(stderr, "helm-airgap: no file was written or changed (%d of %d failed)\n", run.failed, len(jobs))
+		if run.policyErr != nil && noConfig(session.Policy().Config) {
 			messages.Errorf("%s", noConfigHint)
 		}
-		if inputErr != nil { // an input error is the more basic failure: exit 2
-			return cli.Reported(inputErr)
-		}
-		return cli.Reported(policyErr)
+		return cli.Reported(err)
 	}
 	if err := stage.commit(jobs); err != nil {
 		return err
 	}
 	committed = true
 	messages.Debugf("%d file(s), %d document(s), %d image reference(s), %d rewritten, %d pod spec(s) given pull secrets; no public references",
-		len(jobs), total.Documents, total.References, total.Rewritten, total.PodSpecs)
+		len(jobs), run.total.Documents, run.total.References, run.total.Rewritten, run.total.PodSpecs)
 	return nil
+}
+
+// filesRun is what rewriting every file found: the totals of the files that
+// passed, the first input error and the first policy failure.
+type filesRun struct {
+	total               rewrite.Report
+	inputErr, policyErr error
+	failed              int
+}
+
+// rewriteAll rewrites every job into its staged output, naming each
+// failing file and its offenders on stderr.
+func (s *stage) rewriteAll(jobs []fileJob, opts rewrite.Options, stderr io.Writer, m *mapper.Mapper) *filesRun {
+	run := &filesRun{}
+	for i := range jobs {
+		job := &jobs[i]
+		report, err := s.rewrite(job, i, opts)
+		var policy *rewrite.PolicyError
+		switch {
+		case errors.As(err, &policy):
+			run.failed++
+			if len(policy.Report.Offenders) > 0 {
+				fmt.Fprintf(stderr, "helm-airgap: %s:\n", cli.Name(job.src))
+				rewrite.WriteReport(stderr, &rewrite.Report{Offenders: policy.Report.Offenders}, m)
+			}
+			if run.policyErr == nil {
+				run.policyErr = err
+			}
+		case err != nil:
+			run.failed++
+			fmt.Fprintf(stderr, "helm-airgap: %s: %v\n", cli.Name(job.src), err)
+			if run.inputErr == nil {
+				run.inputErr = err
+			}
+		default:
+			if len(report.Ignored) > 0 {
+				fmt.Fprintf(stderr, "helm-airgap: %s:\n", cli.Name(job.src))
+				rewrite.WriteNotes(stderr, &rewrite.Report{Ignored: report.Ignored})
+			}
+			run.total.Documents += report.Documents
+			run.total.References += report.References
+			run.total.Rewritten += report.Rewritten
+			run.total.PodSpecs += report.PodSpecs
+		}
+	}
+	return run
+}
+
+// verdict is the run's error, if any: an input error first (the more
+// basic failure, exit 2), then a policy failure, counting collisions
+// across files (two files may send two sources to one destination) and a
+// strict egress audit over every file. The egress report is written either
+// way, for the record.
+func (run *filesRun) verdict(session *settings.Session, stderr io.Writer, m *mapper.Mapper) error {
+	if list := session.Collisions(); len(list) > 0 {
+		rewrite.WriteReport(stderr, &rewrite.Report{Collisions: list}, m)
+		if run.policyErr == nil {
+			run.policyErr = &rewrite.PolicyError{Report: &rewrite.Report{Collisions: list}}
+		}
+	}
+	if egress := session.Egress(); run.inputErr == nil && run.policyErr == nil {
+		run.policyErr = egress
+	}
+	if run.inputErr != nil {
+		return run.inputErr
+	}
+	return run.policyErr
 }
 
 // checkArgs refuses what file mode cannot rewrite: no argument, or stdin.
