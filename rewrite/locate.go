@@ -31,12 +31,13 @@ type mappingAt struct {
 // locators are offered every node in this order: the strict places first
 // (catalogued fields, pod-spec fields), then the places found by context.
 var locators = []locator{
-	catalogueLocator{}, // locate_catalogue.go: fields the catalogue names in custom resources
-	podSpecLocator{},   // locate_podspec.go: containers' and image volumes' images
-	compositeLocator{}, // locate_composite.go: references split over keys, registry settings
-	base64Locator{},    // locate_base64.go: Secret data, binaryData, !!binary values
-	textLocator{},      // locate_text.go: embedded YAML/JSON, scripts, flags, lists
-	contextLocator{},   // locate_context.go: a value or key taken by the name it sits under
+	catalogueLocator{},  // locate_catalogue.go: fields the catalogue names in custom resources
+	crdDefaultLocator{}, // locate_crddefault.go: defaults a CRD's schema writes into resources
+	podSpecLocator{},    // locate_podspec.go: containers' and image volumes' images
+	compositeLocator{},  // locate_composite.go: references split over keys, registry settings
+	base64Locator{},     // locate_base64.go: Secret data, binaryData, !!binary values
+	textLocator{},       // locate_text.go: embedded YAML/JSON, scripts, flags, lists
+	contextLocator{},    // locate_context.go: a value or key taken by the name it sits under
 }
 
 // noLocator is embedded by locators to leave the hooks they do not use.

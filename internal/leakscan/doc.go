@@ -13,8 +13,9 @@
 // (tokenised); composites (a repository, registry or hub next to a tag, and
 // repository keys holding an explicit registry), reported as the prefix; and
 // every reference of a multi-reference value (comma lists, lines,
-// `version=image`). CustomResourceDefinitions are skipped: their schemas and
-// descriptions are not images.
+// `version=image`). Of a CustomResourceDefinition only the defaults of its
+// schema are read (the API server writes them into resources); its
+// descriptions and examples are not images.
 //
 // It is deliberately written apart from the engine it checks: it must not
 // import rules/, rewrite/, egress/ or github.com/distribution/reference, and

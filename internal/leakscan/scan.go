@@ -88,9 +88,10 @@ func Find(stream []byte, internal ...string) ([]Finding, error) {
 		w := &walker{doc: i + 1, internal: internal, budget: maxVisits}
 		w.kind, w.namespace, w.name = Identity(doc)
 		if w.kind == "CustomResourceDefinition" {
-			continue // schemas and descriptions, not images
+			w.crdDefaults(doc, place{}, "", false) // only what the schema writes into resources
+		} else {
+			w.walk(doc, place{})
 		}
-		w.walk(doc, place{})
 		if w.budget < 0 {
 			return nil, fmt.Errorf("scanning document %d (%s %s): more than %d nodes or %d levels, aliases expanded", i+1, w.kind, w.name, maxVisits, maxDepth)
 		}
@@ -236,6 +237,43 @@ func (w *walker) walk(n *yaml.Node, p place) {
 	case yaml.ScalarNode:
 		if n.ShortTag() == "!!str" {
 			w.scalar(n.Value, p)
+		}
+	}
+}
+
+// crdDefaults walks a CustomResourceDefinition for the one part of it that
+// reaches the cluster as a value: a "default" in its schema, which the API
+// server writes into every resource that leaves the field out. Each is
+// governed by the name of the property it belongs to; descriptions and
+// examples are documentation. inProperties says n is a "properties" map,
+// whose keys are property names.
+func (w *walker) crdDefaults(n *yaml.Node, p place, property string, inProperties bool) {
+	if w.budget--; w.budget < 0 {
+		return
+	}
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			cp := p
+			if n.Kind == yaml.SequenceNode {
+				cp = p.index(i)
+			}
+			w.crdDefaults(c, cp, property, false)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i].Value, n.Content[i+1]
+			c := p.child(k)
+			switch {
+			case inProperties:
+				w.crdDefaults(v, c, k, false)
+			case k == "default" && property != "":
+				c.key, c.line = property, n.Content[i].Line
+				w.walk(v, c)
+			default:
+				w.crdDefaults(v, c, property, k == "properties")
+			}
 		}
 	}
 }

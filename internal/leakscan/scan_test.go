@@ -302,7 +302,7 @@ derived:
 			},
 		},
 		{
-			name: "negatives: CRD schemas, prose, URLs, versions, label values",
+			name: "a CRD's schema defaults, which the API server writes into resources",
 			input: `
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -313,6 +313,28 @@ spec:
         openAPIV3Schema:
           properties:
             image: {type: string, default: "quay.io/x/default:1", description: "Image, e.g. quay.io/x/y:1"}
+            workers:
+              items:
+                properties:
+                  sidecar: {default: {repository: quay.io/x/sidecar, tag: "2"}}
+`,
+			want: []string{
+				"spec.versions[0].schema.openAPIV3Schema.properties.image.default = quay.io/x/default:1",
+				"spec.versions[0].schema.openAPIV3Schema.properties.workers.items.properties.sidecar.default.repository = quay.io/x/sidecar [composite]",
+			},
+		},
+		{
+			name: "negatives: CRD schemas, prose, URLs, versions, label values",
+			input: `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.example.com}
+spec:
+  versions:
+    - schema:
+        openAPIV3Schema:
+          properties:
+            image: {type: string, description: "Image, e.g. quay.io/x/y:1", example: "quay.io/x/y:1"}
 ---
 kind: ConfigMap
 metadata:
