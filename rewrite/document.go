@@ -55,6 +55,9 @@ func parse(c chunk) (*document, error) {
 		// is no content, whatever it is made of.
 		return d, nil
 	}
+	if err := c.checkSeparators(); err != nil {
+		return nil, err
+	}
 	var node yaml.Node
 	if err := decodeOne(c.data, &node); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -82,6 +85,44 @@ func parse(c chunk) (*document, error) {
 	}
 	d.root, d.doc = yamlnode.Resolve(root), &node
 	return d, nil
+}
+
+// checkSeparators refuses a line that begins with "---" and goes on with
+// anything but white space or a comment ("---kind: Pod", "--- {a: b}",
+// "----"). YAML reads some of them as content, but Kubernetes' YAML reader
+// (kubectl, Helm's install, Argo CD, the API machinery's decoders) reads a
+// line starting with "---" as a document separator and refuses one with
+// content after it: judging such a stream here would judge documents no
+// cluster will see.
+func (c chunk) checkSeparators() error {
+	for at := 0; at < len(c.data); {
+		if bytes.HasPrefix(c.data[at:], []byte("---")) {
+			end := bytes.IndexByte(c.data[at:], '\n')
+			if end < 0 {
+				end = len(c.data) - at
+			}
+			line := c.data[at : at+end]
+			if rest := bytes.TrimSpace(line[3:]); len(rest) > 0 && rest[0] != '#' {
+				n := c.line + bytes.Count(c.data[:at], []byte{'\n'})
+				return inputErrorf("%s: line %d begins with \"---\" and goes on with %q; Kubernetes' YAML reader (kubectl, Helm, Argo CD) refuses anything but a comment after a document separator",
+					c.where(), n, clip(string(rest)))
+			}
+		}
+		next := bytes.Index(c.data[at:], []byte("\n---"))
+		if next < 0 {
+			return nil
+		}
+		at += next + 1
+	}
+	return nil
+}
+
+// clip shortens text quoted in a message.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
 }
 
 // checkKubernetes proves, where the two YAML libraries could disagree

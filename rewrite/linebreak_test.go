@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"bufio"
 	"go.yaml.in/yaml/v3"
+	k8syamlutil "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // hiddenByLineBreaks are the issue's reproducers: YAML breaks lines at CR,
@@ -233,4 +235,51 @@ func BenchmarkLineBreakCheck(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSeparatorsAsKubernetesReadsThem: a line that begins with "---" is a
+// document separator to Kubernetes' YAML reader, which refuses one with
+// content after it. The first row would otherwise hide a public Pod inside
+// what YAML reads as a CustomResourceDefinition (never searched) and Helm's
+// splitter as two documents. Each row is judged by apimachinery's reader
+// too: helm-airgap accepts exactly what it accepts.
+func TestSeparatorsAsKubernetesReadsThem(t *testing.T) {
+	tests := []struct {
+		name, input string
+		ok          bool
+	}{
+		{"content after a separator", "kind: CustomResourceDefinition\n---kind: Pod\nspec: {containers: [{name: x, image: quay.io/evil/x:1}]}\n", false},
+		{"a flow mapping on the separator line", "--- {kind: Pod, spec: {containers: [{name: x, image: quay.io/evil/x:1}]}}\n", false},
+		{"four dashes", "kind: ConfigMap\nmetadata: {name: c}\n----\n", false},
+		{"a scalar on the separator line", "kind: A\n--- text\n", false},
+		{"a comment after a separator", "--- # Source: chart/templates/a.yaml\nkind: ConfigMap\nmetadata: {name: c}\n", true},
+		{"white space after a separator", "kind: ConfigMap\nmetadata: {name: a}\n--- \t\nkind: ConfigMap\nmetadata: {name: b}\n", true},
+		{"dashes inside a block scalar", "kind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: |\n    ---x\n    ----\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := kubernetesReads(tt.input); got != tt.ok {
+				t.Fatalf("apimachinery's reader accepts = %v, the row says %v", got, tt.ok)
+			}
+			_, _, err := runOpts(t, engineOptions(t, testConfig), tt.input)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			inputError(t, err, `begins with "---"`, "after a document separator")
+		})
+	}
+}
+
+// kubernetesReads reports whether apimachinery's YAML reader splits the
+// stream without an error.
+func kubernetesReads(s string) bool {
+	r := k8syamlutil.NewYAMLReader(bufio.NewReader(strings.NewReader(s)))
+	for {
+		if _, err := r.Read(); err != nil {
+			return errors.Is(err, io.EOF)
+		}
+	}
 }
