@@ -555,7 +555,7 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 	}
 	d := c.newDisplay("pushing", len(items))
 	defer d.close()
-	return c.each(ctx, items, func(ctx context.Context, item Item) Result {
+	report := c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := Result{Item: item, Digest: item.Digest}
 		e := bySource[item.Source]
 		if err := c.retry(ctx, func() error { return c.pushEntry(ctx, a.layout, e, d, &res) }); err != nil {
@@ -565,6 +565,8 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 		logResult(d, res, "pushed   "+res.Item.Destination, res.Item.Destination)
 		return res
 	})
+	report.Blobs = d.transfer()
+	return report
 }
 
 func (c *Client) pushEntry(ctx context.Context, lp layout.Path, e Entry, d *display, res *Result) error {
@@ -592,7 +594,7 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, e Entry, d *disp
 		r := referrer{desc: rd, tag: rd.Annotations[AnnotationTag]}
 		to := r.ref(dst.Context())
 		if !c.holds(ctx, to, rd.Digest.String()) {
-			if err := c.pushFromLayout(ctx, lp, to, rd, nil); err != nil {
+			if err := c.pushFromLayout(ctx, lp, to, rd, d.quiet()); err != nil {
 				return fmt.Errorf("writing %s: %w", to, err)
 			}
 			res.ReferrersCopied++

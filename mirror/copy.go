@@ -16,12 +16,14 @@ import (
 func (c *Client) Copy(ctx context.Context, items []Item) *Report {
 	d := c.newDisplay("mirroring", len(items))
 	defer d.close()
-	return c.each(ctx, items, func(ctx context.Context, item Item) Result {
+	report := c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := c.copyOne(ctx, item, d)
 		d.itemDone()
 		logResult(d, res, "copied   "+res.Item.Source+" -> "+res.Item.Destination, res.Item.Destination)
 		return res
 	})
+	report.Blobs = d.transfer()
+	return report
 }
 
 func (c *Client) copyOne(ctx context.Context, item Item, d *display) Result {
@@ -190,7 +192,7 @@ func (c *Client) copyRef(ctx context.Context, item Item, src, dst name.Reference
 	if c.opts.NoReferrers {
 		return nil
 	}
-	return c.copyReferrers(ctx, src.Context(), dst.Context(), subjects(s.digest, s.sourceDigest, s.manifest), res)
+	return c.copyReferrers(ctx, src.Context(), dst.Context(), subjects(s.digest, s.sourceDigest, s.manifest), d.quiet(), res)
 }
 
 // record notes the source digest and platforms kept for the lock.

@@ -153,7 +153,7 @@ func (c *Client) pushTree(ctx context.Context, dst name.Reference, root v1.Hash,
 			if n.digest == root {
 				break // written below, under the tag
 			}
-			if err := remote.Put(at, n, c.remoteOptions(remote.WithContext(ctx))...); err != nil {
+			if err := c.put(ctx, at, n, tr); err != nil {
 				return fmt.Errorf("writing %s: %w", at, err)
 			}
 			continue
@@ -167,7 +167,7 @@ func (c *Client) pushTree(ctx context.Context, dst name.Reference, root v1.Hash,
 		}
 	}
 	top := tree.order[len(tree.order)-1]
-	return remote.Put(dst, top, c.remoteOptions(remote.WithContext(ctx))...)
+	return c.put(ctx, dst, top, tr)
 }
 
 // layoutTree reads a tree from an archive's layout.
