@@ -576,6 +576,7 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, e Entry, d *disp
 	}
 	if c.holds(ctx, dst, e.Descriptor.Digest.String()) {
 		res.Outcome = Present
+		d.xfer.countPresent(ctx, dst.Context(), e.Descriptor.Digest, nil, layoutTree{dir: string(lp)})
 	} else {
 		tr := d.track(e.Destination)
 		err = c.pushFromLayout(ctx, lp, dst, e.Descriptor, tr)

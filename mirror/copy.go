@@ -173,6 +173,7 @@ func (c *Client) copyRef(ctx context.Context, item Item, src, dst name.Reference
 			}
 			s.manifest = desc.Manifest
 		}
+		d.xfer.countPresent(ctx, dst.Context(), s.digest, s.manifest, &registryTree{c: c, repo: dst.Context()})
 	} else {
 		if s.taggable == nil {
 			if err := c.fetchSource(ctx, item, src, s); err != nil {

@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -300,4 +301,56 @@ func (o *mountObserver) RoundTrip(req *http.Request) (*http.Response, error) {
 		o.x.mounts.Store(req.URL.Host+"/"+repo+"@"+digest, true)
 	}
 	return resp, nil
+}
+
+// countPresent counts the blobs of an image found whole at the destination
+// (its manifest, and an index's children, read from src) as present, or as
+// shared when another image of the run already counted them there. They
+// also become mount sources for the rest of the run. It only counts: a
+// manifest it cannot read leaves its blobs uncounted.
+func (x *transfer) countPresent(ctx context.Context, repo name.Repository, h v1.Hash, raw []byte, src treeSource) {
+	if x == nil {
+		return
+	}
+	tree, err := readTree(ctx, h, raw, src)
+	if err != nil {
+		return
+	}
+	for _, n := range tree.order {
+		if n.mediaType.IsIndex() {
+			continue
+		}
+		m, err := v1.ParseManifest(bytes.NewReader(n.raw))
+		if err != nil {
+			continue
+		}
+		for _, d := range append(m.Layers, m.Config) {
+			if !d.MediaType.IsDistributable() {
+				continue
+			}
+			if x.found(repo, d.Digest) {
+				x.present.Add(d.Size)
+			} else {
+				x.shared.Add(d.Size)
+			}
+		}
+	}
+}
+
+// found records that repo holds blob h, making it the registry's mount
+// source when it has none; it reports whether this is the first time the
+// run met the blob in repo.
+func (x *transfer) found(repo name.Repository, h v1.Hash) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	key := repoKey(repo, h)
+	first := !x.wanted[key]
+	x.wanted[key] = true
+	regKey := repo.RegistryStr() + "@" + h.String()
+	if x.homes[regKey] == nil {
+		home := &blobHome{repo: repo, done: make(chan struct{}), ok: true}
+		close(home.done)
+		x.homes[regKey] = home
+	}
+	return first
 }
