@@ -43,7 +43,7 @@ func (d *display) rate(decor.Statistics) string {
 	if t.Moved == 0 {
 		return ""
 	}
-	return fmt.Sprintf("  % .1f sent, % .1f/s", decor.SizeB1024(t.Moved), decor.SizeB1024(BytesPerSecond(t.Moved, t.Elapsed)))
+	return "  " + FormatBytes(t.Moved) + " sent, " + FormatBytes(BytesPerSecond(t.Moved, t.Elapsed)) + "/s"
 }
 
 // BytesPerSecond is n bytes over d as a rate (0 for no time).

@@ -31,6 +31,13 @@ destination already has, so re-running is cheap. Failed images are retried
 with exponential backoff; the others go on. Credentials come from the Docker
 config and credential helpers (docker login, crane auth login).
 
+--jobs images are copied at once and --layer-jobs blobs of each (4 and 4).
+A blob shared by several images is sent once per run: the images of one
+repository wait for it, and the other repositories of the same registry
+mount it (as they mount from the source when it is on the same registry).
+The run ends with the blob bytes sent, and those skipped: already at the
+destination, mounted, or shared by images of the run.
+
 Across an air gap, in two steps:
   outside:  mirror --to-archive bundle.tar [inputs]   (one OCI image layout tar)
   inside:   mirror --from-archive bundle.tar          (push to the internal registry)
@@ -70,6 +77,9 @@ the end) or has no destination, 2 usage, config or input error.`,
   helm-airgap mirror -c airgap.yaml --from-archive bundle.tar   # inside, after carrying it`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
+			if o.layerJobs < 1 {
+				return cli.Usage(fmt.Errorf("--layer-jobs must be at least 1, got %d", o.layerJobs))
+			}
 			split, err := parseSize(splitSize)
 			if err != nil {
 				return cli.Usage(fmt.Errorf("--split-size: %w", err))
@@ -82,6 +92,7 @@ the end) or has no destination, 2 usage, config or input error.`,
 	}
 	o.addFlags(cmd)
 	cli.Unoffered(cmd, "pull-secret") // pull secrets go into manifests, not registries
+	cmd.Flags().IntVar(&o.layerJobs, "layer-jobs", 4, "blobs of one image uploaded at once (so up to --jobs × --layer-jobs in all)")
 	cmd.Flags().StringVar(&o.platforms, "platform", "", "keep only these platforms of a multi-platform image (os/arch[/variant], comma-separated)")
 	cmd.Flags().StringVar(&o.lockFile, "lock", "", "write the digests mirrored to this lock file (entries for other sources are kept)")
 	cmd.Flags().StringVar(&splitSize, "split-size", "", "with --to-archive (a tar): write numbered volumes of at most this size (such as 4GiB, 700MiB)")
@@ -385,6 +396,9 @@ func summarize(cmd *cobra.Command, o *options, r *mirror.Report, verb string) er
 	total, copied := r.ReferrerCounts()
 	fmt.Fprintf(w, "helm-airgap: %s %d image(s): %d copied, %d already present, %d failed; %d referrer(s) (signatures, attestations, SBOMs): %d copied\n",
 		verb, len(r.Results), r.Count(mirror.Copied), r.Count(mirror.Present), r.Count(mirror.Failed), total, copied)
+	if r.Blobs.Moved+r.Blobs.Skipped() > 0 {
+		fmt.Fprintf(w, "helm-airgap: %s\n", r.Blobs)
+	}
 	if r.OK() {
 		return nil
 	}
