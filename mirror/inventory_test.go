@@ -70,7 +70,8 @@ func TestDifferentialArchive(t *testing.T) {
 	full := filepath.Join(dir, "full.tar")
 	diff := filepath.Join(dir, "diff.tar")
 	requireOK(t, mustArchive(t, c, update, full, ArchiveOptions{Prefixes: []string{dst.Host}}))
-	requireOK(t, mustArchive(t, c, update, diff, ArchiveOptions{Prefixes: []string{dst.Host}, Have: read}))
+	diffReport := mustArchive(t, c, update, diff, ArchiveOptions{Prefixes: []string{dst.Host}, Have: read})
+	requireOK(t, diffReport)
 
 	// What the differential archive must carry: app:2's new layer and
 	// config, all of tools, and every manifest.
@@ -96,6 +97,13 @@ func TestDifferentialArchive(t *testing.T) {
 	}
 	if carried != want {
 		t.Errorf("the differential archive carries %d bytes of configs and layers, want %d (the new ones)", carried, want)
+	}
+	var assumed int64
+	for _, b := range a.Assumed {
+		assumed += b.Size
+	}
+	if got := diffReport.Blobs; got.Moved != want || got.LeftOut != assumed || got.Present != 0 {
+		t.Errorf("the differential run's figures %+v, want %d written and %d left out", got, want, assumed)
 	}
 	if len(a.Assumed) != 3+2*2 { // app:1's 3 layers (app:2 has its own config); web's 2 platforms' layer and config
 		t.Errorf("assumed %d blobs: %v", len(a.Assumed), a.Assumed)

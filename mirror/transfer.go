@@ -1,7 +1,6 @@
 package mirror
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -24,7 +23,7 @@ import (
 // always written.
 type Transfer struct {
 	// Moved is what was sent: read from the source (or the archive) and
-	// uploaded. A retried upload counts again.
+	// uploaded, or written into an archive. A retried upload counts again.
 	Moved int64
 	// Present is what the destination repository already had.
 	Present int64
@@ -35,18 +34,30 @@ type Transfer struct {
 	// Shared is what another image of this run had already sent to the
 	// same repository: a base layer of many images goes once.
 	Shared int64
+	// LeftOut is what an archive left out because the inside has it
+	// (mirror --to-archive --have).
+	LeftOut int64
 	// Elapsed is the run's wall time.
 	Elapsed time.Duration
+	// Archive marks the figures of writing an archive: Moved is what was
+	// written into it, Present what it already held.
+	Archive bool
 }
 
 // Skipped is every blob byte not sent.
-func (t Transfer) Skipped() int64 { return t.Present + t.Mounted + t.Shared }
+func (t Transfer) Skipped() int64 { return t.Present + t.Mounted + t.Shared + t.LeftOut }
 
 // String is the run's summary: "blobs: 1.2 GiB sent in 40s (30.1 MiB/s),
 // 300.0 MiB skipped (...)".
 func (t Transfer) String() string {
-	return fmt.Sprintf("blobs: %s sent in %s (%s/s), %s skipped (%s already at the destination, %s mounted from another repository, %s shared by images of this run)",
-		FormatBytes(t.Moved), t.Elapsed.Round(100*time.Millisecond), FormatBytes(BytesPerSecond(t.Moved, t.Elapsed)),
+	rate := FormatBytes(BytesPerSecond(t.Moved, t.Elapsed)) + "/s"
+	if t.Archive {
+		return fmt.Sprintf("blobs: %s written in %s (%s), %s skipped (%s already in the archive, %s left out: the inside has them, %s shared by images of this run)",
+			FormatBytes(t.Moved), t.Elapsed.Round(100*time.Millisecond), rate,
+			FormatBytes(t.Skipped()), FormatBytes(t.Present), FormatBytes(t.LeftOut), FormatBytes(t.Shared))
+	}
+	return fmt.Sprintf("blobs: %s sent in %s (%s), %s skipped (%s already at the destination, %s mounted from another repository, %s shared by images of this run)",
+		FormatBytes(t.Moved), t.Elapsed.Round(100*time.Millisecond), rate,
 		FormatBytes(t.Skipped()), FormatBytes(t.Present), FormatBytes(t.Mounted), FormatBytes(t.Shared))
 }
 
@@ -330,29 +341,13 @@ func (x *transfer) countPresent(ctx context.Context, repo name.Repository, h v1.
 	if x == nil {
 		return
 	}
-	tree, err := readTree(ctx, h, raw, src)
-	if err != nil {
-		return
-	}
-	for _, n := range tree.order {
-		if n.mediaType.IsIndex() {
-			continue
+	eachBlob(ctx, h, raw, src, func(d v1.Descriptor) {
+		if x.found(repo, d.Digest) {
+			x.present.Add(d.Size)
+		} else {
+			x.shared.Add(d.Size)
 		}
-		m, err := v1.ParseManifest(bytes.NewReader(n.raw))
-		if err != nil {
-			continue
-		}
-		for _, d := range append(m.Layers, m.Config) {
-			if !d.MediaType.IsDistributable() {
-				continue
-			}
-			if x.found(repo, d.Digest) {
-				x.present.Add(d.Size)
-			} else {
-				x.shared.Add(d.Size)
-			}
-		}
-	}
+	})
 }
 
 // found records that repo holds blob h, making it the registry's mount

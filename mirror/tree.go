@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -105,6 +106,30 @@ func (t *manifestTree) visit(ctx context.Context, h v1.Hash, raw []byte, src tre
 	t.height[h] = height
 	t.order = append(t.order, n)
 	return height, nil
+}
+
+// eachBlob calls fn with every distributable config and layer of the
+// distinct image manifests under h (raw, when read already), as src holds
+// them. It is for counting only: a tree it cannot read yields nothing.
+func eachBlob(ctx context.Context, h v1.Hash, raw []byte, src treeSource, fn func(v1.Descriptor)) {
+	tree, err := readTree(ctx, h, raw, src)
+	if err != nil {
+		return
+	}
+	for _, n := range tree.order {
+		if n.mediaType.IsIndex() {
+			continue
+		}
+		m, err := v1.ParseManifest(bytes.NewReader(n.raw))
+		if err != nil {
+			continue
+		}
+		for _, d := range append(m.Layers, m.Config) {
+			if d.MediaType.IsDistributable() {
+				fn(d)
+			}
+		}
+	}
 }
 
 // indexChildren are the distinct child manifests an index lists, in order.
