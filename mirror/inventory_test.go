@@ -183,3 +183,35 @@ func fileSize(t *testing.T, p string) int64 {
 	}
 	return info.Size()
 }
+
+// TestSignedInventory: an inventory signed as cosign sign-blob signs a file
+// is read only with its signature by the key: not altered, not by another
+// key, not a signature that is not base64.
+func TestSignedInventory(t *testing.T) {
+	data := []byte(`{"kind":"HelmAirgapInventory","version":1,"repositories":[{"repository":"registry.internal/mirror/app","manifests":[],"blobs":["sha256:` + strings.Repeat("a", 64) + `"]}]}`)
+	key, other := registrytest.NewSigningKey(t), registrytest.NewSigningKey(t)
+	v, err := LoadPublicKey(key.PubPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := key.SignBlob(t, data)
+	inv, err := ReadSignedInventory(bytes.NewReader(data), []byte(sig+"\n"), v)
+	if err != nil || !inv.Has("registry.internal/mirror/app", "sha256:"+strings.Repeat("a", 64)) {
+		t.Fatalf("signed inventory: %v %+v", err, inv)
+	}
+	altered := bytes.Replace(data, []byte("aaaa"), []byte("bbbb"), 1)
+	for name, tt := range map[string]struct {
+		data []byte
+		sig  string
+		want string
+	}{
+		"altered":      {altered, sig, "not signed by the key"},
+		"another key":  {data, other.SignBlob(t, data), "not signed by the key"},
+		"not base64":   {data, "%%%", "not base64"},
+		"no signature": {data, "", "not signed by the key"},
+	} {
+		if _, err := ReadSignedInventory(bytes.NewReader(tt.data), []byte(tt.sig), v); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an error saying %q", name, err, tt.want)
+		}
+	}
+}

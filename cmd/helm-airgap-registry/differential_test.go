@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/plexicus/helm-airgap/internal/registrytest"
 )
 
 // TestDifferentialWithPlatformAndLock is issue 21 item 1's "works with
@@ -58,9 +59,19 @@ spec:
 			s.must(0, "", args("mirror", "-c", s.config, release("1"))...)
 			inventory, _ := s.must(0, "", "inventory", "-c", s.config, release("2"))
 			s.write("inside.json", inventory)
+			// Signed inside as cosign sign-blob signs it; outside, an
+			// altered copy is refused and the signed one is read.
+			key := registrytest.NewSigningKey(t)
+			s.write("cosign.pub", string(key.PubPEM))
+			s.write("inside.json.sig", key.SignBlob(t, []byte(inventory)))
+			s.write("altered.json", strings.Replace(inventory, "sha256:", "sha256:0", 1))
+			s.write("altered.json.sig", key.SignBlob(t, []byte(inventory)))
+			s.expect(1, "the inventory is not signed by the key", "mirror", "-c", s.config, "--to-archive", "x.tar", "--have", "altered.json", "--have-key", "cosign.pub", release("2"))
+			s.expect(2, "--have-key: the inventory's signature", "mirror", "-c", s.config, "--to-archive", "x.tar", "--have", "cosign.pub", "--have-key", "cosign.pub", release("2"))
+			s.expect(2, "--have-key is for --have", "mirror", "-c", s.config, "--to-archive", "x.tar", "--have-key", "cosign.pub", release("2"))
 
 			// Outside: the differential archive of release 2, with a lock.
-			s.must(0, "", args("mirror", "-c", s.config, "--to-archive", "update.tar", "--have", "inside.json", "--lock", "outside.lock", release("2"))...)
+			s.must(0, "", args("mirror", "-c", s.config, "--to-archive", "update.tar", "--have", "inside.json", "--have-key", "cosign.pub", "--lock", "outside.lock", release("2"))...)
 			carried := tarBlobs(t, filepath.Join(s.dir, "update.tar"))
 			cfg2, _ := amd2.ConfigName()
 			newDigest, _ := newLayer.Digest()

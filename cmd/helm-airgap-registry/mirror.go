@@ -16,7 +16,8 @@ import (
 
 func newMirrorCommand() *cobra.Command {
 	var o options
-	var toArchive, splitSize, haveFile string
+	var toArchive, splitSize string
+	var ao archiveOptions
 	var charts []string
 	var dryRun bool
 	cmd := &cobra.Command{
@@ -87,7 +88,8 @@ the end) or has no destination, 2 usage, config or input error.`,
 			if split > 0 && toArchive == "" {
 				return cli.Usage(errors.New("--split-size is for --to-archive"))
 			}
-			return runMirror(cmd, &o, rest, toArchive, archiveOptions{split: split, haveFile: haveFile}, charts, dryRun)
+			ao.split = split
+			return runMirror(cmd, &o, rest, toArchive, ao, charts, dryRun)
 		}),
 	}
 	o.addFlags(cmd)
@@ -100,25 +102,27 @@ the end) or has no destination, 2 usage, config or input error.`,
 	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart: its OCI artifact (oci://REGISTRY/REPO/CHART:VERSION), a packaged .tgz (with its .prov) or a chart directory; repeatable")
 	cmd.Flags().StringVar(&o.chartTo, "chart-to", "", "repository prefix local charts (--chart DIR or .tgz) are pushed under, as REGISTRY/PATH/NAME:VERSION (default MIRROR/charts)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (SOURCE DESTINATION lines) and copy nothing")
-	addArchiveFlags(cmd, &o, &haveFile)
+	addArchiveFlags(cmd, &o, &ao)
 	return cmd
 }
 
 // addArchiveFlags adds the flags of a differential archive (--have) and
 // of pushing one without a config (--push-under).
-func addArchiveFlags(cmd *cobra.Command, o *options, haveFile *string) {
-	cmd.Flags().StringVar(haveFile, "have", "", "with --to-archive: leave out the blobs this inventory (helm-airgap inventory, run inside) says the inside holds")
+func addArchiveFlags(cmd *cobra.Command, o *options, ao *archiveOptions) {
+	cmd.Flags().StringVar(&ao.haveKey, "have-key", "", "with --have: require the inventory's signature FILE.sig (cosign sign-blob) by this public key (PEM)")
+	cmd.Flags().StringVar(&ao.haveFile, "have", "", "with --to-archive: leave out the blobs this inventory (helm-airgap inventory, run inside) says the inside holds")
 	cmd.Flags().StringArrayVar(&o.pushUnder, "push-under", nil, "with --from-archive and no config: push the archive's images where it records, only under this repository prefix (REGISTRY[/PATH]); repeatable")
 }
 
 // archiveOptions are mirror's --to-archive settings.
 type archiveOptions struct {
-	split    int64
-	haveFile string
+	split             int64
+	haveFile, haveKey string
 }
 
-// readHave reads --have's inventory.
-func readHave(path string) (*mirror.Inventory, error) {
+// readHave reads --have's inventory; with --have-key, only when FILE.sig
+// is its signature by that key.
+func readHave(path, keyFile string) (*mirror.Inventory, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -127,9 +131,24 @@ func readHave(path string) (*mirror.Inventory, error) {
 		return nil, cli.Usage(fmt.Errorf("--have: %w", err))
 	}
 	defer f.Close()
-	inv, err := mirror.ReadInventory(f)
+	if keyFile == "" {
+		inv, err := mirror.ReadInventory(f)
+		if err != nil {
+			return nil, cli.Usage(fmt.Errorf("--have %s: %w", path, err))
+		}
+		return inv, nil
+	}
+	verifier, err := loadVerifier(keyFile)
 	if err != nil {
-		return nil, cli.Usage(fmt.Errorf("--have %s: %w", path, err))
+		return nil, err
+	}
+	sig, err := os.ReadFile(path + ".sig")
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("--have-key: the inventory's signature (cosign sign-blob --output-signature %s.sig): %w", path, err))
+	}
+	inv, err := mirror.ReadSignedInventory(f, sig, verifier)
+	if err != nil {
+		return nil, cli.Failed(fmt.Errorf("--have %s: %w", path, err))
 	}
 	return inv, nil
 }
@@ -137,6 +156,9 @@ func readHave(path string) (*mirror.Inventory, error) {
 func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, ao archiveOptions, charts []string, dryRun bool) error {
 	if ao.haveFile != "" && toArchive == "" {
 		return cli.Usage(errors.New("--have is for --to-archive: a differential archive"))
+	}
+	if ao.haveKey != "" && ao.haveFile == "" {
+		return cli.Usage(errors.New("--have-key is for --have"))
 	}
 	if o.fromArchive != "" {
 		switch {
@@ -185,7 +207,7 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		if o.planFile != "" {
 			recorded = append(recorded, repositories(items)...)
 		}
-		have, err := readHave(ao.haveFile)
+		have, err := readHave(ao.haveFile, ao.haveKey)
 		if err != nil {
 			return err
 		}
