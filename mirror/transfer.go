@@ -86,6 +86,7 @@ type transfer struct {
 	wanted map[string]bool      // REGISTRY/REPO@DIGEST asked for by this run
 
 	mounts sync.Map // REGISTRY/REPO@DIGEST the registry answered a mount for
+	sent   sync.Map // REGISTRY/REPO@DIGEST whose bytes an upload of this run read
 
 	moved, present, mounted, shared atomic.Int64
 }
@@ -212,7 +213,7 @@ func (x *transfer) uploadBlob(ctx context.Context, repo name.Repository, l v1.La
 			from = home.repo.Digest(h.String())
 		}
 	}
-	counted := &countedLayer{Layer: l, x: x, tr: tr}
+	counted := &countedLayer{Layer: l, x: x, tr: tr, key: repoKey(repo, h)}
 	var up v1.Layer = counted
 	if ml, ok := l.(*remote.MountableLayer); ok {
 		counted.Layer = ml.Layer
@@ -264,11 +265,15 @@ func (x *transfer) settle(home *blobHome, h v1.Hash, ok bool) {
 	}
 }
 
-// skipped counts a blob written without a byte of it sent.
+// skipped counts a blob written without a byte of it sent by this call:
+// shared when another image of the run asked for it first or sent it (the
+// Pusher runs one upload per blob and repository, whichever image's it is).
 func (x *transfer) skipped(repo name.Repository, h v1.Hash, size int64, first bool, tr *tracker) {
 	tr.advance(size)
-	switch _, mounted := x.mounts.Load(repoKey(repo, h)); {
-	case !first:
+	key := repoKey(repo, h)
+	_, sentByAnother := x.sent.Load(key)
+	switch _, mounted := x.mounts.Load(key); {
+	case !first || sentByAnother:
 		x.shared.Add(size)
 	case mounted:
 		x.mounted.Add(size)
@@ -287,6 +292,7 @@ type countedLayer struct {
 	v1.Layer
 	x      *transfer
 	tr     *tracker
+	key    string // REGISTRY/REPO@DIGEST it is uploaded to
 	opened atomic.Bool
 }
 
@@ -296,6 +302,7 @@ func (l *countedLayer) Compressed() (io.ReadCloser, error) {
 		return nil, err
 	}
 	l.opened.Store(true)
+	l.x.sent.Store(l.key, true)
 	return &countingReader{ReadCloser: rc, l: l}, nil
 }
 
