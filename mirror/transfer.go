@@ -126,7 +126,7 @@ func (x *transfer) totals() Transfer {
 	}
 }
 
-// pushImage writes t to ref: the blobs of an image first, Jobs of them at
+// pushImage writes t to ref: the blobs of an image first, LayerJobs at
 // once, each through the run's Pusher (which then finds them done when it
 // writes the manifest), then the manifest.
 func (x *transfer) pushImage(ctx context.Context, ref name.Reference, t remote.Taggable, tr *tracker) error {
