@@ -43,11 +43,11 @@ func (d *display) rate(decor.Statistics) string {
 	if t.Moved == 0 {
 		return ""
 	}
-	return "  " + FormatBytes(t.Moved) + " sent, " + FormatBytes(BytesPerSecond(t.Moved, t.Elapsed)) + "/s"
+	return "  " + formatBytes(t.Moved) + " sent, " + formatBytes(bytesPerSecond(t.Moved, t.Elapsed)) + "/s"
 }
 
-// BytesPerSecond is n bytes over d as a rate (0 for no time).
-func BytesPerSecond(n int64, d time.Duration) int64 {
+// bytesPerSecond is n bytes over d as a rate (0 for no time).
+func bytesPerSecond(n int64, d time.Duration) int64 {
 	if d <= 0 {
 		return 0
 	}

@@ -50,19 +50,19 @@ func (t Transfer) Skipped() int64 { return t.Present + t.Mounted + t.Shared + t.
 // String is the run's summary: "blobs: 1.2 GiB sent in 40s (30.1 MiB/s),
 // 300.0 MiB skipped (...)".
 func (t Transfer) String() string {
-	rate := FormatBytes(BytesPerSecond(t.Moved, t.Elapsed)) + "/s"
+	rate := formatBytes(bytesPerSecond(t.Moved, t.Elapsed)) + "/s"
 	if t.Archive {
 		return fmt.Sprintf("blobs: %s written in %s (%s), %s skipped (%s already in the archive, %s left out: the inside has them, %s shared by images of this run)",
-			FormatBytes(t.Moved), t.Elapsed.Round(100*time.Millisecond), rate,
-			FormatBytes(t.Skipped()), FormatBytes(t.Present), FormatBytes(t.LeftOut), FormatBytes(t.Shared))
+			formatBytes(t.Moved), t.Elapsed.Round(100*time.Millisecond), rate,
+			formatBytes(t.Skipped()), formatBytes(t.Present), formatBytes(t.LeftOut), formatBytes(t.Shared))
 	}
 	return fmt.Sprintf("blobs: %s sent in %s (%s), %s skipped (%s already at the destination, %s mounted from another repository, %s shared by images of this run)",
-		FormatBytes(t.Moved), t.Elapsed.Round(100*time.Millisecond), rate,
-		FormatBytes(t.Skipped()), FormatBytes(t.Present), FormatBytes(t.Mounted), FormatBytes(t.Shared))
+		formatBytes(t.Moved), t.Elapsed.Round(100*time.Millisecond), rate,
+		formatBytes(t.Skipped()), formatBytes(t.Present), formatBytes(t.Mounted), formatBytes(t.Shared))
 }
 
-// FormatBytes writes a byte count for people: "1.2 GiB", "512 B".
-func FormatBytes(n int64) string {
+// formatBytes writes a byte count for people: "1.2 GiB", "512 B".
+func formatBytes(n int64) string {
 	if n < 1024 {
 		return fmt.Sprintf("%d B", n)
 	}
