@@ -14,16 +14,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newMirrorCommand() *cobra.Command {
-	var o options
-	var toArchive, splitSize string
-	var ao archiveOptions
-	var charts []string
-	var dryRun bool
-	cmd := &cobra.Command{
-		Use:   "mirror [FILE|DIR|-]... | mirror CHART [helm template flags]",
-		Short: "Copy every image the manifests use to its mirror destination",
-		Long: `Copies every image of the mirror plan (the images "helm-airgap images" lists
+// mirrorLong is mirror's --help.
+const mirrorLong = `Copies every image of the mirror plan (the images "helm-airgap images" lists
 for the same inputs and config) from its source to its destination with
 go-containerregistry: multi-arch indexes whole, manifests byte for byte so
 digests are preserved, a digest-pinned source by its digest. Images already
@@ -66,7 +58,18 @@ mirrored to a lock file (docs/lock.md) for rewrite --lock and verify --lock.
 --chart adds a chart's OCI artifact (oci://...), mapped by the same rules.
 
 Exit codes: 0 every image is at its destination, 1 an image failed (listed at
-the end) or has no destination, 2 usage, config or input error.`,
+the end) or has no destination, 2 usage, config or input error.`
+
+func newMirrorCommand() *cobra.Command {
+	var o options
+	var toArchive, splitSize string
+	var ao archiveOptions
+	var charts []string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "mirror [FILE|DIR|-]... | mirror CHART [helm template flags]",
+		Short: "Copy every image the manifests use to its mirror destination",
+		Long:  mirrorLong,
 		Example: `  helm template app ./chart | helm-airgap mirror -c airgap.yaml
   helm airgap mirror ./chart -f values-prod.yaml -c airgap.yaml --dry-run
   helm-airgap images -c airgap.yaml -o json rendered/ > plan.json
