@@ -127,8 +127,7 @@ func (x *transfer) totals() Transfer {
 }
 
 // pushImage writes t to ref: the blobs of an image first, LayerJobs at
-// once, each through the run's Pusher (which then finds them done when it
-// writes the manifest), then the manifest.
+// once, each through the run's Pusher, then the manifest.
 func (x *transfer) pushImage(ctx context.Context, ref name.Reference, t remote.Taggable, tr *tracker) error {
 	img, err := pushedImage(t)
 	if err != nil {
@@ -140,7 +139,8 @@ func (x *transfer) pushImage(ctx context.Context, ref name.Reference, t remote.T
 	if err := x.uploadBlobs(ctx, ref.Context(), img, tr); err != nil {
 		return err
 	}
-	return x.pusher.Push(ctx, ref, img)
+	// The caller has found the manifest missing (holds): no second HEAD.
+	return x.pusher.Put(ctx, ref, img)
 }
 
 // pushedImage is t as an image with blobs, or nil for a manifest without
