@@ -250,6 +250,7 @@ func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir strin
 	}
 
 	d := c.newDisplay("archiving", len(items))
+	run := newLayoutRun(c.opts.LayerJobs)
 	var mu sync.Mutex
 	written := map[string][]v1.Descriptor{} // source -> its descriptor and its referrers', for index.json
 	report := c.each(ctx, items, func(ctx context.Context, item Item) Result {
@@ -257,7 +258,7 @@ func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir strin
 		var descs []v1.Descriptor
 		err := c.retry(ctx, func() error {
 			var err error
-			descs, err = c.archiveOne(ctx, lp, item, have, o.Have, &res)
+			descs, err = c.archiveOne(ctx, lp, item, have, o.Have, run, &res)
 			return err
 		})
 		if err != nil {
@@ -272,6 +273,7 @@ func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir strin
 		return res
 	})
 	d.close()
+	report.Blobs = run.totals()
 	if err := ctx.Err(); err != nil {
 		return report, fmt.Errorf("writing archive %s: %w", target, err)
 	}
@@ -378,12 +380,12 @@ func (c *Client) prepareLayout(ctx context.Context, target string) (string, func
 
 // archiveOne is one attempt to put an item and its referrers into the
 // layout; it returns their index.json descriptors.
-func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have map[string]Entry, inside *Inventory, res *Result) ([]v1.Descriptor, error) {
+func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have map[string]Entry, inside *Inventory, run *layoutRun, res *Result) ([]v1.Descriptor, error) {
 	if item.Artifact != nil {
 		return archiveArtifact(lp, item, res)
 	}
 	repo := destinationRepo(item.CopyDestination())
-	skip := func(h v1.Hash) bool { return inside.Has(repo, h.String()) }
+	skip := blobSink{have: func(h v1.Hash) bool { return inside.Has(repo, h.String()) }, run: run}
 	src, err := c.ref(item.CopySource())
 	if err != nil {
 		return nil, permanent{err}
@@ -406,6 +408,7 @@ func (c *Client) archiveOne(ctx context.Context, lp layout.Path, item Item, have
 	}
 	if s != nil {
 		res.Outcome = Present
+		skip.countPresent(ctx, s.digest, s.manifest, layoutTree{dir: string(lp)})
 	} else {
 		s = &source{}
 		if err := c.fetchSource(ctx, item, src, s); err != nil {
@@ -461,7 +464,7 @@ func archiveArtifact(lp layout.Path, item Item, res *Result) ([]v1.Descriptor, e
 	res.Outcome, res.Digest = Copied, s.digest.String()
 	if hasBlob(lp, s.digest) {
 		res.Outcome = Present
-	} else if err := writeTaggable(lp, s.taggable, nil); err != nil {
+	} else if err := writeTaggable(lp, s.taggable, blobSink{}); err != nil {
 		return nil, permanent{err}
 	}
 	return []v1.Descriptor{{MediaType: mediaTypeOf(s.manifest), Size: int64(len(s.manifest)), Digest: s.digest, Annotations: annotations(item)}}, nil
@@ -555,7 +558,7 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 	}
 	d := c.newDisplay("pushing", len(items))
 	defer d.close()
-	return c.each(ctx, items, func(ctx context.Context, item Item) Result {
+	report := c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := Result{Item: item, Digest: item.Digest}
 		e := bySource[item.Source]
 		if err := c.retry(ctx, func() error { return c.pushEntry(ctx, a.layout, e, d, &res) }); err != nil {
@@ -565,6 +568,8 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 		logResult(d, res, "pushed   "+res.Item.Destination, res.Item.Destination)
 		return res
 	})
+	report.Blobs = d.transfer()
+	return report
 }
 
 func (c *Client) pushEntry(ctx context.Context, lp layout.Path, e Entry, d *display, res *Result) error {
@@ -574,6 +579,7 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, e Entry, d *disp
 	}
 	if c.holds(ctx, dst, e.Descriptor.Digest.String()) {
 		res.Outcome = Present
+		d.xfer.countPresent(ctx, dst.Context(), e.Descriptor.Digest, nil, layoutTree{dir: string(lp)})
 	} else {
 		tr := d.track(e.Destination)
 		err = c.pushFromLayout(ctx, lp, dst, e.Descriptor, tr)
@@ -592,7 +598,7 @@ func (c *Client) pushEntry(ctx context.Context, lp layout.Path, e Entry, d *disp
 		r := referrer{desc: rd, tag: rd.Annotations[AnnotationTag]}
 		to := r.ref(dst.Context())
 		if !c.holds(ctx, to, rd.Digest.String()) {
-			if err := c.pushFromLayout(ctx, lp, to, rd, nil); err != nil {
+			if err := c.pushFromLayout(ctx, lp, to, rd, d.quiet()); err != nil {
 				return fmt.Errorf("writing %s: %w", to, err)
 			}
 			res.ReferrersCopied++

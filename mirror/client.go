@@ -25,6 +25,9 @@ import (
 type Options struct {
 	// Jobs is how many images are handled at once (4 when 0).
 	Jobs int
+	// LayerJobs is how many blobs of one image are uploaded at once (4
+	// when 0): up to Jobs*LayerJobs uploads are under way in all.
+	LayerJobs int
 	// Retries is how many times a failed image is tried again (3 when 0;
 	// negative for none).
 	Retries int
@@ -139,7 +142,12 @@ func (r *Report) ReferrerCounts() (total, copied int) {
 }
 
 // Report lists the results in item order.
-type Report struct{ Results []Result }
+type Report struct {
+	Results []Result
+	// Blobs is what the run sent and skipped (zero for a run that writes
+	// no registry).
+	Blobs Transfer
+}
 
 // Count returns how many results had an outcome.
 func (r *Report) Count(o Outcome) int {
@@ -169,6 +177,9 @@ type Client struct {
 func New(o Options) (*Client, error) {
 	if o.Jobs <= 0 {
 		o.Jobs = 4
+	}
+	if o.LayerJobs <= 0 {
+		o.LayerJobs = 4
 	}
 	if o.Retries == 0 {
 		o.Retries = 3
@@ -252,23 +263,32 @@ func (c *Client) holds(ctx context.Context, ref name.Reference, digest string) b
 	return err == nil && desc.Digest.String() == digest
 }
 
-// push writes t to ref, reporting bytes to the tracker when there is one.
+// push writes t to ref through the run's Pusher, reporting bytes to the
+// tracker.
 func (c *Client) push(ctx context.Context, ref name.Reference, t remote.Taggable, tr *tracker) error {
-	opts := c.remoteOptions(remote.WithContext(ctx))
-	if tr == nil {
-		return remote.Push(ref, t, opts...)
+	x, err := c.transferOf(tr)
+	if err != nil {
+		return err
 	}
-	updates := make(chan v1.Update, 64)
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		for u := range updates {
-			tr.update(u)
-		}
-	}()
-	err := remote.Push(ref, t, append(opts, remote.WithProgress(updates))...)
-	<-drained // remote.Push closes updates before it returns
-	return err
+	return x.pushImage(ctx, ref, t, tr)
+}
+
+// put writes a manifest whose children are already there.
+func (c *Client) put(ctx context.Context, ref name.Reference, t remote.Taggable, tr *tracker) error {
+	x, err := c.transferOf(tr)
+	if err != nil {
+		return err
+	}
+	return x.pusher.Put(ctx, ref, t)
+}
+
+// transferOf is the run a push belongs to, or a run of its own for a push
+// outside one.
+func (c *Client) transferOf(tr *tracker) (*transfer, error) {
+	if tr != nil && tr.x != nil {
+		return tr.x, nil
+	}
+	return c.newTransfer()
 }
 
 // retry runs fn until it succeeds, fails for good, or the attempts run out,

@@ -16,12 +16,14 @@ import (
 func (c *Client) Copy(ctx context.Context, items []Item) *Report {
 	d := c.newDisplay("mirroring", len(items))
 	defer d.close()
-	return c.each(ctx, items, func(ctx context.Context, item Item) Result {
+	report := c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := c.copyOne(ctx, item, d)
 		d.itemDone()
 		logResult(d, res, "copied   "+res.Item.Source+" -> "+res.Item.Destination, res.Item.Destination)
 		return res
 	})
+	report.Blobs = d.transfer()
+	return report
 }
 
 func (c *Client) copyOne(ctx context.Context, item Item, d *display) Result {
@@ -171,6 +173,7 @@ func (c *Client) copyRef(ctx context.Context, item Item, src, dst name.Reference
 			}
 			s.manifest = desc.Manifest
 		}
+		d.xfer.countPresent(ctx, dst.Context(), s.digest, s.manifest, &registryTree{c: c, repo: dst.Context()})
 	} else {
 		if s.taggable == nil {
 			if err := c.fetchSource(ctx, item, src, s); err != nil {
@@ -190,7 +193,7 @@ func (c *Client) copyRef(ctx context.Context, item Item, src, dst name.Reference
 	if c.opts.NoReferrers {
 		return nil
 	}
-	return c.copyReferrers(ctx, src.Context(), dst.Context(), subjects(s.digest, s.sourceDigest, s.manifest), res)
+	return c.copyReferrers(ctx, src.Context(), dst.Context(), subjects(s.digest, s.sourceDigest, s.manifest), d.quiet(), res)
 }
 
 // record notes the source digest and platforms kept for the lock.

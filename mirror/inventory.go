@@ -3,15 +3,18 @@ package mirror
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/plexicus/helm-airgap/plan"
+	"github.com/sigstore/sigstore/pkg/signature"
 )
 
 // An inventory is what the internal registry already holds for a plan's
@@ -67,6 +70,30 @@ func ReadInventory(r io.Reader) (*Inventory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the inventory: %w", err)
 	}
+	return parseInventory(data)
+}
+
+// ReadSignedInventory reads an inventory file that must be signed by v's
+// key, as cosign signs a file (cosign sign-blob --key cosign.key
+// --output-signature FILE.sig FILE: sig is the base64 signature of the
+// file's bytes), the key verify --key takes. The bytes are checked before
+// they are parsed.
+func ReadSignedInventory(r io.Reader, sig []byte, v signature.Verifier) (*Inventory, error) {
+	data, err := readLimited(r, maxInventory)
+	if err != nil {
+		return nil, fmt.Errorf("reading the inventory: %w", err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sig)))
+	if err != nil {
+		return nil, fmt.Errorf("reading the inventory's signature: not base64 (cosign sign-blob's output): %w", err)
+	}
+	if err := v.VerifySignature(bytes.NewReader(raw), bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("the inventory is not signed by the key: %w", err)
+	}
+	return parseInventory(data)
+}
+
+func parseInventory(data []byte) (*Inventory, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var inv Inventory

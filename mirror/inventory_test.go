@@ -70,7 +70,8 @@ func TestDifferentialArchive(t *testing.T) {
 	full := filepath.Join(dir, "full.tar")
 	diff := filepath.Join(dir, "diff.tar")
 	requireOK(t, mustArchive(t, c, update, full, ArchiveOptions{Prefixes: []string{dst.Host}}))
-	requireOK(t, mustArchive(t, c, update, diff, ArchiveOptions{Prefixes: []string{dst.Host}, Have: read}))
+	diffReport := mustArchive(t, c, update, diff, ArchiveOptions{Prefixes: []string{dst.Host}, Have: read})
+	requireOK(t, diffReport)
 
 	// What the differential archive must carry: app:2's new layer and
 	// config, all of tools, and every manifest.
@@ -96,6 +97,13 @@ func TestDifferentialArchive(t *testing.T) {
 	}
 	if carried != want {
 		t.Errorf("the differential archive carries %d bytes of configs and layers, want %d (the new ones)", carried, want)
+	}
+	var assumed int64
+	for _, b := range a.Assumed {
+		assumed += b.Size
+	}
+	if got := diffReport.Blobs; got.Moved != want || got.LeftOut != assumed || got.Present != 0 {
+		t.Errorf("the differential run's figures %+v, want %d written and %d left out", got, want, assumed)
 	}
 	if len(a.Assumed) != 3+2*2 { // app:1's 3 layers (app:2 has its own config); web's 2 platforms' layer and config
 		t.Errorf("assumed %d blobs: %v", len(a.Assumed), a.Assumed)
@@ -174,4 +182,36 @@ func fileSize(t *testing.T, p string) int64 {
 		t.Fatal(err)
 	}
 	return info.Size()
+}
+
+// TestSignedInventory: an inventory signed as cosign sign-blob signs a file
+// is read only with its signature by the key: not altered, not by another
+// key, not a signature that is not base64.
+func TestSignedInventory(t *testing.T) {
+	data := []byte(`{"kind":"HelmAirgapInventory","version":1,"repositories":[{"repository":"registry.internal/mirror/app","manifests":[],"blobs":["sha256:` + strings.Repeat("a", 64) + `"]}]}`)
+	key, other := registrytest.NewSigningKey(t), registrytest.NewSigningKey(t)
+	v, err := LoadPublicKey(key.PubPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := key.SignBlob(t, data)
+	inv, err := ReadSignedInventory(bytes.NewReader(data), []byte(sig+"\n"), v)
+	if err != nil || !inv.Has("registry.internal/mirror/app", "sha256:"+strings.Repeat("a", 64)) {
+		t.Fatalf("signed inventory: %v %+v", err, inv)
+	}
+	altered := bytes.Replace(data, []byte("aaaa"), []byte("bbbb"), 1)
+	for name, tt := range map[string]struct {
+		data []byte
+		sig  string
+		want string
+	}{
+		"altered":      {altered, sig, "not signed by the key"},
+		"another key":  {data, other.SignBlob(t, data), "not signed by the key"},
+		"not base64":   {data, "%%%", "not base64"},
+		"no signature": {data, "", "not signed by the key"},
+	} {
+		if _, err := ReadSignedInventory(bytes.NewReader(tt.data), []byte(tt.sig), v); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an error saying %q", name, err, tt.want)
+		}
+	}
 }

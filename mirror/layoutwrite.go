@@ -2,16 +2,22 @@ package mirror
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/singleflight"
 )
 
 // writeTaggable writes an index, image or other single manifest (a chart,
@@ -21,7 +27,7 @@ import (
 // checked against its digest and renamed into place, so no blob file ever
 // holds partial or wrong content. A config or layer have reports (the
 // inside already holds it: mirror --have) is left out; manifests never are.
-func writeTaggable(lp layout.Path, t remote.Taggable, have func(v1.Hash) bool) error {
+func writeTaggable(lp layout.Path, t remote.Taggable, have blobSink) error {
 	raw, err := t.RawManifest()
 	if err != nil {
 		return err
@@ -61,7 +67,7 @@ func asImage(t remote.Taggable) (v1.Image, error) {
 	return nil, fmt.Errorf("cannot read %T as an image", t)
 }
 
-func writeIndexTree(lp layout.Path, idx v1.ImageIndex, raw []byte, have func(v1.Hash) bool) error {
+func writeIndexTree(lp layout.Path, idx v1.ImageIndex, raw []byte, have blobSink) error {
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return err
@@ -83,14 +89,17 @@ func writeIndexTree(lp layout.Path, idx v1.ImageIndex, raw []byte, have func(v1.
 			return err
 		}
 	}
-	return putBytes(lp, raw)
+	_, err = putBytes(lp, raw)
+	return err
 }
 
-func writeImageBlobs(lp layout.Path, img v1.Image, raw []byte, have func(v1.Hash) bool) error {
+func writeImageBlobs(lp layout.Path, img v1.Image, raw []byte, sink blobSink) error {
 	layers, err := img.Layers()
 	if err != nil {
 		return err
 	}
+	var g errgroup.Group
+	g.SetLimit(sink.run.jobs())
 	for _, l := range layers {
 		if mt, err := l.MediaType(); err == nil && !mt.IsDistributable() {
 			continue // a foreign layer: pulled from its URLs, never copied
@@ -99,53 +108,75 @@ func writeImageBlobs(lp layout.Path, img v1.Image, raw []byte, have func(v1.Hash
 		if err != nil {
 			return err
 		}
-		if have != nil && have(d) {
-			continue
-		}
 		size, err := l.Size()
 		if err != nil {
 			return err
 		}
-		if err := putBlob(lp, d, size, l.Compressed); err != nil {
-			return err
+		if sink.has(d) {
+			sink.run.count(d, size, false, true)
+			continue
 		}
+		g.Go(func() error {
+			written, err := sink.run.put(lp, d, size, l.Compressed)
+			sink.run.count(d, size, written, false)
+			return err
+		})
 	}
-	if cfgName, err := img.ConfigName(); err == nil && have != nil && have(cfgName) {
-		return putBytes(lp, raw)
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := writeConfig(lp, img, sink); err != nil {
+		return err
+	}
+	_, err = putBytes(lp, raw)
+	return err
+}
+
+// writeConfig writes an image's config unless the inside has it (then it
+// is not even fetched).
+func writeConfig(lp layout.Path, img v1.Image, sink blobSink) error {
+	m, err := img.Manifest()
+	if err != nil {
+		return err
+	}
+	if sink.has(m.Config.Digest) {
+		sink.run.count(m.Config.Digest, m.Config.Size, false, true)
+		return nil
 	}
 	cfg, err := img.RawConfigFile()
 	if err != nil {
 		return err
 	}
-	if err := putBytes(lp, cfg); err != nil {
-		return err
-	}
-	return putBytes(lp, raw)
+	written, err := putBytes(lp, cfg)
+	sink.run.count(m.Config.Digest, int64(len(cfg)), written, false)
+	return err
 }
 
-// putBytes writes a small blob (a manifest or config) named by its digest.
-func putBytes(lp layout.Path, data []byte) error {
+// putBytes writes a small blob (a manifest or config) named by its digest;
+// written is false when the layout had it.
+func putBytes(lp layout.Path, data []byte) (written bool, err error) {
 	sum := sha256.Sum256(data)
 	h := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
 	return putBlob(lp, h, int64(len(data)), func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
 }
 
-// putBlob writes one blob unless the layout has it at this size.
-func putBlob(lp layout.Path, h v1.Hash, size int64, open func() (io.ReadCloser, error)) error {
+// putBlob writes one blob unless the layout has it at this size; written
+// says whether it did.
+func putBlob(lp layout.Path, h v1.Hash, size int64, open func() (io.ReadCloser, error)) (written bool, err error) {
 	dir := filepath.Join(string(lp), "blobs", h.Algorithm)
 	final := filepath.Join(dir, h.Hex)
 	if info, err := os.Stat(final); err == nil && info.Mode().IsRegular() && info.Size() == size {
-		return nil
+		return false, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return false, err
 	}
 	rc, err := open()
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer rc.Close()
-	return writeAtomic(final, func(w io.Writer) error {
+	return true, writeAtomic(final, func(w io.Writer) error {
 		hasher := sha256.New()
 		n, err := io.Copy(io.MultiWriter(w, hasher), rc)
 		if err != nil {
@@ -156,4 +187,88 @@ func putBlob(lp layout.Path, h v1.Hash, size int64, open func() (io.ReadCloser, 
 		}
 		return nil
 	})
+}
+
+// blobSink is where the blobs of an archived image go: have says which the
+// inside already holds (mirror --have: left out), run is the archive run.
+type blobSink struct {
+	have func(v1.Hash) bool
+	run  *layoutRun
+}
+
+func (s blobSink) has(h v1.Hash) bool { return s.have != nil && s.have(h) }
+
+// layoutRun is one run writing an archive: blobs of an image are written
+// LayerJobs at once, a blob two images want at the same time is written
+// once (the other waits for it), and the bytes are counted for the
+// summary. A nil layoutRun writes one blob at a time and counts nothing.
+type layoutRun struct {
+	layerJobs int
+	start     time.Time
+	flight    singleflight.Group
+
+	mu   sync.Mutex
+	seen map[v1.Hash]bool
+
+	written, present, leftOut, shared atomic.Int64
+}
+
+func newLayoutRun(layerJobs int) *layoutRun {
+	return &layoutRun{layerJobs: layerJobs, start: time.Now(), seen: map[v1.Hash]bool{}}
+}
+
+func (r *layoutRun) jobs() int {
+	if r == nil {
+		return 1
+	}
+	return r.layerJobs
+}
+
+// put writes a blob, once for all the images wanting it at this moment.
+func (r *layoutRun) put(lp layout.Path, h v1.Hash, size int64, open func() (io.ReadCloser, error)) (bool, error) {
+	if r == nil {
+		return putBlob(lp, h, size, open)
+	}
+	v, err, _ := r.flight.Do(h.String(), func() (any, error) { return putBlob(lp, h, size, open) })
+	written, _ := v.(bool)
+	return written, err
+}
+
+// count files a blob of an image under written, already in the archive,
+// left out, or shared with an image of this run that counted it first.
+func (r *layoutRun) count(h v1.Hash, size int64, written, leftOut bool) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	first := !r.seen[h]
+	r.seen[h] = true
+	r.mu.Unlock()
+	switch {
+	case !first:
+		r.shared.Add(size)
+	case leftOut:
+		r.leftOut.Add(size)
+	case written:
+		r.written.Add(size)
+	default:
+		r.present.Add(size)
+	}
+}
+
+func (r *layoutRun) totals() Transfer {
+	return Transfer{
+		Moved: r.written.Load(), Present: r.present.Load(), LeftOut: r.leftOut.Load(), Shared: r.shared.Load(),
+		Elapsed: time.Since(r.start), Archive: true,
+	}
+}
+
+// countPresent counts the blobs of an image the archive already holds
+// whole (read from the layout): present, or left out when the inside has
+// them.
+func (s blobSink) countPresent(ctx context.Context, h v1.Hash, raw []byte, src treeSource) {
+	if s.run == nil {
+		return
+	}
+	eachBlob(ctx, h, raw, src, func(d v1.Descriptor) { s.run.count(d.Digest, d.Size, false, s.has(d.Digest)) })
 }

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 )
@@ -18,10 +19,12 @@ type display struct {
 	w       io.Writer
 	bars    *mpb.Progress
 	overall *mpb.Bar
+	xfer    *transfer // the run's writing to registries; nil if it could not be set up
 }
 
 func (c *Client) newDisplay(verb string, total int) *display {
 	d := &display{w: c.opts.Log}
+	d.xfer, _ = c.newTransfer() // on error each push makes its own and reports it
 	if !c.opts.Progress || total == 0 {
 		return d
 	}
@@ -29,10 +32,30 @@ func (c *Client) newDisplay(verb string, total int) *display {
 	d.overall = d.bars.AddBar(int64(total),
 		mpb.BarPriority(1<<30), // always the bottom line
 		mpb.PrependDecorators(decor.Name(verb, decor.WC{W: 12, C: decor.DindentRight}), decor.CountersNoUnit("%d/%d images")),
-		mpb.AppendDecorators(decor.Elapsed(decor.ET_STYLE_GO)),
+		mpb.AppendDecorators(decor.Elapsed(decor.ET_STYLE_GO), decor.Any(d.rate)),
 	)
 	return d
 }
+
+// rate is the overall bar's bytes sent so far and their rate.
+func (d *display) rate(decor.Statistics) string {
+	t := d.xfer.totals()
+	if t.Moved == 0 {
+		return ""
+	}
+	return "  " + formatBytes(t.Moved) + " sent, " + formatBytes(bytesPerSecond(t.Moved, t.Elapsed)) + "/s"
+}
+
+// bytesPerSecond is n bytes over d as a rate (0 for no time).
+func bytesPerSecond(n int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64(float64(n) / d.Seconds())
+}
+
+// transfer is the run's blob figures (zero when nothing was pushed).
+func (d *display) transfer() Transfer { return d.xfer.totals() }
 
 // printf prints one line, above the bars when there are any.
 func (d *display) printf(format string, args ...any) {
@@ -62,12 +85,20 @@ func (d *display) close() {
 	d.bars.Wait()
 }
 
-// tracker is the bar of one push; a nil tracker draws nothing.
-type tracker struct{ bar *mpb.Bar }
+// tracker is one push: its bar, if bars are drawn, and the run it belongs
+// to. A nil tracker draws nothing and belongs to no run.
+type tracker struct {
+	bar   *mpb.Bar
+	x     *transfer
+	total atomic.Int64
+}
+
+// quiet is a push with no bar of its own (a referrer's).
+func (d *display) quiet() *tracker { return &tracker{x: d.xfer} }
 
 func (d *display) track(label string) *tracker {
 	if d.bars == nil {
-		return nil
+		return d.quiet()
 	}
 	if len(label) > 48 {
 		label = "…" + label[len(label)-47:]
@@ -77,21 +108,28 @@ func (d *display) track(label string) *tracker {
 		mpb.PrependDecorators(decor.Name(label, decor.WC{W: 49, C: decor.DindentRight})),
 		mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f")),
 	)
-	return &tracker{bar: bar}
+	return &tracker{bar: bar, x: d.xfer}
 }
 
-// update follows go-containerregistry's byte counts; the total grows as
-// layers are discovered, so the bar is completed only by done.
-func (t *tracker) update(u v1.Update) {
-	if t == nil || u.Error != nil {
+// grow adds the size of an image's blobs to the bar; an index's images add
+// theirs as they are reached, so the bar is completed only by done.
+func (t *tracker) grow(n int64) {
+	if t == nil || t.bar == nil {
 		return
 	}
-	t.bar.SetTotal(u.Total, false)
-	t.bar.SetCurrent(u.Complete)
+	t.bar.SetTotal(t.total.Add(n), false)
+}
+
+// advance counts n bytes sent, or skipped (already there, mounted, shared).
+func (t *tracker) advance(n int64) {
+	if t == nil || t.bar == nil {
+		return
+	}
+	t.bar.IncrInt64(n)
 }
 
 func (t *tracker) done(ok bool) {
-	if t == nil {
+	if t == nil || t.bar == nil {
 		return
 	}
 	if ok {

@@ -175,7 +175,7 @@ func platforms(manifest []byte) []lock.Platform {
 
 // copyReferrers copies what refers to the subjects from the source
 // repository to the destination's, skipping what is already there.
-func (c *Client) copyReferrers(ctx context.Context, src, dst name.Repository, subj []v1.Hash, res *Result) error {
+func (c *Client) copyReferrers(ctx context.Context, src, dst name.Repository, subj []v1.Hash, tr *tracker, res *Result) error {
 	refs, err := c.findReferrers(ctx, src, subj)
 	if err != nil {
 		return err
@@ -188,7 +188,7 @@ func (c *Client) copyReferrers(ctx context.Context, src, dst name.Repository, su
 			if err != nil {
 				return sourceError(r.ref(src), err)
 			}
-			if err := c.pushManifest(ctx, to, desc.Digest, desc.Manifest, desc.MediaType, desc, &registryTree{c: c, repo: src}, nil); err != nil {
+			if err := c.pushManifest(ctx, to, desc.Digest, desc.Manifest, desc.MediaType, desc, &registryTree{c: c, repo: src}, tr); err != nil {
 				return fmt.Errorf("writing %s: %w", to, err)
 			}
 			res.ReferrersCopied++

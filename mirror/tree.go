@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -107,6 +108,30 @@ func (t *manifestTree) visit(ctx context.Context, h v1.Hash, raw []byte, src tre
 	return height, nil
 }
 
+// eachBlob calls fn with every distributable config and layer of the
+// distinct image manifests under h (raw, when read already), as src holds
+// them. It is for counting only: a tree it cannot read yields nothing.
+func eachBlob(ctx context.Context, h v1.Hash, raw []byte, src treeSource, fn func(v1.Descriptor)) {
+	tree, err := readTree(ctx, h, raw, src)
+	if err != nil {
+		return
+	}
+	for _, n := range tree.order {
+		if n.mediaType.IsIndex() {
+			continue
+		}
+		m, err := v1.ParseManifest(bytes.NewReader(n.raw))
+		if err != nil {
+			continue
+		}
+		for _, d := range append(m.Layers, m.Config) {
+			if d.MediaType.IsDistributable() {
+				fn(d)
+			}
+		}
+	}
+}
+
 // indexChildren are the distinct child manifests an index lists, in order.
 func indexChildren(raw []byte) ([]v1.Hash, error) {
 	var im struct {
@@ -153,7 +178,7 @@ func (c *Client) pushTree(ctx context.Context, dst name.Reference, root v1.Hash,
 			if n.digest == root {
 				break // written below, under the tag
 			}
-			if err := remote.Put(at, n, c.remoteOptions(remote.WithContext(ctx))...); err != nil {
+			if err := c.put(ctx, at, n, tr); err != nil {
 				return fmt.Errorf("writing %s: %w", at, err)
 			}
 			continue
@@ -167,7 +192,7 @@ func (c *Client) pushTree(ctx context.Context, dst name.Reference, root v1.Hash,
 		}
 	}
 	top := tree.order[len(tree.order)-1]
-	return remote.Put(dst, top, c.remoteOptions(remote.WithContext(ctx))...)
+	return c.put(ctx, dst, top, tr)
 }
 
 // layoutTree reads a tree from an archive's layout.

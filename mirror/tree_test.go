@@ -32,7 +32,7 @@ func nestedArchive(t *testing.T, dst *registrytest.Registry, depth, fanOut int) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeTaggable(lp, img, nil); err != nil {
+	if err := writeTaggable(lp, img, blobSink{}); err != nil {
 		t.Fatal(err)
 	}
 	child, err := partialDescriptor(img)
@@ -48,7 +48,7 @@ func nestedArchive(t *testing.T, dst *registrytest.Registry, depth, fanOut int) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := putBytes(lp, raw); err != nil {
+		if _, err := putBytes(lp, raw); err != nil {
 			t.Fatal(err)
 		}
 		h, n, _ := v1.SHA256(strings.NewReader(string(raw)))

@@ -129,7 +129,7 @@ func (b *bench) archives(src *registrytest.Registry, refs []string) []row {
 	m := b.run(1, []string{b.helm, "mirror", "-c", b.config(src, dst), "--to-archive", bundle, "rendered.yaml"})
 	m.bytes = du(bundle)
 	rows = append(rows, row{"registry -> archive", "helm-airgap mirror --to-archive", m, "one tar"})
-	m = b.run(1, []string{b.helm, "mirror", "--from-archive", bundle})
+	m = b.run(1, []string{b.helm, "mirror", "-c", b.config(src, dst), "--from-archive", bundle}) // the config says where (an archive does not)
 	m.bytes = du(dst.Storage)
 	rows = append(rows, row{"archive -> registry", "helm-airgap mirror --from-archive", m, "checks every blob's digest first"})
 	os.Remove(bundle)

@@ -39,16 +39,20 @@ func (b *bench) report(scale float64, images int, srcBytes int64, rows []row, u 
 		if r.m.rssKB > 0 {
 			rss = fmt.Sprintf("%.0f", float64(r.m.rssKB)/1024)
 		}
+		note := r.note
+		if r.m.blobs != "" {
+			note += "; blobs " + r.m.blobs
+		}
 		fmt.Fprintf(&s, "| %s | %s | %.2f | %.1f | %.0f | %s | %s%s |\n", r.what, r.tool, r.m.wall.Seconds(), mb(r.m.bytes),
-			mb(r.m.bytes)/r.m.wall.Seconds(), rss, r.note, status)
+			mb(r.m.bytes)/r.m.wall.Seconds(), rss, note, status)
 	}
 	s.WriteString("\n" + ratios(rows) + "\n")
 	fmt.Fprintf(&s, "Update plan (4 of the %d images with a new build of their largest own layer, the rest as before): changed layers %.1f MB; full update archive %.1f MB; ", images, mb(u.changedLayers), mb(u.full))
 	if u.diffNote != "" {
 		fmt.Fprintf(&s, "differential archive %s.\n", u.diffNote)
 	} else {
-		fmt.Fprintf(&s, "differential archive (`--have` an inventory of the registry holding the first plan) %.1f MB in %.2f s, %.2f%% over the changed layers.\n",
-			mb(u.diff.bytes), u.diff.wall.Seconds(), 100*(float64(u.diff.bytes)/float64(u.changedLayers)-1))
+		fmt.Fprintf(&s, "differential archive (`--have` an inventory of the registry holding the first plan) %.1f MB in %.2f s, %.2f%% over the changed layers (blobs %s).\n",
+			mb(u.diff.bytes), u.diff.wall.Seconds(), 100*(float64(u.diff.bytes)/float64(u.changedLayers)-1), u.diff.blobs)
 	}
 	s.WriteString(endMark + "\n")
 	path := filepath.Join(testtool.ModuleRoot(b.t), "bench", "RESULTS.md")

@@ -26,6 +26,7 @@ type measure struct {
 	bytes int64
 	rssKB int64
 	err   error
+	blobs string // helm-airgap's summary of the blob bytes sent and skipped
 }
 
 // bench holds what every run shares: the binaries, the environment (the
@@ -64,9 +65,10 @@ func (b *bench) run(jobs int, cmds ...[]string) measure {
 		go func() {
 			defer wg.Done()
 			for argv := range next {
-				rss, err := b.one(argv)
+				rss, out, err := b.one(argv)
 				mu.Lock()
 				m.rssKB = max(m.rssKB, rss)
+				m.blobs = blobSummary(out, m.blobs)
 				if err != nil && m.err == nil {
 					m.err = err
 				}
@@ -86,10 +88,10 @@ func (b *bench) run(jobs int, cmds ...[]string) measure {
 // one runs argv under GNU time for its peak RSS: the rusage Go gets from
 // its own child is no good for that, as the child is made with vfork and
 // exec counts the test process's resident set as the child's high water.
-func (b *bench) one(argv []string) (int64, error) {
+func (b *bench) one(argv []string) (int64, []byte, error) {
 	f, err := os.CreateTemp(b.work, "rss-")
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	f.Close()
 	defer os.Remove(f.Name())
@@ -103,9 +105,20 @@ func (b *bench) one(argv []string) (int64, error) {
 		rss, _ = strconv.ParseInt(fields[len(fields)-1], 10, 64)
 	}
 	if err != nil {
-		return rss, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, tail(out))
+		return rss, out, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, tail(out))
 	}
-	return rss, nil
+	return rss, out, nil
+}
+
+// blobSummary is helm-airgap's "blobs: ... sent ..., ... skipped (...)"
+// line in out, or had when out has none.
+func blobSummary(out []byte, had string) string {
+	for _, line := range strings.Split(string(out), "\n") {
+		if s, ok := strings.CutPrefix(line, "helm-airgap: blobs: "); ok {
+			return s
+		}
+	}
+	return had
 }
 
 func tail(b []byte) string {

@@ -322,13 +322,16 @@ func TestMirrorArchivePushVerify(t *testing.T) {
 	if !strings.Contains(stderr, "5 image(s): 5 copied, 0 already present, 0 failed") {
 		t.Errorf("push: %s", stderr)
 	}
+	if !strings.Contains(stderr, "helm-airgap: blobs: ") || strings.Contains(stderr, "blobs: 0 B sent") {
+		t.Errorf("push: no summary of the blob bytes sent: %s", stderr)
+	}
 	w.assertMirrored(t, w.dst)
 	if got, want := w.dst.Digest(t, w.dst.Ref("charts/platform:1.2.3")), w.src.Digest(t, w.src.Ref("charts/platform:1.2.3")); got != want {
 		t.Errorf("chart artifact digest %s, want %s", got, want)
 	}
 	w.dst.Requests()
 	_, stderr = w.must(0, "", "mirror", "--from-archive", "bundle.tar", "--push-under", w.dst.Host)
-	if !strings.Contains(stderr, "0 copied, 5 already present") {
+	if !strings.Contains(stderr, "0 copied, 5 already present") || !strings.Contains(stderr, "helm-airgap: blobs: 0 B sent") {
 		t.Errorf("pushing again: %s", stderr)
 	}
 	if writes := registrytest.Writes(w.dst.Requests()); len(writes) > 0 {
@@ -359,14 +362,14 @@ func TestMirrorRegistryToRegistry(t *testing.T) {
 	planJSON, _ := w.must(0, "", "images", "-c", w.config, "-o", "json", w.manifests)
 	w.write("plan.json", planJSON)
 	_, stderr := w.must(0, "", "mirror", "--plan", "plan.json", "--jobs", "2")
-	if !strings.Contains(stderr, "mirrored 4 image(s): 4 copied") {
+	if !strings.Contains(stderr, "mirrored 4 image(s): 4 copied") || !strings.Contains(stderr, "helm-airgap: blobs: ") {
 		t.Errorf("mirror: %s", stderr)
 	}
 	w.assertMirrored(t, w.dst)
 	w.src.Requests()
 	w.dst.Requests()
 	_, stderr = w.must(0, "", "mirror", "-c", w.config, w.manifests)
-	if !strings.Contains(stderr, "0 copied, 4 already present, 0 failed") {
+	if !strings.Contains(stderr, "0 copied, 4 already present, 0 failed") || !strings.Contains(stderr, "helm-airgap: blobs: 0 B sent") {
 		t.Errorf("second mirror: %s", stderr)
 	}
 	if writes := registrytest.Writes(w.dst.Requests()); len(writes) > 0 {
@@ -420,6 +423,7 @@ func TestMirrorUsageErrors(t *testing.T) {
 		{[]string{"mirror", "--mirror", "m.example/mirror", "--chart", "registry.example.com/c:1", "-"}, "give the chart's OCI reference"},
 		{[]string{"verify", "--jobs", "0", "--mirror", "m.example/m", "-"}, "--jobs must be at least 1"},
 		{[]string{"verify", "--progress", "sometimes", "--mirror", "m.example/m", "-"}, "--progress must be"},
+		{[]string{"mirror", "--layer-jobs", "0", "--mirror", "m.example/m", "-"}, "--layer-jobs must be at least 1"},
 	}
 	for _, tt := range tests {
 		_, stderr := c.must(2, "", tt.args...)
@@ -428,7 +432,7 @@ func TestMirrorUsageErrors(t *testing.T) {
 		}
 	}
 	out, _ := c.must(0, "", "mirror", "--help")
-	if !strings.Contains(out, "--to-archive") || !strings.Contains(out, "Across an air gap") {
+	if !strings.Contains(out, "--to-archive") || !strings.Contains(out, "Across an air gap") || !strings.Contains(out, "--layer-jobs") {
 		t.Errorf("mirror --help:\n%s", out)
 	}
 }

@@ -14,15 +14,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newMirrorCommand() *cobra.Command {
-	var o options
-	var toArchive, splitSize, haveFile string
-	var charts []string
-	var dryRun bool
-	cmd := &cobra.Command{
-		Use:   "mirror [FILE|DIR|-]... | mirror CHART [helm template flags]",
-		Short: "Copy every image the manifests use to its mirror destination",
-		Long: `Copies every image of the mirror plan (the images "helm-airgap images" lists
+// mirrorLong is mirror's --help.
+const mirrorLong = `Copies every image of the mirror plan (the images "helm-airgap images" lists
 for the same inputs and config) from its source to its destination with
 go-containerregistry: multi-arch indexes whole, manifests byte for byte so
 digests are preserved, a digest-pinned source by its digest. Images already
@@ -30,6 +23,13 @@ at their destination with the same digest are skipped, as are blobs the
 destination already has, so re-running is cheap. Failed images are retried
 with exponential backoff; the others go on. Credentials come from the Docker
 config and credential helpers (docker login, crane auth login).
+
+--jobs images are copied at once and --layer-jobs blobs of each (4 and 4).
+A blob shared by several images is sent once per run: the images of one
+repository wait for it, and the other repositories of the same registry
+mount it (as they mount from the source when it is on the same registry).
+The run ends with the blob bytes sent, and those skipped: already at the
+destination, mounted, or shared by images of the run.
 
 Across an air gap, in two steps:
   outside:  mirror --to-archive bundle.tar [inputs]   (one OCI image layout tar)
@@ -58,7 +58,18 @@ mirrored to a lock file (docs/lock.md) for rewrite --lock and verify --lock.
 --chart adds a chart's OCI artifact (oci://...), mapped by the same rules.
 
 Exit codes: 0 every image is at its destination, 1 an image failed (listed at
-the end) or has no destination, 2 usage, config or input error.`,
+the end) or has no destination, 2 usage, config or input error.`
+
+func newMirrorCommand() *cobra.Command {
+	var o options
+	var toArchive, splitSize string
+	var ao archiveOptions
+	var charts []string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "mirror [FILE|DIR|-]... | mirror CHART [helm template flags]",
+		Short: "Copy every image the manifests use to its mirror destination",
+		Long:  mirrorLong,
 		Example: `  helm template app ./chart | helm-airgap mirror -c airgap.yaml
   helm airgap mirror ./chart -f values-prod.yaml -c airgap.yaml --dry-run
   helm-airgap images -c airgap.yaml -o json rendered/ > plan.json
@@ -70,6 +81,9 @@ the end) or has no destination, 2 usage, config or input error.`,
   helm-airgap mirror -c airgap.yaml --from-archive bundle.tar   # inside, after carrying it`,
 		DisableFlagParsing: true, // Helm's flags pass through in chart mode.
 		RunE: withParsedArgs(func(cmd *cobra.Command, rest []string) error {
+			if o.layerJobs < 1 {
+				return cli.Usage(fmt.Errorf("--layer-jobs must be at least 1, got %d", o.layerJobs))
+			}
 			split, err := parseSize(splitSize)
 			if err != nil {
 				return cli.Usage(fmt.Errorf("--split-size: %w", err))
@@ -77,11 +91,13 @@ the end) or has no destination, 2 usage, config or input error.`,
 			if split > 0 && toArchive == "" {
 				return cli.Usage(errors.New("--split-size is for --to-archive"))
 			}
-			return runMirror(cmd, &o, rest, toArchive, archiveOptions{split: split, haveFile: haveFile}, charts, dryRun)
+			ao.split = split
+			return runMirror(cmd, &o, rest, toArchive, ao, charts, dryRun)
 		}),
 	}
 	o.addFlags(cmd)
 	cli.Unoffered(cmd, "pull-secret") // pull secrets go into manifests, not registries
+	cmd.Flags().IntVar(&o.layerJobs, "layer-jobs", 4, "blobs of one image uploaded at once (so up to --jobs × --layer-jobs in all)")
 	cmd.Flags().StringVar(&o.platforms, "platform", "", "keep only these platforms of a multi-platform image (os/arch[/variant], comma-separated)")
 	cmd.Flags().StringVar(&o.lockFile, "lock", "", "write the digests mirrored to this lock file (entries for other sources are kept)")
 	cmd.Flags().StringVar(&splitSize, "split-size", "", "with --to-archive (a tar): write numbered volumes of at most this size (such as 4GiB, 700MiB)")
@@ -89,25 +105,27 @@ the end) or has no destination, 2 usage, config or input error.`,
 	cmd.Flags().StringArrayVar(&charts, "chart", nil, "also mirror a chart: its OCI artifact (oci://REGISTRY/REPO/CHART:VERSION), a packaged .tgz (with its .prov) or a chart directory; repeatable")
 	cmd.Flags().StringVar(&o.chartTo, "chart-to", "", "repository prefix local charts (--chart DIR or .tgz) are pushed under, as REGISTRY/PATH/NAME:VERSION (default MIRROR/charts)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (SOURCE DESTINATION lines) and copy nothing")
-	addArchiveFlags(cmd, &o, &haveFile)
+	addArchiveFlags(cmd, &o, &ao)
 	return cmd
 }
 
 // addArchiveFlags adds the flags of a differential archive (--have) and
 // of pushing one without a config (--push-under).
-func addArchiveFlags(cmd *cobra.Command, o *options, haveFile *string) {
-	cmd.Flags().StringVar(haveFile, "have", "", "with --to-archive: leave out the blobs this inventory (helm-airgap inventory, run inside) says the inside holds")
+func addArchiveFlags(cmd *cobra.Command, o *options, ao *archiveOptions) {
+	cmd.Flags().StringVar(&ao.haveKey, "have-key", "", "with --have: require the inventory's signature FILE.sig (cosign sign-blob) by this public key (PEM)")
+	cmd.Flags().StringVar(&ao.haveFile, "have", "", "with --to-archive: leave out the blobs this inventory (helm-airgap inventory, run inside) says the inside holds")
 	cmd.Flags().StringArrayVar(&o.pushUnder, "push-under", nil, "with --from-archive and no config: push the archive's images where it records, only under this repository prefix (REGISTRY[/PATH]); repeatable")
 }
 
 // archiveOptions are mirror's --to-archive settings.
 type archiveOptions struct {
-	split    int64
-	haveFile string
+	split             int64
+	haveFile, haveKey string
 }
 
-// readHave reads --have's inventory.
-func readHave(path string) (*mirror.Inventory, error) {
+// readHave reads --have's inventory; with --have-key, only when FILE.sig
+// is its signature by that key.
+func readHave(path, keyFile string) (*mirror.Inventory, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -116,9 +134,24 @@ func readHave(path string) (*mirror.Inventory, error) {
 		return nil, cli.Usage(fmt.Errorf("--have: %w", err))
 	}
 	defer f.Close()
-	inv, err := mirror.ReadInventory(f)
+	if keyFile == "" {
+		inv, err := mirror.ReadInventory(f)
+		if err != nil {
+			return nil, cli.Usage(fmt.Errorf("--have %s: %w", path, err))
+		}
+		return inv, nil
+	}
+	verifier, err := loadVerifier(keyFile)
 	if err != nil {
-		return nil, cli.Usage(fmt.Errorf("--have %s: %w", path, err))
+		return nil, err
+	}
+	sig, err := os.ReadFile(path + ".sig")
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("--have-key: the inventory's signature (cosign sign-blob --output-signature %s.sig): %w", path, err))
+	}
+	inv, err := mirror.ReadSignedInventory(f, sig, verifier)
+	if err != nil {
+		return nil, cli.Failed(fmt.Errorf("--have %s: %w", path, err))
 	}
 	return inv, nil
 }
@@ -126,6 +159,9 @@ func readHave(path string) (*mirror.Inventory, error) {
 func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, ao archiveOptions, charts []string, dryRun bool) error {
 	if ao.haveFile != "" && toArchive == "" {
 		return cli.Usage(errors.New("--have is for --to-archive: a differential archive"))
+	}
+	if ao.haveKey != "" && ao.haveFile == "" {
+		return cli.Usage(errors.New("--have-key is for --have"))
 	}
 	if o.fromArchive != "" {
 		switch {
@@ -174,7 +210,7 @@ func runMirror(cmd *cobra.Command, o *options, args []string, toArchive string, 
 		if o.planFile != "" {
 			recorded = append(recorded, repositories(items)...)
 		}
-		have, err := readHave(ao.haveFile)
+		have, err := readHave(ao.haveFile, ao.haveKey)
 		if err != nil {
 			return err
 		}
@@ -385,6 +421,9 @@ func summarize(cmd *cobra.Command, o *options, r *mirror.Report, verb string) er
 	total, copied := r.ReferrerCounts()
 	fmt.Fprintf(w, "helm-airgap: %s %d image(s): %d copied, %d already present, %d failed; %d referrer(s) (signatures, attestations, SBOMs): %d copied\n",
 		verb, len(r.Results), r.Count(mirror.Copied), r.Count(mirror.Present), r.Count(mirror.Failed), total, copied)
+	if r.Blobs.Moved+r.Blobs.Skipped() > 0 {
+		fmt.Fprintf(w, "helm-airgap: %s\n", r.Blobs)
+	}
 	if r.OK() {
 		return nil
 	}

@@ -33,11 +33,12 @@ type options struct {
 	fromArchive string
 	why         bool
 
-	jobs     int
-	retries  int
-	backoff  time.Duration
-	insecure bool
-	progress string
+	jobs      int
+	layerJobs int // mirror's --layer-jobs; 0 (the client's default) elsewhere
+	retries   int
+	backoff   time.Duration
+	insecure  bool
+	progress  string
 
 	noReferrers bool
 	platforms   string
@@ -191,6 +192,7 @@ func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 	if o.retries < 0 {
 		return nil, cli.Usage(fmt.Errorf("--retries must not be negative, got %d", o.retries))
 	}
+
 	stderr := cmd.ErrOrStderr()
 	var bars bool
 	switch o.progress {
@@ -215,7 +217,7 @@ func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 		}
 	}
 	return mirror.New(mirror.Options{
-		Jobs: o.jobs, Retries: retries, Backoff: o.backoff, Insecure: o.insecure,
+		Jobs: o.jobs, LayerJobs: o.layerJobs, Retries: retries, Backoff: o.backoff, Insecure: o.insecure,
 		Log: stderr, Progress: bars, UserAgent: "helm-airgap/" + currentVersion(),
 		NoReferrers: o.noReferrers, Platforms: platforms,
 	})

@@ -47,3 +47,15 @@ func (k *SigningKey) Sign(t testing.TB, digest v1.Hash) ([]byte, string) {
 	}
 	return payload, base64.StdEncoding.EncodeToString(sig)
 }
+
+// SignBlob signs data as cosign sign-blob --key does: the base64 ECDSA
+// signature of its SHA-256.
+func (k *SigningKey) SignBlob(t testing.TB, data []byte) string {
+	t.Helper()
+	sum := sha256.Sum256(data)
+	sig, err := ecdsa.SignASN1(rand.Reader, k.priv, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(sig)
+}
