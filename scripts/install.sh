@@ -47,7 +47,7 @@ for f in "$plugdir"/*/plugin.yaml; do
   fi
 done
 if [ "$plugins" != "$root" ]; then
-  echo "install: Helm 3 cannot load airgap-postrenderer: a Helm 3 on this machine needs its own HELM_PLUGINS (not $plugdir)"
+  echo "install: a Helm 3 on this machine needs a plugin directory of its own (export HELM_PLUGINS=...): it cannot load airgap-postrenderer, now in $plugdir"
 fi
 for dir in $plugins; do
   name=$(sed -n 's/^name: *//p' "$dir/plugin.yaml")
