@@ -65,8 +65,10 @@ tools:
 # With the tools prebuilt no package's -timeout pays for a build, so a hang
 # fails fast.
 TEST_TIMEOUT ?= 20m
+# TEST_FLAGS adds go test flags (-v, or -json for each test's time).
+TEST_FLAGS ?=
 test: build tools vet fmt-check lint test-race
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./...
 
 # The tests without the slow ones: not e2e/ (the control plane, Argo CD, the
 # release tarballs), and -short (no doc runs, no Argo CD plugin runs).
