@@ -211,7 +211,8 @@ var (
 )
 
 // Command returns the path of one of the project's binaries (cmd/<name>),
-// built once per test process into build/test-bin/ so that binaries meant
+// built once per test process into build/test-bin/ (testBinDir), reusing
+// the binary there when nothing changed, so that binaries meant
 // to sit beside each other (helm-airgap and its companions) do.
 func Command(t testing.TB, name string) string {
 	t.Helper()
@@ -221,12 +222,23 @@ func Command(t testing.TB, name string) string {
 		return path
 	}
 	root := ModuleRoot(t)
-	path := filepath.Join(root, "build", "test-bin", name)
+	path := filepath.Join(root, "build", testBinDir(), name)
 	if err := build(root, path, "./cmd/"+name); err != nil {
 		t.Fatalf("testtool: building cmd/%s: %v", name, err)
 	}
 	ownBuilt[name] = path
 	return path
+}
+
+// testBinDir is build/'s directory for Command's binaries: one per
+// CGO_ENABLED, which changes every binary, so that make test's -race step
+// (CGO_ENABLED=1) and its main run (CGO_ENABLED=0) each keep their own
+// instead of relinking the other's over it.
+func testBinDir() string {
+	if v := os.Getenv("CGO_ENABLED"); v != "" {
+		return "test-bin-cgo" + v
+	}
+	return "test-bin"
 }
 
 // buildOnce builds pkg to path unless another process (a test in another
