@@ -21,13 +21,18 @@ helm4=$root/build/tools/helm4
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/helm-airgap-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
+# The report helm-airgap writes (and names) when Helm 4 hides its stderr:
+# outside $work, which goes at exit, so the path it prints stays readable.
+report=$root/build/demo-report.txt
+mkdir -p "$root/build"
+rm -f "$report"
 # A private Helm home per version: your own plugins and repositories stay
 # untouched.
 helm_in() {
   home=$work/$1
   shift
   HELM_CONFIG_HOME=$home/config HELM_DATA_HOME=$home/data HELM_CACHE_HOME=$home/cache \
-    KUBECONFIG=$work/no-cluster HELM_AIRGAP_REPORT=$work/report.txt "$@"
+    KUBECONFIG=$work/no-cluster HELM_AIRGAP_REPORT=$report "$@"
 }
 run3() { helm_in helm3 "$helm3" "$@"; }
 run4() { helm_in helm4 "$helm4" "$@"; }
@@ -98,7 +103,5 @@ if [ "$(cat "$work/helm4.code")" = 0 ]; then
 fi
 echo "Helm 4 throws the plugin's stderr away; helm-airgap appends its report to Helm's own stderr (Linux), so the captured stderr holds it above Helm's Error line:"
 sed 's/^/  /' "$work/helm4.err"
-# $work goes at exit: keep the report where the user can read it.
-mkdir -p "$root/build"
-cp "$work/report.txt" "$root/build/demo-report.txt"
+[ -s "$report" ] || { echo "demo: helm-airgap wrote no report to $report" >&2; exit 1; }
 echo "The same report is in build/demo-report.txt (also shown on the terminal when there is one)."

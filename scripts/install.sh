@@ -35,6 +35,20 @@ case $version in
   v4.*) plugins="$root $root/plugins/airgap-postrenderer" ;;
   *) echo "install: $helm version says \"$version\": want Helm 3 or 4" >&2; exit 1 ;;
 esac
+# Helm 3 and 4 keep plugins in the same directory unless told otherwise, and
+# Helm 3 loads no plugin at all once it holds a Helm 4 plugin.yaml (one with
+# an apiVersion, as airgap-postrenderer's): say so instead of failing later
+# with "plugin already exists" or "unknown field apiVersion".
+plugdir=$("$helm" env HELM_PLUGINS 2>/dev/null || true)
+for f in "$plugdir"/*/plugin.yaml; do
+  if [ "$plugins" = "$root" ] && [ -f "$f" ] && grep -q '^apiVersion:' "$f"; then
+    echo "install: $f is a Helm 4 plugin, which Helm 3 cannot load (it then loads none): Helm 3 and 4 share $plugdir unless told otherwise. Give Helm 3 a plugin directory of its own, in every shell that runs it: export HELM_PLUGINS=\$HOME/.local/share/helm3-plugins; then make install HELM=$helm again" >&2
+    exit 1
+  fi
+done
+if [ "$plugins" != "$root" ]; then
+  echo "install: a Helm 3 on this machine needs a plugin directory of its own (export HELM_PLUGINS=...): it cannot load airgap-postrenderer, now in $plugdir"
+fi
 for dir in $plugins; do
   name=$(sed -n 's/^name: *//p' "$dir/plugin.yaml")
   if "$helm" plugin list 2>/dev/null | grep -q "^$name[[:space:]]"; then

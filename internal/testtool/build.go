@@ -5,10 +5,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -209,7 +211,8 @@ var (
 )
 
 // Command returns the path of one of the project's binaries (cmd/<name>),
-// built once per test process into build/test-bin/ so that binaries meant
+// built once per test process into build/test-bin/ (testBinDir), reusing
+// the binary there when nothing changed, so that binaries meant
 // to sit beside each other (helm-airgap and its companions) do.
 func Command(t testing.TB, name string) string {
 	t.Helper()
@@ -219,12 +222,23 @@ func Command(t testing.TB, name string) string {
 		return path
 	}
 	root := ModuleRoot(t)
-	path := filepath.Join(root, "build", "test-bin", name)
+	path := filepath.Join(root, "build", testBinDir(), name)
 	if err := build(root, path, "./cmd/"+name); err != nil {
 		t.Fatalf("testtool: building cmd/%s: %v", name, err)
 	}
 	ownBuilt[name] = path
 	return path
+}
+
+// testBinDir is build/'s directory for Command's binaries: one per
+// CGO_ENABLED, which changes every binary, so that make test's -race step
+// (CGO_ENABLED=1) and its main run (CGO_ENABLED=0) each keep their own
+// instead of relinking the other's over it.
+func testBinDir() string {
+	if v := os.Getenv("CGO_ENABLED"); v != "" {
+		return "test-bin-cgo" + v
+	}
+	return "test-bin"
 }
 
 // buildOnce builds pkg to path unless another process (a test in another
@@ -269,6 +283,17 @@ func build(moduleDir, path, pkg string) error {
 	}
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, filepath.Base(path))
+	// go build leaves an output whose build ID is already the one it would
+	// link as it is: starting from the previous binary, an unchanged one
+	// costs no link (each test package builds the same companions; a link
+	// is seconds of CPU). A copy, not a hard link: go build must never
+	// write into a binary another test may be running. go build refuses
+	// to overwrite anything but an executable, hence isExecutable.
+	if isExecutable(path) {
+		if err := copyExecutable(path, out); err != nil {
+			return err
+		}
+	}
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
 	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
@@ -276,6 +301,44 @@ func build(moduleDir, path, pkg string) error {
 		return fmt.Errorf("%w\n%s", err, msg)
 	}
 	return os.Rename(out, path)
+}
+
+// copyExecutable copies the binary at from to the new file to.
+func copyExecutable(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
+// isExecutable says whether path starts as the executables go build
+// overwrites do (ELF, Mach-O, PE).
+func isExecutable(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return false
+	}
+	for _, magic := range []string{"\x7fELF", "\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xce\xfa\xed\xfe", "\xcf\xfa\xed\xfe", "MZ"} {
+		if strings.HasPrefix(string(head), magic) {
+			return true
+		}
+	}
+	return false
 }
 
 func isFile(path string) bool {
