@@ -71,7 +71,7 @@ func parse(c chunk) (*document, error) {
 	if len(node.Content) == 0 {
 		return d, nil
 	}
-	reading, err := k8syaml.Normalize(&node, 10*len(c.data)+10000)
+	reading, err := k8syaml.Normalize(&node, c.nodeBudget())
 	if err != nil {
 		return nil, c.kubernetesError(&node, err)
 	}
@@ -86,6 +86,11 @@ func parse(c chunk) (*document, error) {
 	d.root, d.doc = yamlnode.Resolve(root), &node
 	return d, nil
 }
+
+// nodeBudget bounds the nodes one walk of the chunk may visit, aliases
+// expanded: ten per byte is far beyond any real document, and an alias
+// bomb (a few lines that expand to millions of nodes) stops there.
+func (c chunk) nodeBudget() int { return 10*len(c.data) + 10000 }
 
 // checkSeparators refuses a line that begins with "---" and goes on with
 // anything but white space or a comment ("---kind: Pod", "--- {a: b}",
@@ -105,7 +110,7 @@ func (c chunk) checkSeparators() error {
 			if rest := bytes.TrimSpace(line[3:]); len(rest) > 0 && rest[0] != '#' {
 				n := c.line + bytes.Count(c.data[:at], []byte{'\n'})
 				return inputErrorf("%s: line %d begins with \"---\" and goes on with %q; Kubernetes' YAML reader (kubectl, Helm, Argo CD) refuses anything but a comment after a document separator",
-					c.where(), n, clip(string(rest)))
+					c.where(), n, truncate(string(rest), 40))
 			}
 		}
 		next := bytes.Index(c.data[at:], []byte("\n---"))
@@ -115,14 +120,6 @@ func (c chunk) checkSeparators() error {
 		at += next + 1
 	}
 	return nil
-}
-
-// clip shortens text quoted in a message.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }
 
 // checkKubernetes proves, where the two YAML libraries could disagree

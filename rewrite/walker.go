@@ -43,7 +43,7 @@ type walker struct {
 func newWalker(d *document, catalogue *detect.Catalogue, names *nameRoles) *walker {
 	return &walker{
 		locators: locators, catalogue: catalogue, names: names, doc: d,
-		budget: 10*len(d.data) + 10000, seen: map[*yaml.Node]bool{}, containers: map[*yaml.Node]string{},
+		budget: d.nodeBudget(), seen: map[*yaml.Node]bool{}, containers: map[*yaml.Node]string{},
 	}
 }
 
