@@ -315,23 +315,12 @@ func TestIgnoreMatches(t *testing.T) {
 	}
 }
 
-// issueConfig is the config from the issue: three rules, a catch-all mirror
-// and an allowed internal registry.
-const issueConfig = `
-mirror: registry.internal.example.com/mirror
-rules:
-  - from: europe-west3-docker.pkg.dev/plexicus-registry/platform
-    to: registry.internal.example.com/plexicus
-  - from: europe-west3-docker.pkg.dev/plexicus-registry/platform-standalone
-    to: registry.internal.example.com/plexicus/standalone
-  - from: docker.io/bitnamilegacy
-    to: registry.internal.example.com/bitnami
-  - from: docker.io
-    to: hub.internal.example.com/hub
-  - from: quay.io/jetstack
-    to: registry.internal.example.com/jetstack
-  - from: quay.io/jetstack/cert-manager-webhook
-    to: registry.internal.example.com/webhook
-pullSecrets: [my-registry-secret]
-allow: [registry.internal.example.com, allowed.example.com:5000]
-`
+// issueConfig is the config from the issue: rules, a catch-all mirror
+// and an allowed internal registry (shared with rules/mapper's tests).
+var issueConfig = func() string {
+	data, err := os.ReadFile("../testdata/issue-config.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}()
