@@ -387,7 +387,7 @@ func (c *Config) Compile() (*mapper.Mapper, error) {
 	errs = append(errs, c.validateCatalogue()...)
 	errs = append(errs, c.validateEgress()...)
 	m := mapper.New(mirror, compiled, allowed, c.PullSecrets)
-	for _, r := range m.CompiledRules() {
+	for _, r := range compiled { // in the config's order, as the other errors are
 		if m.IsInternal(reference.DomainOf(r.From)) {
 			errs = append(errs, c.errorf("rules["+strconv.Itoa(r.Index)+"].from",
 				"source %q is on an internal registry, so the rule would never apply", c.Rules[r.Index].From))

@@ -324,3 +324,20 @@ var issueConfig = func() string {
 	}
 	return string(data)
 }()
+
+// TestCompileErrorsInConfigOrder: every problem is reported in the order
+// the file holds it, also where the mapper tries rules longest first.
+func TestCompileErrorsInConfigOrder(t *testing.T) {
+	_, _, err := load(`mirror: registry.internal.example.com/m
+rules:
+  - {from: registry.internal.example.com/a, to: registry.internal.example.com/x}
+  - {from: registry.internal.example.com/longer/path, to: registry.internal.example.com/y}
+`)
+	if err == nil {
+		t.Fatal("rules from an internal registry were accepted")
+	}
+	first, second := strings.Index(err.Error(), "rules[0].from"), strings.Index(err.Error(), "rules[1].from")
+	if first < 0 || second < 0 || first > second {
+		t.Errorf("errors not in the config's order:\n%v", err)
+	}
+}
