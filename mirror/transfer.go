@@ -243,7 +243,7 @@ func (x *transfer) claim(repo name.Repository, h v1.Hash) (first bool, home *blo
 	key := repoKey(repo, h)
 	first = !x.wanted[key]
 	x.wanted[key] = true
-	regKey := repo.RegistryStr() + "@" + h.String()
+	regKey := registryKey(repo, h)
 	if home = x.homes[regKey]; home == nil {
 		home = &blobHome{repo: repo, done: make(chan struct{})}
 		x.homes[regKey] = home
@@ -260,7 +260,7 @@ func (x *transfer) settle(home *blobHome, h v1.Hash, ok bool) {
 	home.ok = ok
 	close(home.done)
 	if !ok {
-		delete(x.homes, home.repo.RegistryStr()+"@"+h.String())
+		delete(x.homes, registryKey(home.repo, h))
 		delete(x.wanted, repoKey(home.repo, h))
 	}
 }
@@ -282,6 +282,12 @@ func (x *transfer) skipped(repo name.Repository, h v1.Hash, size int64, first bo
 	}
 }
 
+// registryKey names a blob on a registry: REGISTRY@DIGEST.
+func registryKey(repo name.Repository, h v1.Hash) string {
+	return repo.RegistryStr() + "@" + h.String()
+}
+
+// repoKey names a blob in a repository: REGISTRY/REPO@DIGEST.
 func repoKey(repo name.Repository, h v1.Hash) string {
 	return repo.RegistryStr() + "/" + repo.RepositoryStr() + "@" + h.String()
 }
@@ -358,19 +364,12 @@ func (x *transfer) countPresent(ctx context.Context, repo name.Repository, h v1.
 }
 
 // found records that repo holds blob h, making it the registry's mount
-// source when it has none; it reports whether this is the first time the
-// run met the blob in repo.
+// source when it has none (a claim settled at once); it reports whether
+// this is the first time the run met the blob in repo.
 func (x *transfer) found(repo name.Repository, h v1.Hash) bool {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	key := repoKey(repo, h)
-	first := !x.wanted[key]
-	x.wanted[key] = true
-	regKey := repo.RegistryStr() + "@" + h.String()
-	if x.homes[regKey] == nil {
-		home := &blobHome{repo: repo, done: make(chan struct{}), ok: true}
-		close(home.done)
-		x.homes[regKey] = home
+	first, home, owner := x.claim(repo, h)
+	if owner {
+		x.settle(home, h, true)
 	}
 	return first
 }
