@@ -8,7 +8,11 @@ GO       ?= go
 # "helm airgap version" show it (TestVersionsAgree).
 VERSION  ?= $(shell sed -n 's/^version: *//p' plugin.yaml)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
-GOFLAGS  ?= -trimpath
+# Every go command here (build, vet, staticcheck, the tests and the tools
+# they build) compiles with -trimpath: the flag is part of each compile's
+# cache key, so with it everywhere each dependency (Helm, client-go, ...) is
+# compiled once for all of them, where a plain go test compiled it again.
+export GOFLAGS := $(strip $(GOFLAGS) -trimpath)
 export GOTOOLCHAIN ?= local
 
 # Static binaries: without cgo the dynamic loader and libc are not loaded at
@@ -27,7 +31,7 @@ all: build
 # both cores busy, instead of one binary after the other.
 build:
 	@mkdir -p bin
-	$(GO) build $(GOFLAGS) -ldflags "$(LDFLAGS)" -o bin/ $(addprefix ./cmd/,$(BINARIES))
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ $(addprefix ./cmd/,$(BINARIES))
 
 # go vet type-checks every package with its test files, so on a cold cache
 # it compiles every test dependency (Helm SDK, client-go, ...) once; go test

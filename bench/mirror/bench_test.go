@@ -45,6 +45,9 @@ func TestBenchMirror(t *testing.T) {
 	files := blobFiles(src.Storage)
 	rows = append(rows, row{"floor", "cat blobs > file", b.catFloor(files), fmt.Sprintf("%d blob files of the source", len(files))})
 	rows = append(rows, row{"floor", "blobs -> loopback TCP -> file", b.socketFloor(files), "one stream, in-process"})
+	floorDst := b.newDst()
+	rows = append(rows, row{"floor", "blobs GET -> PUT, registry to registry", b.registryFloor(t, src, floorDst),
+		fmt.Sprintf("each layer and config blob once, %d streams, in-process: the two registries' own cost (TLS, password, hash, disk), no manifests", b.jobs)})
 
 	srcBytes := du(src.Storage)
 	upd, fresh := changed(plan)

@@ -75,10 +75,10 @@ func splice(doc, section string) string {
 	return doc + section
 }
 
-// ratios compares helm-airgap registry-to-registry with the fastest peer
-// and the loopback floor.
+// ratios compares helm-airgap registry-to-registry with the fastest peer,
+// the loopback floor and the registry floor.
 func ratios(rows []row) string {
-	var ours, peer, floor float64
+	var ours, peer, floor, regFloor float64
 	for _, r := range rows {
 		w := r.m.wall.Seconds()
 		switch {
@@ -90,12 +90,15 @@ func ratios(rows []row) string {
 			peer = w
 		case strings.HasPrefix(r.tool, "blobs -> loopback"):
 			floor = w
+		case strings.HasPrefix(r.tool, "blobs GET -> PUT"):
+			regFloor = w
 		}
 	}
-	if ours == 0 || peer == 0 || floor == 0 {
+	if ours == 0 || peer == 0 || floor == 0 || regFloor == 0 {
 		return "Ratios: not computed (a run failed)."
 	}
-	return fmt.Sprintf("Registry to registry: helm-airgap %.2fx the fastest peer's wall time, %.2fx the loopback floor's.\n", ours/peer, ours/floor)
+	return fmt.Sprintf("Registry to registry: helm-airgap %.2fx the fastest peer's wall time, %.2fx the loopback floor's, %.2fx the registry floor's (the registry floor is %.2fx the loopback floor's).\n",
+		ours/peer, ours/floor, ours/regFloor, regFloor/floor)
 }
 
 func firstLine(s string) string {
