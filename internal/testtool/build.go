@@ -211,7 +211,7 @@ var (
 )
 
 // Command returns the path of one of the project's binaries (cmd/<name>),
-// built once per test process into build/test-bin/ (testBinDir), reusing
+// built once per test process into build/test-bin/, reusing
 // the binary there when nothing changed, so that binaries meant
 // to sit beside each other (helm-airgap and its companions) do.
 func Command(t testing.TB, name string) string {
@@ -222,23 +222,12 @@ func Command(t testing.TB, name string) string {
 		return path
 	}
 	root := ModuleRoot(t)
-	path := filepath.Join(root, "build", testBinDir(), name)
+	path := filepath.Join(root, "build", "test-bin", name)
 	if err := build(root, path, "./cmd/"+name); err != nil {
 		t.Fatalf("testtool: building cmd/%s: %v", name, err)
 	}
 	ownBuilt[name] = path
 	return path
-}
-
-// testBinDir is build/'s directory for Command's binaries: one per
-// CGO_ENABLED, which changes every binary, so that make test's -race step
-// (CGO_ENABLED=1) and its main run (CGO_ENABLED=0) each keep their own
-// instead of relinking the other's over it.
-func testBinDir() string {
-	if v := os.Getenv("CGO_ENABLED"); v != "" {
-		return "test-bin-cgo" + v
-	}
-	return "test-bin"
 }
 
 // buildOnce builds pkg to path unless another process (a test in another
@@ -296,7 +285,11 @@ func build(moduleDir, path, pkg string) error {
 	}
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
 	cmd.Dir = moduleDir
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	// Without cgo, as make build and make dist build the binaries: the
+	// -race step runs with CGO_ENABLED=1, which would otherwise compile
+	// every dependency of every companion a second time (cgo is part of
+	// each compile's cache key) and link binaries no user runs.
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%w\n%s", err, msg)
 	}
