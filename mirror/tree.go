@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // Bounds on an index tree (an archive's or a source registry's): indexes
@@ -166,33 +167,64 @@ func (c *Client) pushTree(ctx context.Context, dst name.Reference, root v1.Hash,
 		return err
 	}
 	repo := dst.Context()
-	for _, n := range tree.order {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		at := repo.Digest(n.digest.String())
-		if n.digest != root && c.holds(ctx, at, n.digest.String()) {
-			continue
-		}
-		if n.mediaType.IsIndex() {
+	for _, level := range tree.levels() {
+		// The manifests of one height list none of each other: they go
+		// LayerJobs at once (the platforms of an index share few
+		// layers), each level after the one its children are in.
+		var g errgroup.Group
+		g.SetLimit(max(1, c.opts.LayerJobs))
+		for _, n := range level {
 			if n.digest == root {
-				break // written below, under the tag
+				continue // written below, under the tag
 			}
-			if err := c.put(ctx, at, n, tr); err != nil {
-				return fmt.Errorf("writing %s: %w", at, err)
-			}
-			continue
+			g.Go(func() error { return c.pushNode(ctx, repo.Digest(n.digest.String()), n, src, tr) })
 		}
-		img, err := src.image(ctx, n.digest)
-		if err != nil {
+		if err := g.Wait(); err != nil {
 			return err
-		}
-		if err := c.push(ctx, at, img, tr); err != nil {
-			return fmt.Errorf("writing %s: %w", at, err)
 		}
 	}
 	top := tree.order[len(tree.order)-1]
 	return c.put(ctx, dst, top, tr)
+}
+
+// pushNode writes one manifest of a tree by digest, unless the
+// destination has it: an index as it is (its children are there), an image
+// with its blobs.
+func (c *Client) pushNode(ctx context.Context, at name.Digest, n *treeNode, src treeSource, tr *tracker) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.holds(ctx, at, n.digest.String()) {
+		return nil
+	}
+	if n.mediaType.IsIndex() {
+		if err := c.put(ctx, at, n, tr); err != nil {
+			return fmt.Errorf("writing %s: %w", at, err)
+		}
+		return nil
+	}
+	img, err := src.image(ctx, n.digest)
+	if err != nil {
+		return err
+	}
+	if err := c.push(ctx, at, img, tr); err != nil {
+		return fmt.Errorf("writing %s: %w", at, err)
+	}
+	return nil
+}
+
+// levels are the tree's manifests by height, lowest first, each level in
+// the tree's order.
+func (t *manifestTree) levels() [][]*treeNode {
+	var out [][]*treeNode
+	for _, n := range t.order {
+		h := t.height[n.digest]
+		for len(out) <= h {
+			out = append(out, nil)
+		}
+		out[h] = append(out[h], n)
+	}
+	return out
 }
 
 // layoutTree reads a tree from an archive's layout.

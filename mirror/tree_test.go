@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -154,5 +157,50 @@ func TestNestedPushStopsWhenInterrupted(t *testing.T) {
 	}
 	if n := after.Load(); n > 1 {
 		t.Errorf("%d requests after the interruption", n)
+	}
+}
+
+// TestIndexPlatformsGoAtOnce: an index's platform manifests are pushed
+// LayerJobs at once, not one after another, and never more than that. The
+// destination holds each child manifest's PUT until a second one is under
+// way (or ten seconds pass: a loaded machine is slow, and a pass waits only for the others) and counts the most under way at once.
+func TestIndexPlatformsGoAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		layerJobs, want int
+	}{
+		{layerJobs: 4, want: 3},
+		{layerJobs: 2, want: 2},
+		{layerJobs: 1, want: 1},
+	} {
+		t.Run(fmt.Sprint("layer-jobs=", tc.layerJobs), func(t *testing.T) {
+			src, dst := registrytest.New(t), registrytest.New(t)
+			src.PushIndex(t, "team/multi:1", 3)
+			var mu sync.Mutex
+			cond := sync.NewCond(&mu)
+			var inFlight, most int
+			dst.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+				if r.Method != http.MethodPut || !strings.Contains(r.URL.Path, "/manifests/sha256:") {
+					return false
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				inFlight++
+				most = max(most, inFlight)
+				cond.Broadcast()
+				deadline := time.AfterFunc(10*time.Second, cond.Broadcast)
+				defer deadline.Stop()
+				for start := time.Now(); inFlight < tc.want && time.Since(start) < 10*time.Second; {
+					cond.Wait()
+				}
+				inFlight--
+				return false
+			}
+			c := newClient(t, Options{Jobs: 1, LayerJobs: tc.layerJobs})
+			r := c.Copy(context.Background(), []Item{item(src.Ref("team/multi:1"), dst.Ref("mirror/team/multi:1"))})
+			requireOK(t, r)
+			if most != tc.want {
+				t.Errorf("at most %d platform manifests under way at once, want %d", most, tc.want)
+			}
+		})
 	}
 }
