@@ -178,6 +178,7 @@ func TestIndexPlatformsGoAtOnce(t *testing.T) {
 			var mu sync.Mutex
 			cond := sync.NewCond(&mu)
 			var inFlight, most int
+			reached := false // want were under way at once
 			dst.Fault = func(w http.ResponseWriter, r *http.Request) bool {
 				if r.Method != http.MethodPut || !strings.Contains(r.URL.Path, "/manifests/sha256:") {
 					return false
@@ -186,10 +187,11 @@ func TestIndexPlatformsGoAtOnce(t *testing.T) {
 				defer mu.Unlock()
 				inFlight++
 				most = max(most, inFlight)
+				reached = reached || inFlight >= tc.want
 				cond.Broadcast()
 				deadline := time.AfterFunc(10*time.Second, cond.Broadcast)
 				defer deadline.Stop()
-				for start := time.Now(); inFlight < tc.want && time.Since(start) < 10*time.Second; {
+				for start := time.Now(); !reached && time.Since(start) < 10*time.Second; {
 					cond.Wait()
 				}
 				inFlight--
