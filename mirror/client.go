@@ -25,8 +25,10 @@ import (
 type Options struct {
 	// Jobs is how many images are handled at once (4 when 0).
 	Jobs int
-	// LayerJobs is how many blobs of one image are uploaded at once (4
-	// when 0): up to Jobs*LayerJobs uploads are under way in all.
+	// LayerJobs is how many blobs of one image are uploaded at once, and
+	// how many platform images of one index (4 when 0): up to
+	// Jobs*LayerJobs uploads are under way in all, Jobs*LayerJobs^2 while
+	// multi-platform images are copied.
 	LayerJobs int
 	// Retries is how many times a failed image is tried again (3 when 0;
 	// negative for none).

@@ -97,7 +97,7 @@ func newMirrorCommand() *cobra.Command {
 	}
 	o.addFlags(cmd)
 	cli.Unoffered(cmd, "pull-secret") // pull secrets go into manifests, not registries
-	cmd.Flags().IntVar(&o.layerJobs, "layer-jobs", 4, "blobs of one image uploaded at once (so up to --jobs × --layer-jobs in all)")
+	cmd.Flags().IntVar(&o.layerJobs, "layer-jobs", 4, "blobs of one image, and platforms of one multi-platform image, uploaded at once (so up to --jobs × --layer-jobs blobs in all, times --layer-jobs for a multi-platform image)")
 	cmd.Flags().StringVar(&o.platforms, "platform", "", "keep only these platforms of a multi-platform image (os/arch[/variant], comma-separated)")
 	cmd.Flags().StringVar(&o.lockFile, "lock", "", "write the digests mirrored to this lock file (entries for other sources are kept)")
 	cmd.Flags().StringVar(&splitSize, "split-size", "", "with --to-archive (a tar): write numbered volumes of at most this size (such as 4GiB, 700MiB)")
