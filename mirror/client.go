@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,10 @@ type Options struct {
 	Backoff time.Duration
 	// Insecure allows plain HTTP and unverified TLS, for local registries.
 	Insecure bool
+	// RootCAs, when set, are the certificate authorities registries' TLS
+	// certificates are checked against instead of the system's (the
+	// command passes the system's plus --ca-file's).
+	RootCAs *x509.CertPool
 	// Keychain resolves credentials (authn.DefaultKeychain when nil: the
 	// Docker config and its credential helpers).
 	Keychain authn.Keychain
@@ -204,6 +209,11 @@ func New(o Options) (*Client, error) {
 	c := &Client{opts: o, transport: o.Transport}
 	if c.transport == nil {
 		c.transport = remote.DefaultTransport
+	}
+	if t, ok := c.transport.(*http.Transport); ok && o.RootCAs != nil && !o.Insecure {
+		t = t.Clone()
+		t.TLSClientConfig = &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12}
+		c.transport = t
 	}
 	if o.Insecure {
 		c.nameOpts = append(c.nameOpts, name.Insecure)

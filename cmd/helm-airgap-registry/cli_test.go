@@ -411,6 +411,26 @@ func TestMirrorUsesDockerCredentials(t *testing.T) {
 	w.assertMirrored(t, w.dst)
 }
 
+// TestMirrorTrustsCAFile: a registry whose certificate an internal CA
+// signed is refused as unknown until --ca-file names that CA (the test CA
+// is not in SSL_CERT_FILE here, nor in the system's pool).
+func TestMirrorTrustsCAFile(t *testing.T) {
+	w := newWorkflow(t)
+	env := w.env[:0:0]
+	for _, kv := range w.env {
+		if !strings.HasPrefix(kv, "SSL_CERT_FILE=") {
+			env = append(env, kv)
+		}
+	}
+	w.env = env
+	_, stderr := w.must(1, "", "mirror", "-c", w.config, "--retries", "0", w.manifests)
+	if !strings.Contains(stderr, "certificate signed by unknown authority") {
+		t.Errorf("without --ca-file: %s", stderr)
+	}
+	w.must(0, "", "mirror", "-c", w.config, "--ca-file", registrytest.CAFile(t), w.manifests)
+	w.assertMirrored(t, w.dst)
+}
+
 func TestMirrorUsageErrors(t *testing.T) {
 	c := newCLI(t)
 	tests := []struct {
@@ -424,7 +444,10 @@ func TestMirrorUsageErrors(t *testing.T) {
 		{[]string{"verify", "--jobs", "0", "--mirror", "m.example/m", "-"}, "--jobs must be at least 1"},
 		{[]string{"verify", "--progress", "sometimes", "--mirror", "m.example/m", "-"}, "--progress must be"},
 		{[]string{"mirror", "--layer-jobs", "0", "--mirror", "m.example/m", "-"}, "--layer-jobs must be at least 1"},
+		{[]string{"mirror", "--ca-file", "missing.pem", "--mirror", "m.example/m", "-"}, "reading --ca-file"},
+		{[]string{"verify", "--ca-file", "not-a-ca.pem", "--mirror", "m.example/m", "-"}, `--ca-file "not-a-ca.pem" holds no PEM certificate`},
 	}
+	c.write("not-a-ca.pem", "not a certificate\n")
 	for _, tt := range tests {
 		_, stderr := c.must(2, "", tt.args...)
 		if !strings.Contains(stderr, tt.want) {

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/plexicus/helm-airgap/internal/cli"
 	"io"
 	"os"
 	"strings"
@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/plexicus/helm-airgap/inputs"
+	"github.com/plexicus/helm-airgap/internal/cli"
 	"github.com/plexicus/helm-airgap/internal/settings"
 	"github.com/plexicus/helm-airgap/mirror"
 	"github.com/plexicus/helm-airgap/plan"
@@ -38,6 +39,7 @@ type options struct {
 	retries   int
 	backoff   time.Duration
 	insecure  bool
+	caFile    string
 	progress  string
 
 	noReferrers bool
@@ -57,6 +59,7 @@ func (o *options) addFlags(cmd *cobra.Command) {
 	f.IntVar(&o.retries, "retries", 3, "times a failed image is tried again, with exponential backoff (0 for none)")
 	f.DurationVar(&o.backoff, "retry-delay", time.Second, "first wait before a retry; doubles each time")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain-HTTP registries and unverified TLS certificates (local registries)")
+	f.StringVar(&o.caFile, "ca-file", "", "also trust the CA certificates in this PEM file (an internal registry's CA), beside the system's")
 	f.StringVar(&o.progress, "progress", "auto", "progress bars on stderr: auto (when it is a terminal), always or never")
 	f.BoolVar(&o.noReferrers, "no-referrers", false, "leave signatures, attestations and SBOMs (OCI referrers and cosign tags) behind")
 	f.BoolP("help", "h", false, "help for "+cmd.Name())
@@ -216,11 +219,36 @@ func (o *options) client(cmd *cobra.Command) (*mirror.Client, error) {
 			return nil, cli.Usage(fmt.Errorf("--platform: %w", err))
 		}
 	}
+	roots, err := rootCAs(o.caFile)
+	if err != nil {
+		return nil, err
+	}
 	return mirror.New(mirror.Options{
-		Jobs: o.jobs, LayerJobs: o.layerJobs, Retries: retries, Backoff: o.backoff, Insecure: o.insecure,
+		Jobs: o.jobs, LayerJobs: o.layerJobs, Retries: retries, Backoff: o.backoff, Insecure: o.insecure, RootCAs: roots,
 		Log: stderr, Progress: bars, UserAgent: "helm-airgap/" + currentVersion(),
 		NoReferrers: o.noReferrers, Platforms: platforms,
 	})
+}
+
+// rootCAs is the system's pool with --ca-file's certificates added, or nil
+// (the system's alone) without the flag. A file holding no certificate is
+// refused: a typo would otherwise only show as an unknown authority later.
+func rootCAs(file string) (*x509.CertPool, error) {
+	if file == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("reading --ca-file: %w", err))
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, cli.Usage(fmt.Errorf("--ca-file %q holds no PEM certificate", file))
+	}
+	return pool, nil
 }
 
 // prefixes are the repository prefixes of the config's destinations: the
