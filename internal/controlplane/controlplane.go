@@ -54,9 +54,12 @@ func start(bin binaries) (cp *ControlPlane, err error) {
 		return nil, fmt.Errorf("creating the control plane's directory: %w", err)
 	}
 	cp = &ControlPlane{dir: dir}
+	// A failed start returns nil: stop what did start through its own
+	// pointer, not the result.
+	started := cp
 	defer func() {
 		if err != nil {
-			cp.Stop()
+			started.Stop()
 		}
 	}()
 	ports, err := freePorts(3)
@@ -149,6 +152,10 @@ func (cp *ControlPlane) startAPIServer(binary, etcdURL string, port int, token s
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
+		// Kubernetes 1.37 refuses a loopback advertise address while it
+		// keeps the kubernetes Service's endpoints; nothing here calls that
+		// Service.
+		"--endpoint-reconciler-type=none",
 		"--secure-port="+strconv.Itoa(port),
 		"--cert-dir="+filepath.Join(cp.dir, "certs"),
 		"--token-auth-file="+filepath.Join(cp.dir, "tokens.csv"),
