@@ -1,7 +1,9 @@
 // The kube-apiserver the tests start (internal/controlplane), pinned here so
 // that internal/testtool builds it into build/tools/ from the module proxy.
 // Another Kubernetes release v1.X.Y: change the require and every replace
-// below to it (the staging modules are v0.X.Y), then run go mod tidy.
+// below to it (the staging modules are v0.X.Y), then run go mod tidy; keep
+// the modules it shares with ../../../go.mod at one version
+// (TestToolModulesShareMainVersions; CONTRIBUTING.md says why).
 module github.com/plexicus/helm-airgap/tools/controlplane/kube-apiserver
 
 go 1.26.8
