@@ -210,16 +210,13 @@ func New(o Options) (*Client, error) {
 	if c.transport == nil {
 		c.transport = remote.DefaultTransport
 	}
-	if t, ok := c.transport.(*http.Transport); ok && o.RootCAs != nil && !o.Insecure {
-		t = t.Clone()
-		t.TLSClientConfig = &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12}
-		c.transport = t
-	}
 	if o.Insecure {
 		c.nameOpts = append(c.nameOpts, name.Insecure)
+	}
+	if tlsConfig := o.tlsConfig(); tlsConfig != nil {
 		if t, ok := c.transport.(*http.Transport); ok {
 			t = t.Clone()
-			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
+			t.TLSClientConfig = tlsConfig
 			c.transport = t
 		}
 	}
@@ -229,6 +226,18 @@ func New(o Options) (*Client, error) {
 	}
 	c.puller = puller
 	return c, nil
+}
+
+// tlsConfig is the TLS the options ask for instead of the transport's:
+// unverified with Insecure, else checked against RootCAs; nil for neither.
+func (o Options) tlsConfig() *tls.Config {
+	switch {
+	case o.Insecure:
+		return &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
+	case o.RootCAs != nil:
+		return &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12}
+	}
+	return nil
 }
 
 // remoteOptions are the options of every registry call; the context is

@@ -167,16 +167,15 @@ func (c *Client) pushTree(ctx context.Context, dst name.Reference, root v1.Hash,
 		return err
 	}
 	repo := dst.Context()
-	for _, level := range tree.levels() {
+	levels := tree.levels()
+	// The root, alone on the top level, is written last, under the tag.
+	for _, level := range levels[:len(levels)-1] {
 		// The manifests of one height list none of each other: they go
 		// LayerJobs at once (the platforms of an index share few
 		// layers), each level after the one its children are in.
 		var g errgroup.Group
 		g.SetLimit(max(1, c.opts.LayerJobs))
 		for _, n := range level {
-			if n.digest == root {
-				continue // written below, under the tag
-			}
 			g.Go(func() error { return c.pushNode(ctx, repo.Digest(n.digest.String()), n, src, tr) })
 		}
 		if err := g.Wait(); err != nil {
