@@ -268,7 +268,6 @@ func (c *Client) fillLayout(ctx context.Context, items []Item, target, dir strin
 			written[item.Source] = descs
 			mu.Unlock()
 		}
-		d.itemDone()
 		logResult(d, res, "archived "+res.Item.Source, res.Item.Source)
 		return res
 	})
@@ -564,7 +563,6 @@ func (c *Client) Push(ctx context.Context, a *Archive, entries []Entry) *Report 
 		if err := c.retry(ctx, func() error { return c.pushEntry(ctx, a.layout, e, d, &res) }); err != nil {
 			res.Outcome, res.Err = Failed, fmt.Errorf("pushing %s to %s: %w", item.Source, item.Destination, err)
 		}
-		d.itemDone()
 		logResult(d, res, "pushed   "+res.Item.Destination, res.Item.Destination)
 		return res
 	})

@@ -18,7 +18,6 @@ func (c *Client) Copy(ctx context.Context, items []Item) *Report {
 	defer d.close()
 	report := c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := c.copyOne(ctx, item, d)
-		d.itemDone()
 		logResult(d, res, "copied   "+res.Item.Source+" -> "+res.Item.Destination, res.Item.Destination)
 		return res
 	})
@@ -224,8 +223,11 @@ func sourceError(src name.Reference, err error) error {
 // logResult prints the one line each item gets: done (what was done to
 // it, "copied   SRC -> DEST", "archived SRC", "pushed   DEST") when it was
 // copied, that ref (the side that already held it) was present, or the
-// failure.
+// failure; then it advances the overall bar. In that order: the last item
+// completes the bar, and the bars draw their last frame and stop, so a line
+// printed after it is lost.
 func logResult(d *display, res Result, done, ref string) {
+	defer d.itemDone()
 	switch res.Outcome {
 	case Copied:
 		d.printf("%s (%s)%s", done, res.Digest, referrerNote(res))

@@ -61,10 +61,10 @@ func (c *Client) VerifySignatures(ctx context.Context, items []Item, v signature
 	defer d.close()
 	return c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := c.verifySignature(ctx, item, v)
-		d.itemDone()
 		if res.Outcome != Present {
 			d.printf("UNSIGNED %s: %v", item.Destination, res.Err)
 		}
+		d.itemDone() // after the line (logResult says why)
 		return res
 	})
 }

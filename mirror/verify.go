@@ -21,7 +21,7 @@ func (c *Client) Verify(ctx context.Context, items []Item, strict bool) *Report 
 	defer d.close()
 	return c.each(ctx, items, func(ctx context.Context, item Item) Result {
 		res := c.verifyOne(ctx, item, strict)
-		d.itemDone()
+		defer d.itemDone() // after the line (logResult says why)
 		switch res.Outcome {
 		case Missing:
 			d.printf("MISSING  %s", item.Destination)
