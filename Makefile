@@ -12,7 +12,11 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # they build) compiles with -trimpath: the flag is part of each compile's
 # cache key, so with it everywhere each dependency (Helm, client-go, ...) is
 # compiled once for all of them, where a plain go test compiled it again.
-export GOFLAGS := $(strip $(GOFLAGS) -trimpath)
+# They also compile without DWARF: the binaries are linked with -s -w and
+# the tests and tools are not debugged (go test dlv-able outside make), and
+# a cold build takes 7% less CPU
+# (measured: go build ./cmd/helm-airgap-helm, 309 -> 286 CPU-seconds).
+export GOFLAGS := $(strip $(GOFLAGS) -trimpath -gcflags=all=-dwarf=false)
 export GOTOOLCHAIN ?= local
 
 # Static binaries: without cgo the dynamic loader and libc are not loaded at
@@ -56,7 +60,7 @@ RACE_PKGS ?= ./rewrite/... ./rules/... ./plan/... ./cmd/helm-airgap/ ./internal/
 # the others miss; the main go test runs them.
 RACE_SKIP ?= ^(TestCorpus|TestCorpusBinary|TestFluxPostRendererMatchesRewrite|TestFastPathMatchesParseAllOnCorpus)$$
 test-race:
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -skip '$(RACE_SKIP)' $(RACE_PKGS)
+	CGO_ENABLED=1 $(GO) test -race $(TEST_VET) -count=1 -timeout $(TEST_TIMEOUT) -skip '$(RACE_SKIP)' $(RACE_PKGS)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -74,16 +78,25 @@ tools:
 # With the tools prebuilt no package's -timeout pays for a build, so a hang
 # fails fast.
 TEST_TIMEOUT ?= 20m
+# make vet has run every analyzer over the same packages: go test's own
+# vet pass (a subset) would only run them again, about 100 CPU-seconds on a
+# cold cache.
+TEST_VET := -vet=off
 # TEST_FLAGS adds go test flags (-v, or -json for each test's time).
 TEST_FLAGS ?=
+# test-race has run RACE_PKGS' tests but the sweeps: they run once, under
+# the detector, and the sweeps (RACE_SKIP) here, beside every other package.
 test: build tools vet fmt-check lint test-race
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./...
+	@race=$$($(GO) list $(RACE_PKGS)) && others=$$($(GO) list ./... | grep -vxF "$$race") && \
+	  echo "$(GO) test $(TEST_VET) -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./... but $(RACE_PKGS)" && \
+	  $(GO) test $(TEST_VET) -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$others
+	$(GO) test $(TEST_VET) -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) -run '$(RACE_SKIP)' $(RACE_PKGS)
 
 # The tests without the slow ones: not e2e/ (the control plane, Argo CD, the
 # release tarballs), and -short (no doc runs, no Argo CD plugin runs).
 # `make test` (and .ci/run) runs them all.
 test-quick: build tools vet fmt-check
-	$(GO) test -count=1 -short -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /e2e)
+	$(GO) test $(TEST_VET) -count=1 -short -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /e2e)
 
 # Builds bin/ and installs the two plugins from this checkout into the
 # Helm on PATH (HELM=... another; HELM_MAJOR=3 or 4 when it cannot say):

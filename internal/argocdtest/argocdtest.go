@@ -105,13 +105,20 @@ func StartSidecar(t testing.TB, configDir string, env []string) *Sidecar {
 	if err != nil {
 		t.Fatalf("starting %s: %v", cmd.Path, err)
 	}
+	listening := filepath.Join(sockets, socket)
 	t.Cleanup(func() {
-		server.Stop(10 * time.Second)
+		// argocd-cmp-server answers SIGTERM by removing its socket and
+		// serving on until the kubelet kills it: the socket gone, it
+		// has stopped.
+		server.StopWhen(10*time.Second, func() bool {
+			_, err := os.Stat(listening)
+			return errors.Is(err, fs.ErrNotExist)
+		})
 		if t.Failed() {
 			t.Logf("argocd-cmp-server log:\n%s", s.log.String())
 		}
 	})
-	s.waitForSocket(t, filepath.Join(sockets, socket), server.Exited())
+	s.waitForSocket(t, listening, server.Exited())
 	return s
 }
 

@@ -84,10 +84,17 @@ func PluginVersion(path string) (string, error) {
 	return meta.Version, nil
 }
 
-// BuildCommand builds cmd/<name> of the checkout at root for a platform,
-// stamped with version, to target.
-func BuildCommand(root, name string, pf Platform, version, target string) error {
-	return goBuild(root, "./cmd/"+name, pf, "-s -w -X main.version="+version, target)
+// BuildCommands builds cmd/<name> of the checkout at root for each name,
+// for a platform, stamped with version, into dir/<name>: one go build for
+// all of them, as make build does, so their packages compile in one graph
+// and the links run side by side instead of one binary after the other.
+func BuildCommands(root string, names []string, pf Platform, version, dir string) error {
+	pkgs := make([]string, len(names))
+	for i, name := range names {
+		pkgs[i] = "./cmd/" + name
+	}
+	// A trailing separator makes -o a directory for one package too.
+	return goBuild(root, pkgs, pf, "-s -w -X main.version="+version, dir+string(filepath.Separator))
 }
 
 // BuildHelm builds Helm 3 from go.mod's tool dependency for a platform to
@@ -98,7 +105,7 @@ func BuildHelm(root string, pf Platform, target string) error {
 	if err != nil {
 		return err
 	}
-	return goBuild(root, "helm.sh/helm/v3/cmd/helm", pf, "-s -w -X helm.sh/helm/v3/internal/version.version="+version, target)
+	return goBuild(root, []string{"helm.sh/helm/v3/cmd/helm"}, pf, "-s -w -X helm.sh/helm/v3/internal/version.version="+version, target)
 }
 
 // HelmVersion is the Helm 3 version go.mod pins, such as v3.19.0.
@@ -115,12 +122,16 @@ func HelmVersion(root string) (string, error) {
 
 // goBuild builds a static binary (no cgo: nothing to load at start, and it
 // runs in an image with no libc) without local paths in it.
-func goBuild(root, pkg string, pf Platform, ldflags, target string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", target, pkg)
+func goBuild(root string, pkgs []string, pf Platform, ldflags, target string) error {
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
+	args := append([]string{"build", "-trimpath", "-ldflags", ldflags, "-o", target}, pkgs...)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS="+pf.OS, "GOARCH="+pf.Arch, "CGO_ENABLED=0", "GOTOOLCHAIN=local")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building %s for %s: %w\n%s", pkg, pf, err, out)
+		return fmt.Errorf("building %s for %s: %w\n%s", strings.Join(pkgs, " "), pf, err, out)
 	}
 	return nil
 }

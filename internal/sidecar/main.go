@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/plexicus/helm-airgap/internal/release"
@@ -116,18 +118,23 @@ func buildBinaries(root string, pf release.Platform, version, dir string, log io
 	if err != nil {
 		return nil, err
 	}
-	binaries := map[string]string{}
-	for _, name := range commands {
-		fmt.Fprintf(log, "building %s for %s\n", name, pf)
-		binaries[name] = filepath.Join(dir, name)
-		if err := release.BuildCommand(root, name, pf, version, binaries[name]); err != nil {
-			return nil, err
-		}
-	}
-	fmt.Fprintf(log, "building helm for %s\n", pf)
-	binaries["helm"] = filepath.Join(dir, "helm")
-	if err := release.BuildHelm(root, pf, binaries["helm"]); err != nil {
+	fmt.Fprintf(log, "building %s and helm for %s\n", strings.Join(commands, ", "), pf)
+	// Helm, with ldflags of its own, builds beside the commands: two go
+	// builds at once keep both cores busy through each one's links.
+	var helmErr error
+	helmBuilt := make(chan struct{})
+	go func() {
+		defer close(helmBuilt)
+		helmErr = release.BuildHelm(root, pf, filepath.Join(dir, "helm"))
+	}()
+	err = release.BuildCommands(root, commands, pf, version, dir)
+	<-helmBuilt
+	if err = errors.Join(err, helmErr); err != nil {
 		return nil, err
+	}
+	binaries := map[string]string{"helm": filepath.Join(dir, "helm")}
+	for _, name := range commands {
+		binaries[name] = filepath.Join(dir, name)
 	}
 	return binaries, nil
 }

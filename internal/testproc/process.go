@@ -46,11 +46,30 @@ func (p *Process) Err() error { return p.err }
 
 // Stop asks the process to end and kills it if it has not within grace.
 func (p *Process) Stop(grace time.Duration) {
+	p.StopWhen(grace, func() bool { return false })
+}
+
+// StopWhen asks the process to end and kills it once stopped reports true
+// or grace has passed, whichever comes first: for a server that answers
+// SIGTERM by ceasing to serve without exiting, which would otherwise cost
+// the whole grace period.
+func (p *Process) StopWhen(grace time.Duration, stopped func() bool) {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(grace):
+	deadline := time.After(grace)
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-p.exited:
+			return
+		case <-poll.C:
+			if !stopped() {
+				continue
+			}
+		case <-deadline:
+		}
 		_ = p.cmd.Process.Kill()
 		<-p.exited
+		return
 	}
 }

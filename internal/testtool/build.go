@@ -79,6 +79,29 @@ var toolSources = map[string]toolSource{
 var Names = []string{Helm3, Helm4, Kustomize, Etcd, KubeAPIServer, Registry,
 	ContainerdHosts, PodmanRegistries, K3sRegistries, ArgoCDCMPServer, ArgoCDCMPDrive}
 
+// ByModule groups names (tools of Names) by the module they are built
+// from, in order of first appearance: tools of one module build one after
+// another, since two go builds of the same packages at once would each
+// compile them, while different modules can build side by side.
+func ByModule(names []string) ([][]string, error) {
+	var groups [][]string
+	at := map[string]int{}
+	for _, name := range names {
+		src, ok := toolSources[name]
+		if !ok {
+			return nil, fmt.Errorf("testtool: unknown tool %q", name)
+		}
+		i, seen := at[src.module]
+		if !seen {
+			i = len(groups)
+			at[src.module] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], name)
+	}
+	return groups, nil
+}
+
 // ModuleRoot is the directory holding go.mod.
 func ModuleRoot(t testing.TB) string {
 	t.Helper()

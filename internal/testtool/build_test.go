@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,31 +53,55 @@ func TestBuildReplacesStaleBinary(t *testing.T) {
 	}
 }
 
-// TestToolModulesShareMainVersions: a module that go.mod and a tool's
-// module both require is required at one version. Go's build cache keys each
-// compiled package by its source, its dependencies' and the flags (make sets
-// -trimpath everywhere), not by the main module, so with one version
-// client-go, gRPC, OpenTelemetry and golang.org/x are compiled once for the
-// tests and every tool (k8s.io/* alone is a third of kube-apiserver's
-// build); a second version compiles them again on every cold cache.
-// Argo CD replaces k8s.io/* and gRPC with versions of its own, so its module
-// is left out.
+// TestToolModulesShareMainVersions: a module that go.mod and the tool
+// modules require is required at one version by all of them. Go's build
+// cache keys each compiled package by its source, its dependencies' and the
+// flags (make sets -trimpath everywhere), not by the main module, so with
+// one version client-go, gRPC, OpenTelemetry and golang.org/x are compiled
+// once for the tests and every tool (k8s.io/* alone is a third of
+// kube-apiserver's build); a second version compiles them again on every
+// cold cache. Argo CD's module is held to it but for the modules its
+// replace block (a copy of Argo CD's own) pins, k8s.io/* at an older minor
+// among them, and k8s.io/kubernetes, which requires those.
 func TestToolModulesShareMainVersions(t *testing.T) {
 	root := ModuleRoot(t)
-	main := requires(t, filepath.Join(root, "go.mod"))
-	modules := map[string]bool{"bench/peers": true}
+	modules := map[string]bool{".": true, "bench/peers": true}
 	for _, src := range toolSources {
-		if src.module != "." && src.module != "tools/argocd" {
-			modules[src.module] = true
+		modules[src.module] = true
+	}
+	// versions[path][version] lists the modules requiring path at version.
+	versions := map[string]map[string][]string{}
+	for dir := range modules {
+		gomod := filepath.Join(root, dir, "go.mod")
+		pinned := map[string]bool{}
+		if dir == "tools/argocd" {
+			pinned = replaced(t, gomod)
+			pinned["k8s.io/kubernetes"] = true // at the minor of those k8s.io/* pins
+		}
+		for path, v := range requires(t, gomod) {
+			if v == "v0.0.0" || pinned[path] {
+				continue
+			}
+			if versions[path] == nil {
+				versions[path] = map[string][]string{}
+			}
+			versions[path][v] = append(versions[path][v], dir)
 		}
 	}
-	for dir := range modules {
-		for path, v := range requires(t, filepath.Join(root, dir, "go.mod")) {
-			if mv, ok := main[path]; ok && mv != v && v != "v0.0.0" {
-				t.Errorf("%s/go.mod requires %s %s, go.mod %s: take one version (the higher: go get %s@%s in the module that has the lower, then go mod tidy)",
-					dir, path, v, mv, path, higher(v, mv))
-			}
+	for path, byVersion := range versions {
+		if len(byVersion) < 2 {
+			continue
 		}
+		var seen []string
+		highest := ""
+		for v, dirs := range byVersion {
+			slices.Sort(dirs)
+			seen = append(seen, v+" ("+strings.Join(dirs, ", ")+")")
+			highest = higher(highest, v)
+		}
+		slices.Sort(seen)
+		t.Errorf("%s is required at %s: take one version (the highest: go get %s@%s in each module with a lower one, then go mod tidy)",
+			path, strings.Join(seen, ", "), path, highest)
 	}
 }
 
@@ -85,14 +110,7 @@ func TestToolModulesShareMainVersions(t *testing.T) {
 // them).
 func requires(t *testing.T, gomod string) map[string]string {
 	t.Helper()
-	data, err := os.ReadFile(gomod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := modfile.ParseLax(gomod, data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := parseGoMod(t, gomod)
 	out := map[string]string{}
 	for _, r := range f.Require {
 		out[r.Mod.Path] = r.Mod.Version
@@ -105,9 +123,48 @@ func requires(t *testing.T, gomod string) map[string]string {
 	return out
 }
 
+// replaced is the set of modules a go.mod replaces.
+func replaced(t *testing.T, gomod string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, r := range parseGoMod(t, gomod).Replace {
+		out[r.Old.Path] = true
+	}
+	return out
+}
+
+func parseGoMod(t *testing.T, gomod string) *modfile.File {
+	t.Helper()
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := modfile.Parse(gomod, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 func higher(a, b string) string {
 	if semver.Compare(a, b) > 0 {
 		return a
 	}
 	return b
+}
+
+func TestByModule(t *testing.T) {
+	groups, err := ByModule([]string{ArgoCDCMPServer, Helm3, Etcd, ArgoCDCMPDrive, Helm4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tools of one module stay together, in order, so make tools never
+	// builds them at once; modules keep their first appearance's order.
+	want := [][]string{{ArgoCDCMPServer, ArgoCDCMPDrive}, {Helm3, Helm4}, {Etcd}}
+	if !slices.EqualFunc(groups, want, slices.Equal[[]string]) {
+		t.Errorf("ByModule = %v, want %v", groups, want)
+	}
+	if _, err := ByModule([]string{Helm3, "helm5"}); err == nil || !strings.Contains(err.Error(), `"helm5"`) {
+		t.Errorf("an unknown tool: %v", err)
+	}
 }

@@ -10,10 +10,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/plexicus/helm-airgap/internal/testtool"
@@ -26,6 +28,12 @@ func main() {
 	}
 }
 
+// lanes is how many tool modules build at once. One go build keeps both
+// cores busy but for its serial tail (its last packages, its link); a
+// second one fills those gaps. The tools of one module build one after
+// another (testtool.ByModule).
+const lanes = 2
+
 func run(names []string, w io.Writer) error {
 	root, err := testtool.FindModuleRoot()
 	if err != nil {
@@ -34,23 +42,67 @@ func run(names []string, w io.Writer) error {
 	if len(names) == 0 {
 		names = testtool.Names
 	}
+	groups, err := testtool.ByModule(names)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	built := 0
-	for _, name := range names {
-		fmt.Fprintf(w, "tools: %-18s ", name)
-		t0 := time.Now()
-		path, fresh, err := testtool.Ensure(root, name)
-		if err != nil {
-			fmt.Fprintln(w, "FAILED")
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		if fresh {
+	var (
+		mu     sync.Mutex
+		built  int
+		failed error
+	)
+	say := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, format, args...)
+	}
+	buildGroup := func(group []string) error {
+		for _, name := range group {
+			t0 := time.Now()
+			path, fresh, err := testtool.Ensure(root, name)
+			if err != nil {
+				say("tools: %-18s FAILED\n", name)
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			if !fresh {
+				say("tools: %-18s up to date  %s\n", name, rel)
+				continue
+			}
+			mu.Lock()
 			built++
-			fmt.Fprintf(w, "built in %s  %s\n", time.Since(t0).Round(time.Second), rel)
-		} else {
-			fmt.Fprintf(w, "up to date  %s\n", rel)
+			mu.Unlock()
+			say("tools: %-18s built in %s  %s\n", name, time.Since(t0).Round(time.Second), rel)
 		}
+		return nil
+	}
+	queue := make(chan []string, len(groups))
+	for _, g := range groups {
+		queue <- g
+	}
+	close(queue)
+	var wg sync.WaitGroup
+	for range min(lanes, len(groups)) {
+		wg.Go(func() {
+			for g := range queue {
+				mu.Lock()
+				stop := failed != nil
+				mu.Unlock()
+				if stop {
+					return
+				}
+				if err := buildGroup(g); err != nil {
+					mu.Lock()
+					failed = errors.Join(failed, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if failed != nil {
+		return failed
 	}
 	fmt.Fprintf(w, "tools: %d built, %d up to date, %s\n", built, len(names)-built, time.Since(start).Round(time.Second))
 	return nil
