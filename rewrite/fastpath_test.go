@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/plexicus/helm-airgap/rules/config"
@@ -53,7 +54,9 @@ func TestFastPathMatchesParseAllOnGeneratedStream(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "gen")
 	build := exec.Command("go", "build", "-o", bin, "./gen")
 	build.Dir = genDir
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	// make's GOFLAGS kept (the packages it shares are compiled already),
+	// and no cgo, also under make test-race.
+	build.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the generator: %v\n%s", err, out)
 	}

@@ -28,8 +28,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	cliBinary = filepath.Join(dir, "helm-airgap")
-	build := exec.Command("go", "build", "-ldflags", "-X main.version="+testVersion, "-o", cliBinary, ".")
-	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	// Built as make build and testtool build the binaries (-trimpath, no
+	// cgo), also under make test-race's CGO_ENABLED=1: so it reuses their
+	// compiled packages instead of compiling each again with cgo.
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-X main.version="+testVersion, "-o", cliBinary, ".")
+	build.Env = append(os.Environ(), "GOTOOLCHAIN=local", "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building helm-airgap: %v\n%s", err, out)
 		os.RemoveAll(dir)
