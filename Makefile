@@ -60,7 +60,7 @@ RACE_PKGS ?= ./rewrite/... ./rules/... ./plan/... ./cmd/helm-airgap/ ./internal/
 # the others miss; the main go test runs them.
 RACE_SKIP ?= ^(TestCorpus|TestCorpusBinary|TestFluxPostRendererMatchesRewrite|TestFastPathMatchesParseAllOnCorpus)$$
 test-race:
-	CGO_ENABLED=1 $(NO_JOBSERVER) $(GO) test -race $(TEST_VET) -count=1 -timeout $(TEST_TIMEOUT) -skip '$(RACE_SKIP)' $(RACE_PKGS)
+	CGO_ENABLED=1 $(GO_TEST) -race -skip '$(RACE_SKIP)' $(RACE_PKGS)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -88,6 +88,8 @@ TEST_VET := -vet=off
 NO_JOBSERVER := MAKEFLAGS= MFLAGS=
 # TEST_FLAGS adds go test flags (-v, or -json for each test's time).
 TEST_FLAGS ?=
+# The go test every test target runs.
+GO_TEST = $(NO_JOBSERVER) $(GO) test $(TEST_VET) -count=1 -timeout $(TEST_TIMEOUT)
 # Every test runs once: RACE_PKGS' under the race detector (test-race, all
 # but the corpus sweeps), the sweeps and every other package plain
 # (test-plain). One after the other: side by side (make -j2) was no faster
@@ -96,15 +98,15 @@ test: build tools vet fmt-check lint test-race test-plain
 
 test-plain:
 	@race=$$($(GO) list $(RACE_PKGS)) && others=$$($(GO) list ./... | grep -vxF "$$race") && \
-	  echo "$(GO) test $(TEST_VET) -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./... but $(RACE_PKGS)" && \
-	  $(NO_JOBSERVER) $(GO) test $(TEST_VET) -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$others
-	$(NO_JOBSERVER) $(GO) test $(TEST_VET) -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) -run '$(RACE_SKIP)' $(RACE_PKGS)
+	  echo "$(GO_TEST) $(TEST_FLAGS) ./... but $(RACE_PKGS)" && \
+	  $(GO_TEST) $(TEST_FLAGS) $$others
+	$(GO_TEST) $(TEST_FLAGS) -run '$(RACE_SKIP)' $(RACE_PKGS)
 
 # The tests without the slow ones: not e2e/ (the control plane, Argo CD, the
 # release tarballs), and -short (no doc runs, no Argo CD plugin runs).
 # `make test` (and .ci/run) runs them all.
 test-quick: build tools vet fmt-check
-	$(GO) test $(TEST_VET) -count=1 -short -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /e2e)
+	$(GO_TEST) -short $$($(GO) list ./... | grep -v /e2e)
 
 # Builds bin/ and installs the two plugins from this checkout into the
 # Helm on PATH (HELM=... another; HELM_MAJOR=3 or 4 when it cannot say):

@@ -10,7 +10,7 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/plexicus/helm-airgap/internal/testtool"
+	"golang.org/x/sync/errgroup"
 )
 
 func main() {
@@ -48,61 +49,44 @@ func run(names []string, w io.Writer) error {
 	}
 	start := time.Now()
 	var (
-		mu     sync.Mutex
-		built  int
-		failed error
+		mu    sync.Mutex // guards w and built
+		built int
 	)
 	say := func(format string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(w, format, args...)
 	}
-	buildGroup := func(group []string) error {
-		for _, name := range group {
-			t0 := time.Now()
-			path, fresh, err := testtool.Ensure(root, name)
-			if err != nil {
-				say("tools: %-18s FAILED\n", name)
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			if !fresh {
-				say("tools: %-18s up to date  %s\n", name, rel)
-				continue
-			}
-			mu.Lock()
-			built++
-			mu.Unlock()
-			say("tools: %-18s built in %s  %s\n", name, time.Since(t0).Round(time.Second), rel)
-		}
-		return nil
-	}
-	queue := make(chan []string, len(groups))
-	for _, g := range groups {
-		queue <- g
-	}
-	close(queue)
-	var wg sync.WaitGroup
-	for range min(lanes, len(groups)) {
-		wg.Go(func() {
-			for g := range queue {
+	// After a failure no further module starts; the one building ends.
+	g, ctx := errgroup.WithContext(context.Background())
+	g.SetLimit(lanes)
+	for _, group := range groups {
+		g.Go(func() error {
+			for _, name := range group {
+				if ctx.Err() != nil {
+					return nil
+				}
+				t0 := time.Now()
+				path, fresh, err := testtool.Ensure(root, name)
+				if err != nil {
+					say("tools: %-18s FAILED\n", name)
+					return err
+				}
+				rel, _ := filepath.Rel(root, path)
+				if !fresh {
+					say("tools: %-18s up to date  %s\n", name, rel)
+					continue
+				}
 				mu.Lock()
-				stop := failed != nil
+				built++
 				mu.Unlock()
-				if stop {
-					return
-				}
-				if err := buildGroup(g); err != nil {
-					mu.Lock()
-					failed = errors.Join(failed, err)
-					mu.Unlock()
-				}
+				say("tools: %-18s built in %s  %s\n", name, time.Since(t0).Round(time.Second), rel)
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	if failed != nil {
-		return failed
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "tools: %d built, %d up to date, %s\n", built, len(names)-built, time.Since(start).Round(time.Second))
 	return nil
